@@ -1,0 +1,1 @@
+"""thaimt service: text processing, the article pipeline, batching, HTTP, files and the CLI."""

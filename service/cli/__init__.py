@@ -1,0 +1,1 @@
+"""The ``thaimt`` command: one module per subcommand, wired together in :mod:`service.cli.main`."""
