@@ -28,10 +28,12 @@ class DecodeOptions:
     """
 
     beam_size: int = 1
-    length_ratio: float = 2.0
+    length_ratio: float = 1.5
     length_extra: int = 10
     max_output_tokens: int = 512
-    no_repeat_ngram_size: int = 4  # repetition guard; 0 disables it
+    # Optional in-decoder guard (both backends support it; transformers' version costs Python
+    # time per step). The always-on guard is the length bound plus trimming of runaway loops.
+    no_repeat_ngram_size: int = 0
     # Benchmarks force every output to a fixed length so that runs compare; None in normal use.
     forced_output_tokens: int | None = None
 

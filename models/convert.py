@@ -1,0 +1,147 @@
+"""Convert a transformers translation model into a self-contained CTranslate2 directory.
+
+The output holds CTranslate2's ``model.bin``, ``config.json`` and vocabulary, plus the original
+tokenizer files (so :mod:`models.ct2_backend` tokenises exactly as the torch backend does) and a
+small ``thaimt_ct2.json`` recording what was converted: the transformers ``config.json`` is
+replaced by CTranslate2's own, so the model family and position limit are kept there.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from models.errors import BackendNotInstalledError, ModelError
+
+QUANTIZATIONS = (
+    "int8",
+    "int8_float16",
+    "int8_float32",
+    "int8_bfloat16",
+    "float16",
+    "bfloat16",
+    "float32",
+)
+SIDECAR = "thaimt_ct2.json"
+CT2_INSTALL_HINT = "pip install 'thaimt[ct2]'  (or pip install ctranslate2)"
+
+# Files of a transformers model directory that are not tokenizer files.
+_NOT_TOKENIZER = {
+    "config.json",
+    "generation_config.json",
+    "model.safetensors.index.json",
+    "pytorch_model.bin.index.json",
+    "README.md",
+    ".gitattributes",
+}
+_WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth", ".h5", ".msgpack", ".ot", ".onnx")
+
+
+@dataclass(frozen=True)
+class ConvertedModelInfo:
+    """What ``thaimt_ct2.json`` records about a conversion."""
+
+    source: str  # the hub id or directory that was converted
+    source_revision: str
+    model_type: str  # transformers config.model_type ("marian", "m2m_100")
+    tokenizer_class: str | None
+    max_position_embeddings: int | None
+    quantization: str
+    ctranslate2_version: str
+
+
+def import_ctranslate2() -> Any:
+    """``ctranslate2``, or an error that says how to install it."""
+    try:
+        import ctranslate2
+    except ImportError as exc:
+        raise BackendNotInstalledError(
+            f"the CTranslate2 backend needs the ctranslate2 package: {CT2_INSTALL_HINT}"
+        ) from exc
+    return ctranslate2
+
+
+def is_ct2_dir(path: Path) -> bool:
+    return (path / "model.bin").is_file()
+
+
+def read_converted_info(ct2_dir: Path) -> ConvertedModelInfo | None:
+    path = ct2_dir / SIDECAR
+    if not path.is_file():
+        return None
+    return ConvertedModelInfo(**json.loads(path.read_text(encoding="utf-8")))
+
+
+def tokenizer_files(model_dir: Path) -> list[str]:
+    """Names of the files in ``model_dir`` that belong to the tokenizer (weights excluded)."""
+    return sorted(
+        p.name
+        for p in model_dir.iterdir()
+        if p.is_file() and p.name not in _NOT_TOKENIZER and not p.name.endswith(_WEIGHT_SUFFIXES)
+    )
+
+
+def convert_model(
+    model: str,
+    out_dir: Path,
+    quantization: str = "int8",
+    force: bool = False,
+    revision: str | None = None,
+) -> Path:
+    """Convert ``model`` (hub id or transformers directory) into ``out_dir``; returns ``out_dir``.
+
+    The conversion writes into a temporary sibling directory and renames it into place, so an
+    interrupted run never leaves a half-written model where the backend would load it.
+    """
+    from models.loading import model_revision, resolve_model_dir
+
+    if quantization not in QUANTIZATIONS:
+        raise ModelError(f"unknown quantization {quantization!r}; choose one of {QUANTIZATIONS}")
+    out_dir = Path(out_dir).expanduser()
+    if out_dir.exists() and any(out_dir.iterdir()) and not force:
+        raise ModelError(f"output directory '{out_dir}' is not empty; pass --force to replace it")
+    ctranslate2 = import_ctranslate2()
+    source_dir = resolve_model_dir(model, revision)
+    if is_ct2_dir(source_dir):
+        raise ModelError(f"'{source_dir}' is already a CTranslate2 model (it has model.bin)")
+    config = json.loads((source_dir / "config.json").read_text(encoding="utf-8"))
+    info = ConvertedModelInfo(
+        source=model,
+        source_revision=model_revision(source_dir),
+        model_type=str(config.get("model_type", "")),
+        tokenizer_class=_tokenizer_class(source_dir),
+        max_position_embeddings=config.get("max_position_embeddings"),
+        quantization=quantization,
+        ctranslate2_version=ctranslate2.__version__,
+    )
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=out_dir.parent, prefix=f".{out_dir.name}.") as tmp:
+        staging = Path(tmp) / "model"
+        _run_converter(ctranslate2, source_dir, staging, quantization)
+        (staging / SIDECAR).write_text(json.dumps(asdict(info), indent=2) + "\n", "utf-8")
+        if out_dir.exists():
+            shutil.rmtree(out_dir)
+        staging.rename(out_dir)
+    return out_dir
+
+
+def _run_converter(ctranslate2: Any, source_dir: Path, out_dir: Path, quantization: str) -> None:
+    converter = ctranslate2.converters.TransformersConverter(
+        str(source_dir), copy_files=tokenizer_files(source_dir)
+    )
+    try:
+        converter.convert(str(out_dir), quantization=quantization, force=True)
+    except (ValueError, NotImplementedError, KeyError) as exc:
+        raise ModelError(f"CTranslate2 cannot convert '{source_dir}': {exc}") from exc
+
+
+def _tokenizer_class(model_dir: Path) -> str | None:
+    path = model_dir / "tokenizer_config.json"
+    if not path.is_file():
+        return None
+    value = json.loads(path.read_text(encoding="utf-8")).get("tokenizer_class")
+    return str(value) if value else None

@@ -1,0 +1,277 @@
+"""The CTranslate2 backend: a converted model (``model.bin``) run by ``ctranslate2.Translator``.
+
+Tokenisation uses the model's own transformers tokenizer (copied into the converted directory by
+``thaimt convert``), so the ct2 and torch backends see the same tokens: text → ids → tokens for
+CTranslate2's token input, and tokens → ids → text on the way out. NLLB and M2M100 get their
+target-language token as a target prefix.
+
+Lengths follow the torch backend exactly: inputs over ``max_input_tokens`` raise instead of being
+truncated (CTranslate2 would silently cut them at 1024 tokens by default, so its own limit is
+switched off), and ``DecodeOptions.max_new_tokens`` bounds the output as ``generate`` does.
+
+A transformers directory or hub id is accepted too: it is converted once into
+``~/.cache/thaimt/ct2/`` (float32, quantized at load time to the requested compute type).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from models.backend import DecodeOptions, ModelFamily
+from models.convert import (
+    ConvertedModelInfo,
+    convert_model,
+    import_ctranslate2,
+    is_ct2_dir,
+    read_converted_info,
+)
+from models.errors import ModelError
+from models.families import detect_family, family_info, tokenizer_kwargs
+from models.loading import ModelSpec, is_local_path, model_revision, resolve_model_dir
+
+DEFAULT_MAX_INPUT_TOKENS = 512  # as the torch backend
+COMPUTE_TYPES = (
+    "default",
+    "auto",
+    "int8",
+    "int8_float32",
+    "int8_float16",
+    "int8_bfloat16",
+    "int16",
+    "float16",
+    "bfloat16",
+    "float32",
+)
+_ALIASES = {"fp32": "float32", "fp16": "float16", "bf16": "bfloat16"}
+
+
+def load(spec: ModelSpec) -> Ct2Backend:
+    """Entry point used by :func:`models.loading.load_backend`."""
+    ctranslate2 = import_ctranslate2()
+    device, device_index = resolve_device(ctranslate2, spec.device)
+    model_dir, converted_here = ct2_model_dir(spec, device)
+    compute_type = resolve_compute_type(spec.dtype, device, converted_here)
+    return Ct2Backend(
+        model_dir,
+        model_id=spec.model,
+        device=device,
+        device_index=device_index,
+        compute_type=compute_type,
+        intra_threads=resolve_threads(spec.threads),
+        max_input_tokens=spec.max_input_tokens,
+    )
+
+
+def resolve_device(ctranslate2: Any, device: str) -> tuple[str, int]:
+    """``auto`` → cuda when CTranslate2 sees a GPU, else cpu; ``cuda:N`` → ("cuda", N)."""
+    has_cuda = ctranslate2.get_cuda_device_count() > 0
+    if device == "auto":
+        return ("cuda" if has_cuda else "cpu"), 0
+    if device == "cpu":
+        return "cpu", 0
+    if device.startswith("cuda"):
+        if not has_cuda:
+            raise ModelError(f"device {device!r} requested but CTranslate2 sees no CUDA device")
+        index = device.partition(":")[2]
+        if index and not index.isdigit():
+            raise ModelError(f"bad device {device!r}; use cuda or cuda:N")
+        return "cuda", int(index or 0)
+    raise ModelError(f"unknown device {device!r}; use auto, cpu, cuda or cuda:N")
+
+
+def resolve_compute_type(dtype: str, device: str, converted_here: bool) -> str:
+    """The CTranslate2 compute type for ``dtype``.
+
+    ``auto`` keeps the quantization chosen at ``thaimt convert`` time ("default"); a model this
+    backend converted itself is stored in float32, so ``auto`` then means int8 on CPU and
+    float16 on CUDA, the fast choice on each.
+    """
+    dtype = _ALIASES.get(dtype, dtype)
+    if dtype == "auto":
+        if converted_here:
+            return "float16" if device == "cuda" else "int8"
+        return "default"
+    if dtype not in COMPUTE_TYPES:
+        raise ModelError(
+            f"dtype {dtype!r} is not a CTranslate2 compute type; use one of "
+            f"{', '.join(COMPUTE_TYPES)}"
+        )
+    return dtype
+
+
+def resolve_threads(threads: int) -> int:
+    """Intra-op threads; 0 means every core this process may use (CTranslate2's own default
+    is 4, which under-uses bigger machines and over-subscribes smaller ones)."""
+    if threads > 0:
+        return threads
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def ct2_model_dir(spec: ModelSpec, device: str) -> tuple[Path, bool]:
+    """The converted directory to load, and whether it was converted on the fly.
+
+    A CTranslate2 directory is used as is; a transformers model is converted (once) into the
+    thaimt cache, keyed by its revision so a changed model is converted again.
+    """
+    if is_local_path(spec.model) and is_ct2_dir(Path(spec.model).expanduser()):
+        return Path(spec.model).expanduser().resolve(), False
+    source = resolve_model_dir(spec.model, spec.revision)
+    if is_ct2_dir(source):  # a hub repository that holds a converted model
+        return source, False
+    tag = hashlib.sha256(f"{source}\n{model_revision(source)}".encode()).hexdigest()[:16]
+    out = ct2_cache_root() / f"{source.name}-{tag}-float32"
+    if not is_ct2_dir(out):
+        convert_model(str(source), out, quantization="float32", force=True)
+    return out, True
+
+
+def ct2_cache_root() -> Path:
+    return Path.home() / ".cache" / "thaimt" / "ct2"
+
+
+class Ct2Backend:
+    """A Thai→English model run with CTranslate2 (see :class:`models.backend.Backend`)."""
+
+    name = "ct2"
+
+    def __init__(
+        self,
+        model_dir: Path,
+        *,
+        model_id: str | None = None,
+        device: str = "cpu",
+        device_index: int = 0,
+        compute_type: str = "default",
+        intra_threads: int = 0,
+        inter_threads: int = 1,
+        max_input_tokens: int | None = None,
+    ) -> None:
+        from transformers import AutoTokenizer
+
+        from models.torch_backend import quiet_transformers
+
+        ctranslate2 = import_ctranslate2()
+        self.model_dir = Path(model_dir)
+        self.model_id = model_id or str(model_dir)
+        self.revision = model_revision(self.model_dir)
+        info = read_converted_info(self.model_dir)
+        self.family: ModelFamily = _family(self.model_dir, info)
+        with quiet_transformers():
+            self.tokenizer = AutoTokenizer.from_pretrained(
+                self.model_dir, **tokenizer_kwargs(self.family)
+            )
+        try:
+            # inter_threads=1: the engine makes one model call at a time, so parallel
+            # translators would only compete for the same cores.
+            self.translator = ctranslate2.Translator(
+                str(self.model_dir),
+                device=device,
+                device_index=device_index,
+                compute_type=compute_type,
+                intra_threads=resolve_threads(intra_threads),
+                inter_threads=inter_threads,
+            )
+        except (RuntimeError, ValueError) as exc:
+            raise ModelError(
+                f"CTranslate2 cannot load '{self.model_dir}' on {device} "
+                f"with compute type {compute_type}: {exc}"
+            ) from exc
+        self.device = device
+        self.compute_type: str = self.translator.compute_type  # what "default"/"auto" became
+        self.max_input_tokens = max_input_tokens or self._default_max_input_tokens(info)
+        self._target_prefix = family_info(self.family).target_token
+        # Marian models force EOS as their last generated token in transformers
+        # (forced_eos_token_id); CTranslate2 counts only real tokens, so allow one fewer.
+        self._eos_slot = 1 if self.family is ModelFamily.MARIAN else 0
+        self._skip_ids = set(self.tokenizer.all_special_ids)
+        self._skip_ids.update(getattr(self.tokenizer, "lang_token_to_id", {}).values())
+        if self._target_prefix is not None:
+            self._skip_ids.add(self.tokenizer.convert_tokens_to_ids(self._target_prefix))
+
+    def _default_max_input_tokens(self, info: ConvertedModelInfo | None) -> int:
+        limits = [DEFAULT_MAX_INPUT_TOKENS]
+        if info is not None and info.max_position_embeddings:
+            limits.append(int(info.max_position_embeddings))
+        model_max = getattr(self.tokenizer, "model_max_length", None)
+        if isinstance(model_max, int) and 0 < model_max < 100_000:  # huge = "not set"
+            limits.append(model_max)
+        return min(limits)
+
+    def token_lengths(self, texts: Sequence[str]) -> list[int]:
+        return [len(ids) for ids in self._encode(texts)]
+
+    def translate_batch(self, texts: Sequence[str], options: DecodeOptions) -> list[str]:
+        if not texts:
+            return []
+        ids = self._encode(texts)
+        lengths = [len(row) for row in ids]
+        over = [i for i, n in enumerate(lengths) if n > self.max_input_tokens]
+        if over:
+            raise ValueError(
+                f"{len(over)} input(s) exceed the {self.max_input_tokens}-token budget "
+                f"(first: #{over[0]}, {lengths[over[0]]} tokens); split them before translating"
+            )
+        source = [self.tokenizer.convert_ids_to_tokens(row) for row in ids]
+        prefix = [[self._target_prefix]] * len(texts) if self._target_prefix else None
+        results = self.translator.translate_batch(
+            source, prefix, **self.translation_kwargs(max(lengths), options)
+        )
+        return [self._decode(result.hypotheses[0]) for result in results]
+
+    def translation_kwargs(self, longest_input: int, options: DecodeOptions) -> dict[str, Any]:
+        """Arguments for ``Translator.translate_batch``, lengths matched to the torch backend.
+
+        ``max_new_tokens`` counts every generated position in transformers: the forced target
+        language token (a target prefix here, counted by CTranslate2 too) and, for Marian, the
+        forced final EOS (not counted by CTranslate2).
+        """
+        max_new = options.max_new_tokens(longest_input)
+        max_length = max(1, max_new - self._eos_slot)
+        return {
+            "beam_size": options.beam_size,
+            "num_hypotheses": 1,
+            "no_repeat_ngram_size": options.no_repeat_ngram_size,
+            "max_input_length": 0,  # never truncate; translate_batch checks the budget above
+            "max_decoding_length": max_length,
+            "min_decoding_length": max_length if options.forced_output_tokens is not None else 1,
+            "max_batch_size": 0,  # the engine already formed the batch
+        }
+
+    def _encode(self, texts: Sequence[str]) -> list[list[int]]:
+        if not texts:
+            return []
+        encoded = self.tokenizer(list(texts), add_special_tokens=True, truncation=False)
+        return [list(row) for row in encoded["input_ids"]]
+
+    def _decode(self, tokens: list[str]) -> str:
+        ids = [i for i in self.tokenizer.convert_tokens_to_ids(tokens) if i not in self._skip_ids]
+        text: str = self.tokenizer.decode(ids, skip_special_tokens=True)
+        return text.strip()
+
+
+def _family(model_dir: Path, info: ConvertedModelInfo | None) -> ModelFamily:
+    """The family from the conversion record, or from the tokenizer class of a directory
+    converted elsewhere (CTranslate2's config.json does not name the architecture)."""
+    if info is not None:
+        return detect_family(info.model_type, (info.tokenizer_class or "").removesuffix("Fast"))
+    path = model_dir / "tokenizer_config.json"
+    name = ""
+    if path.is_file():
+        name = str(json.loads(path.read_text(encoding="utf-8")).get("tokenizer_class") or "")
+    lowered = name.lower()
+    if lowered.startswith("marian"):
+        return ModelFamily.MARIAN
+    if lowered.startswith(("nllb", "m2m100")):
+        return detect_family("m2m_100", name.removesuffix("Fast"))
+    raise ModelError(
+        f"cannot tell the model family of '{model_dir}' (tokenizer_class={name!r}); convert it "
+        "with `thaimt convert`, which records it"
+    )

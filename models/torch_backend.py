@@ -1,0 +1,195 @@
+"""The PyTorch backend: a ``transformers`` seq2seq model and its tokenizer.
+
+CPU runs in float32; CUDA runs in float16 unless told otherwise. Inputs are never truncated: the
+pipeline splits segments to fit ``max_input_tokens`` and an input over it is a bug upstream, so
+it raises instead of silently losing text.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from models.backend import DecodeOptions, ModelFamily
+from models.errors import ModelError
+from models.families import detect_family, forced_bos_token_id, tokenizer_kwargs
+from models.loading import ModelSpec, model_revision, resolve_model_dir
+
+# Upper bound on the default token budget; longer inputs translate badly anyway.
+DEFAULT_MAX_INPUT_TOKENS = 512
+
+_DTYPES = {
+    "float32": "float32",
+    "fp32": "float32",
+    "float16": "float16",
+    "fp16": "float16",
+    "bfloat16": "bfloat16",
+    "bf16": "bfloat16",
+}
+
+
+def load(spec: ModelSpec) -> TorchBackend:
+    """Entry point used by :func:`models.loading.load_backend`."""
+    return TorchBackend(spec)
+
+
+def resolve_device(device: str) -> str:
+    """``auto`` → ``cuda`` when available, else ``cpu``; other values are checked and kept."""
+    import torch
+
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise ModelError(f"device {device!r} requested but CUDA is not available")
+    if device != "cpu" and not device.startswith("cuda"):
+        raise ModelError(f"unknown device {device!r}; use auto, cpu, cuda or cuda:N")
+    return device
+
+
+def resolve_dtype(dtype: str, device: str) -> Any:
+    """``auto`` → float16 on CUDA, float32 on CPU (half precision is slow or unsupported there)."""
+    import torch
+
+    if dtype == "auto":
+        return torch.float16 if device.startswith("cuda") else torch.float32
+    if dtype not in _DTYPES:
+        raise ModelError(
+            f"dtype {dtype!r} is not supported by the torch backend; "
+            f"use auto, {', '.join(sorted(set(_DTYPES.values())))}"
+        )
+    return getattr(torch, _DTYPES[dtype])
+
+
+@contextmanager
+def quiet_transformers() -> Iterator[None]:
+    """Hide loading progress bars and the 'pip install sacremoses' hint (Marian normalises
+    punctuation with it when present; thaimt normalises text itself)."""
+    from transformers.utils import logging as hf_logging
+
+    enabled = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=".*sacremoses.*")
+            yield
+    finally:
+        if enabled:
+            hf_logging.enable_progress_bar()
+
+
+class TorchBackend:
+    """A Thai→English model run with PyTorch (see :class:`models.backend.Backend`)."""
+
+    name = "torch"
+
+    def __init__(self, spec: ModelSpec) -> None:
+        import torch
+        from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+
+        model_dir = resolve_model_dir(spec.model, spec.revision)
+        self.model_id = spec.model
+        self.revision = model_revision(model_dir)
+        self.device = resolve_device(spec.device)
+        self.dtype = resolve_dtype(spec.dtype, self.device)
+        if spec.threads > 0:
+            torch.set_num_threads(spec.threads)
+        with quiet_transformers():
+            config = _load_config(model_dir)
+            tokenizer_class = _tokenizer_class_name(model_dir, config)
+            self.family: ModelFamily = detect_family(config.model_type, tokenizer_class)
+            self.tokenizer = AutoTokenizer.from_pretrained(
+                model_dir, **tokenizer_kwargs(self.family)
+            )
+            self.model = AutoModelForSeq2SeqLM.from_pretrained(model_dir, dtype=self.dtype)
+        self.model.to(self.device).eval()
+        # We always pass max_new_tokens; a max_length from the hub config only adds warnings.
+        self.model.generation_config.max_length = None
+        self.forced_bos_token_id = forced_bos_token_id(self.family, self.tokenizer)
+        self.max_input_tokens = spec.max_input_tokens or self._default_max_input_tokens(config)
+        # M2M100's language tokens are not "special" to its tokenizer's decode; drop them by id.
+        self._skip_ids = set(self.tokenizer.all_special_ids)
+        self._skip_ids.update(getattr(self.tokenizer, "lang_token_to_id", {}).values())
+        if self.forced_bos_token_id is not None:
+            self._skip_ids.add(self.forced_bos_token_id)
+
+    def _default_max_input_tokens(self, config: Any) -> int:
+        limits = [DEFAULT_MAX_INPUT_TOKENS]
+        if getattr(config, "max_position_embeddings", None):
+            limits.append(int(config.max_position_embeddings))
+        model_max = getattr(self.tokenizer, "model_max_length", None)
+        if isinstance(model_max, int) and 0 < model_max < 100_000:  # huge = "not set"
+            limits.append(model_max)
+        return min(limits)
+
+    def token_lengths(self, texts: Sequence[str]) -> list[int]:
+        if not texts:
+            return []
+        with quiet_transformers():
+            encoded = self.tokenizer(list(texts), add_special_tokens=True, truncation=False)
+        return [len(ids) for ids in encoded["input_ids"]]
+
+    def generation_kwargs(self, longest_input: int, options: DecodeOptions) -> dict[str, Any]:
+        """Arguments for ``model.generate`` (exposed so tests can check the language handling)."""
+        max_new = options.max_new_tokens(longest_input)
+        kwargs: dict[str, Any] = {
+            "num_beams": options.beam_size,
+            "do_sample": False,
+            "max_new_tokens": max_new,
+            "no_repeat_ngram_size": options.no_repeat_ngram_size,
+        }
+        if options.forced_output_tokens is not None:
+            kwargs["min_new_tokens"] = max_new
+        if self.forced_bos_token_id is not None:
+            kwargs["forced_bos_token_id"] = self.forced_bos_token_id
+        return kwargs
+
+    def translate_batch(self, texts: Sequence[str], options: DecodeOptions) -> list[str]:
+        import torch
+
+        if not texts:
+            return []
+        lengths = self.token_lengths(texts)
+        over = [i for i, n in enumerate(lengths) if n > self.max_input_tokens]
+        if over:
+            raise ValueError(
+                f"{len(over)} input(s) exceed the {self.max_input_tokens}-token budget "
+                f"(first: #{over[0]}, {lengths[over[0]]} tokens); split them before translating"
+            )
+        with quiet_transformers():
+            batch = self.tokenizer(
+                list(texts), return_tensors="pt", padding=True, truncation=False
+            ).to(self.device)
+            with torch.inference_mode():
+                output = self.model.generate(
+                    **batch, **self.generation_kwargs(max(lengths), options)
+                )
+        return [self._decode(row) for row in output.tolist()]
+
+    def _decode(self, ids: list[int]) -> str:
+        kept = [i for i in ids if i not in self._skip_ids]
+        return str(self.tokenizer.decode(kept, skip_special_tokens=True)).strip()
+
+
+def _load_config(model_dir: Any) -> Any:
+    from transformers import AutoConfig
+
+    try:
+        return AutoConfig.from_pretrained(model_dir)
+    except (OSError, ValueError) as exc:
+        raise ModelError(f"cannot read the model config in '{model_dir}': {exc}") from exc
+
+
+def _tokenizer_class_name(model_dir: Any, config: Any) -> str | None:
+    """The tokenizer class named in tokenizer_config.json (or config.json), without loading it."""
+    import json
+    from pathlib import Path
+
+    path = Path(model_dir) / "tokenizer_config.json"
+    if path.is_file():
+        name = json.loads(path.read_text(encoding="utf-8")).get("tokenizer_class")
+        if name:
+            return str(name).removesuffix("Fast")
+    name = getattr(config, "tokenizer_class", None)
+    return str(name).removesuffix("Fast") if name else None

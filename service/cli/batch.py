@@ -1,0 +1,114 @@
+"""``thaimt batch``: translate files, directories and globs into OUTDIR (argument wiring only)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from service.cli.common import add_model_options, settings_from_args
+from service.cli.main import CLIError
+
+FORMATS = ("auto", "txt", "md", "html", "jsonl", "srt")
+
+
+def register(sub: Any) -> None:
+    parser = sub.add_parser(
+        "batch",
+        help="translate many files (txt, md, html, jsonl, srt) into a directory, resumably",
+        description=(
+            "Translate files, directories (recursively) and globs into OUTDIR, mirroring the "
+            "input tree. Finished files are recorded in OUTDIR/.thaimt-manifest.jsonl; a re-run "
+            "skips them and redoes changed ones. Exit status: 0 all ok, 1 some failed, "
+            "2 usage error, 130 interrupted."
+        ),
+    )
+    parser.add_argument("inputs", nargs="+", metavar="INPUT", help="file, directory or glob")
+    parser.add_argument("-o", "--output", required=True, type=Path, metavar="OUTDIR")
+    parser.add_argument("--format", choices=FORMATS, default="auto", help="default: by extension")
+    parser.add_argument(
+        "--field",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="JSONL field to translate (repeatable; dotted paths reach nested fields)",
+    )
+    parser.add_argument("--server", metavar="URL", help="use a running thaimt server")
+    parser.add_argument("--glossary", type=Path, help="glossary file: TSV (th<TAB>en) or JSON")
+    parser.add_argument(
+        "--keep",
+        action="append",
+        default=[],
+        metavar="TERM",
+        help="a Thai term to leave untranslated (repeatable)",
+    )
+    parser.add_argument("--fail-fast", action="store_true", help="stop at the first failed file")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar and no summary")
+    parser.add_argument(
+        "--chunk-chars",
+        type=int,
+        default=200_000,
+        metavar="N",
+        help="characters of text translated per engine call across files (bounds memory)",
+    )
+    add_model_options(parser)
+    parser.set_defaults(handler=run)
+
+
+def _options(args: argparse.Namespace, beam_size: int) -> Any:
+    from models.backend import DecodeOptions
+    from service.pipeline import TranslateOptions
+    from service.text.glossary import load_glossary
+
+    glossary: dict[str, str] = {}
+    keep = list(args.keep)
+    if args.glossary is not None:
+        try:
+            loaded = load_glossary(args.glossary)
+        except (OSError, ValueError) as exc:
+            raise CLIError(f"glossary {args.glossary}: {exc}", code=2) from exc
+        glossary = dict(loaded.entries)
+        keep.extend(loaded.do_not_translate)
+    return TranslateOptions(glossary, tuple(keep), DecodeOptions(beam_size=beam_size))
+
+
+def _translator(args: argparse.Namespace, options: Any, settings: Any) -> Any:
+    if args.server:
+        from service.files.client import ServerError, ServerTranslator
+
+        try:
+            return ServerTranslator(args.server, options)
+        except ServerError as exc:
+            raise CLIError(str(exc), code=1) from exc
+    from service.engine import Engine
+    from service.files.translator import LocalTranslator
+
+    return LocalTranslator(Engine.from_settings(settings), options)
+
+
+def run(args: argparse.Namespace) -> int:
+    from service.files.discover import DiscoveryError, discover
+    from service.files.progress import Progress
+    from service.files.runner import BatchConfig, BatchRunner
+    from service.formats.base import FormatOptions
+
+    if args.format == "jsonl" and not args.field:
+        raise CLIError("--format jsonl needs at least one --field NAME", code=2)
+    if args.chunk_chars < 1:
+        raise CLIError("--chunk-chars must be at least 1", code=2)
+    forced = None if args.format == "auto" else args.format
+    try:
+        jobs = discover(args.inputs, args.output, forced)
+    except DiscoveryError as exc:
+        raise CLIError(str(exc), code=2) from exc
+    if not jobs:
+        raise CLIError("no input files found (directories are searched for known extensions)", 2)
+    settings = settings_from_args(args)
+    options = _options(args, settings.beam_size)
+    config = BatchConfig(
+        args.output, options, FormatOptions(tuple(args.field)), args.chunk_chars, args.fail_fast
+    )
+    progress = Progress(quiet=args.quiet)
+    summary = BatchRunner(_translator(args, options, settings), config, progress).run(jobs)
+    progress.report(summary)
+    return summary.exit_code

@@ -1,0 +1,34 @@
+"""Options shared by the subcommands that load a model, and turning them into Settings."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from service.settings import Settings
+
+
+def add_model_options(parser: argparse.ArgumentParser) -> None:
+    """--model, --backend, --device, --dtype, --threads, --beam, --no-cache (default: THAIMT_*)."""
+    group = parser.add_argument_group("model")
+    group.add_argument("--model", help="hub id or local model directory (THAIMT_MODEL)")
+    group.add_argument("--revision", help="hub revision (THAIMT_REVISION)")
+    group.add_argument("--backend", choices=["torch", "ct2"], help="THAIMT_BACKEND")
+    group.add_argument("--device", help="auto, cpu, cuda or cuda:N (THAIMT_DEVICE)")
+    group.add_argument("--dtype", help="auto, float32, float16, bfloat16; ct2: int8… (THAIMT_DTYPE)")
+    group.add_argument("--threads", type=int, help="intra-op threads, 0 = all cores")
+    group.add_argument("--beam", type=int, dest="beam_size", help="beam size (THAIMT_BEAM_SIZE)")
+    group.add_argument(
+        "--no-cache", dest="cache", action="store_false", default=None,
+        help="do not use the persistent translation cache",
+    )
+
+
+SETTING_ARGS = ("model", "revision", "backend", "device", "dtype", "threads", "beam_size", "cache")
+
+
+def settings_from_args(args: argparse.Namespace, **extra: Any) -> Settings:
+    """Settings from THAIMT_* variables, overridden by the flags the user gave."""
+    overrides = {k: getattr(args, k) for k in SETTING_ARGS if getattr(args, k, None) is not None}
+    overrides.update({k: v for k, v in extra.items() if v is not None})
+    return Settings(**overrides)

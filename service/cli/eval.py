@@ -1,0 +1,192 @@
+"""``thaimt eval``: score models (through the service pipeline) and/or existing hypotheses."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from service.cli.main import CLIError
+
+if TYPE_CHECKING:
+    from eval.runner import EvalConfig, SystemResult
+    from eval.testsets import TestSet
+
+
+def register(sub: Any) -> None:
+    parser = sub.add_parser(
+        "eval",
+        help="BLEU / chrF++ / TER, term keeping and speed on FLORES-200, Tatoeba or your files",
+        description=(
+            "Translate a test set with one or more models through the service pipeline, and/or "
+            "score existing hypotheses files, into one comparison report (report.md, "
+            "report.json, hyps/, report.png)."
+        ),
+    )
+    systems = parser.add_argument_group("systems")
+    systems.add_argument(
+        "--model", action="append", default=[], help="hub id or local dir (repeatable)"
+    )
+    systems.add_argument(
+        "--hyps",
+        action="append",
+        default=[],
+        type=Path,
+        metavar="FILE",
+        help="existing hypotheses, one per test line (repeatable)",
+    )
+    systems.add_argument(
+        "--name",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="report name of each --hyps file, in order (default: the file name)",
+    )
+    data = parser.add_argument_group("test set")
+    data.add_argument(
+        "--testset", nargs="+", metavar="SET", help="flores200 (default), tatoeba, or SRC REF files"
+    )
+    data.add_argument("--refs", type=Path, metavar="FILE", help="references for --hyps (no model)")
+    data.add_argument("--src", type=Path, metavar="FILE", help="sources for --refs (term keeping)")
+    data.add_argument("--limit", type=int, metavar="N", help="score only the first N lines")
+    run = parser.add_argument_group("decoding")
+    run.add_argument("--backend", choices=["torch", "ct2"], help="THAIMT_BACKEND")
+    run.add_argument("--device", help="auto, cpu, cuda or cuda:N (THAIMT_DEVICE)")
+    run.add_argument("--dtype", help="THAIMT_DTYPE")
+    run.add_argument("--threads", type=int, help="intra-op threads, 0 = all cores")
+    run.add_argument("--beam", type=int, help="beam size (THAIMT_BEAM_SIZE)")
+    run.add_argument("--batch-size", type=int, help="segments per model call")
+    run.add_argument(
+        "--max-output-tokens",
+        type=int,
+        metavar="N",
+        help="cap on generated tokens per segment (default: the decoder's own bound)",
+    )
+    run.add_argument("--mode", choices=["sentence", "article"], default="sentence")
+    run.add_argument(
+        "--article-size",
+        type=int,
+        default=4,
+        metavar="K",
+        help="test lines per paragraph in article mode (default 4)",
+    )
+    parser.add_argument("--out", type=Path, default=Path("eval-report"), help="output folder")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.set_defaults(handler=handle)
+
+
+def handle(args: argparse.Namespace) -> int:
+    from eval.report import write_report
+    from eval.testsets import TestSetError
+
+    _check_arguments(args)
+    config = _config(args)
+    try:
+        testset = _testset(args)
+        results = _evaluate(args, testset, config)
+    except TestSetError as exc:
+        raise CLIError(str(exc), code=2) from None
+    paths = write_report(results, _context(args, testset, config), args.out)
+    table = [
+        ln for ln in paths["md"].read_text(encoding="utf-8").splitlines() if ln.startswith("|")
+    ]
+    print("\n".join(table))
+    print(f"\nwrote {paths['md']}, {paths['json']}, {paths['png']} and {paths['hyps']}/")
+    return 0
+
+
+def _check_arguments(args: argparse.Namespace) -> None:
+    if not args.model and not args.hyps:
+        raise CLIError("nothing to evaluate: give --model M and/or --hyps FILE", code=2)
+    if len(args.name) > len(args.hyps):
+        raise CLIError(f"{len(args.name)} --name given for {len(args.hyps)} --hyps files", code=2)
+    if args.refs is not None and args.model:
+        raise CLIError("--refs is for scoring --hyps alone; with --model use --testset SRC REF", 2)
+    if args.refs is not None and args.testset:
+        raise CLIError("give either --refs or --testset, not both", code=2)
+    if args.src is not None and args.refs is None:
+        raise CLIError("--src goes with --refs (a --testset already has its sources)", code=2)
+    if args.hyps and not args.model and args.refs is None and not args.testset:
+        raise CLIError("--hyps needs references: --refs FILE (or --testset)", code=2)
+    if args.testset and len(args.testset) > 2:
+        raise CLIError("--testset takes a name (flores200, tatoeba) or two files SRC REF", 2)
+    for flag, value in (
+        ("--limit", args.limit),
+        ("--beam", args.beam),
+        ("--batch-size", args.batch_size),
+        ("--article-size", args.article_size),
+        ("--max-output-tokens", args.max_output_tokens),
+    ):
+        if value is not None and value < 1:
+            raise CLIError(f"{flag} must be at least 1, got {value}", code=2)
+
+
+def _config(args: argparse.Namespace) -> EvalConfig:
+    from eval.runner import EvalConfig
+    from service.settings import Settings
+
+    settings = Settings.model_validate({})  # THAIMT_* variables; flags override below
+    return EvalConfig(
+        backend=args.backend or settings.backend,
+        device=args.device or settings.device,
+        dtype=args.dtype or settings.dtype,
+        threads=settings.threads if args.threads is None else args.threads,
+        beam=args.beam or settings.beam_size,
+        mode=args.mode,
+        article_size=args.article_size,
+        batch_size=args.batch_size or settings.max_batch_size,
+        batch_tokens=settings.max_batch_tokens,
+        max_output_tokens=args.max_output_tokens,
+        progress=not args.quiet,
+    )
+
+
+def _testset(args: argparse.Namespace) -> TestSet:
+    from eval.testsets import load_pair, load_testset
+
+    if args.refs is not None:
+        return load_pair(args.src, args.refs, args.refs.name, args.limit)
+    return load_testset(args.testset or ["flores200"], args.limit)
+
+
+def _evaluate(args: argparse.Namespace, testset: TestSet, config: EvalConfig) -> list[SystemResult]:
+    from eval.runner import evaluate_model, load_engine, score_hypotheses_file
+
+    hyp_names = [*args.name, *(p.name for p in args.hyps[len(args.name) :])]
+    names = _unique([*args.model, *hyp_names])
+    results: list[SystemResult] = []
+    for model, name in zip(args.model, names, strict=False):
+        print(f"evaluating {name} on {testset.name} ({len(testset)} lines)", file=sys.stderr)
+        results += evaluate_model(name, load_engine(model, config), testset, config)
+    for path, name in zip(args.hyps, names[len(args.model) :], strict=True):
+        results.append(score_hypotheses_file(name, path, testset, config))
+    return results
+
+
+def _unique(names: list[str]) -> list[str]:
+    """Report names must differ: a repeated name gets " #2", " #3"…"""
+    seen: dict[str, int] = {}
+    out = []
+    for name in names:
+        seen[name] = seen.get(name, 0) + 1
+        out.append(name if seen[name] == 1 else f"{name} #{seen[name]}")
+    return out
+
+
+def _context(args: argparse.Namespace, testset: TestSet, config: EvalConfig) -> Any:
+    from eval.report import ReportContext
+    from eval.runner import Granularity
+
+    grain = Granularity.for_mode(config.mode, len(testset), config.article_size)
+    return ReportContext(
+        testset=testset.name,
+        source_path=None if testset.source_path is None else str(testset.source_path),
+        reference_path=str(testset.reference_path),
+        lines=len(testset),
+        total_lines=testset.total_lines,
+        limit=args.limit,
+        mode=config.mode,
+        granularity=grain.describe(config.article_size),
+        article_size=config.article_size if config.mode == "article" else None,
+    )

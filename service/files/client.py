@@ -1,0 +1,121 @@
+"""``--server URL``: send documents to a running thaimt server (POST /v1/translate).
+
+The server runs the same pipeline, so the outputs equal the in-process ones. Documents go in
+batches bounded by count and characters (within the server's limits); 503/429 answers are retried
+after their Retry-After; any other failure raises ServerError with the server's message.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import httpx
+
+from service.files.translator import TranslatorStats
+from service.pipeline import TranslateOptions
+
+RETRY_STATUSES = (429, 503)
+
+
+class ServerError(RuntimeError):
+    """The server could not translate a batch."""
+
+
+class ServerTranslator:
+    def __init__(
+        self,
+        url: str,
+        options: TranslateOptions,
+        *,
+        max_texts: int = 64,
+        max_chars: int = 100_000,
+        retries: int = 8,
+        timeout_s: float = 300.0,
+    ) -> None:
+        self.url = url.rstrip("/")
+        self.options = options
+        self.max_texts, self.max_chars, self.retries = max_texts, max_chars, retries
+        self.client = httpx.Client(base_url=self.url, timeout=timeout_s)
+        self.stats = TranslatorStats()
+        self.identity = f"server {self._model_id()}"
+
+    def _model_id(self) -> str:
+        try:
+            response = self._request("GET", "/ready")
+        except httpx.HTTPError as exc:
+            raise ServerError(f"cannot reach {self.url}: {exc}") from exc
+        return str(response.json().get("model", self.url))
+
+    def close(self) -> None:
+        self.client.close()
+
+    def translate_documents(self, texts: Sequence[str]) -> list[str]:
+        out: list[str] = []
+        for batch in self._batches(texts):
+            out += self._translate_batch(batch)
+        self.stats.documents += len(texts)
+        self.stats.characters += sum(len(t) for t in texts)
+        return out
+
+    def _batches(self, texts: Sequence[str]) -> Iterator[list[str]]:
+        batch: list[str] = []
+        size = 0
+        for text in texts:
+            if batch and (len(batch) >= self.max_texts or size + len(text) > self.max_chars):
+                yield batch
+                batch, size = [], 0
+            batch.append(text)
+            size += len(text)
+        if batch:
+            yield batch
+
+    def _translate_batch(self, batch: list[str]) -> list[str]:
+        body: dict[str, Any] = {
+            "texts": batch,
+            "glossary": dict(self.options.glossary),
+            "do_not_translate": list(self.options.do_not_translate),
+            "beam_size": self.options.decode.beam_size,
+        }
+        try:
+            response = self._request("POST", "/v1/translate", json=body)
+        except httpx.HTTPError as exc:
+            raise ServerError(f"{self.url}: {exc}") from exc
+        data = response.json()
+        translations = data.get("translations")
+        if not isinstance(translations, list) or len(translations) != len(batch):
+            raise ServerError(f"{self.url}: unexpected answer without {len(batch)} translations")
+        usage = data.get("usage") or {}
+        self.stats.model_segments += int(usage.get("segments", 0))
+        self.stats.segments += int(usage.get("segments", 0))
+        return [str(t) for t in translations]
+
+    def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        for attempt in range(self.retries + 1):
+            response = self.client.request(method, path, **kwargs)
+            if response.status_code not in RETRY_STATUSES or attempt == self.retries:
+                break
+            time.sleep(_retry_after(response))
+        if response.status_code >= 400:
+            raise ServerError(
+                f"{self.url}{path}: HTTP {response.status_code}: {_message(response)}"
+            )
+        return response
+
+
+def _retry_after(response: httpx.Response) -> float:
+    try:
+        return min(30.0, max(0.1, float(response.headers.get("Retry-After", "1"))))
+    except ValueError:
+        return 1.0
+
+
+def _message(response: httpx.Response) -> str:
+    try:
+        data = response.json()
+    except ValueError:
+        return response.text[:200]
+    if isinstance(data, dict):
+        return str(data.get("error") or data.get("detail") or data)[:300]
+    return str(data)[:300]

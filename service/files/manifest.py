@@ -1,0 +1,75 @@
+"""The resumable manifest: an append-only JSON Lines file in OUTDIR, one record per finished file.
+
+A record is appended (and fsynced) only after its output was atomically renamed into place, so a
+kill at any moment leaves either a finished file with its record or no record. The latest record
+for an output wins; a torn last line from a kill is ignored.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+MANIFEST_NAME = ".thaimt-manifest.jsonl"
+
+
+@dataclass(frozen=True)
+class FileRecord:
+    output: str  # output path relative to OUTDIR, "/"-separated
+    source: str  # source path as given
+    sha256: str  # of the source bytes
+    model: str  # model id @ revision (backend) that translated it
+    options: str  # hash of everything else that changes the output (format, fields, glossary, ...)
+    encoding: str
+    characters: int
+    finished_at: float
+
+    def matches(self, sha256: str, model: str, options: str) -> bool:
+        return (self.sha256, self.model, self.options) == (sha256, model, options)
+
+
+class Manifest:
+    def __init__(self, outdir: Path) -> None:
+        self.path = outdir / MANIFEST_NAME
+        self.records: dict[str, FileRecord] = {}
+        self._load()
+
+    def _load(self) -> None:
+        if not self.path.exists():
+            return
+        with self.path.open(encoding="utf-8", errors="replace") as f:
+            for line in f:
+                try:
+                    record = FileRecord(**json.loads(line))
+                except (json.JSONDecodeError, TypeError):
+                    continue  # a line torn by a kill, or from an incompatible version
+                self.records[record.output] = record
+
+    def is_finished(self, output: str, sha256: str, model: str, options: str) -> bool:
+        record = self.records.get(output)
+        return record is not None and record.matches(sha256, model, options)
+
+    def record(self, record: FileRecord) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        line = json.dumps(asdict(record), ensure_ascii=False) + "\n"
+        with self.path.open("a", encoding="utf-8") as f:
+            if f.tell() > 0 and not self._ends_with_newline():
+                f.write("\n")  # after a torn line, start a fresh one
+            f.write(line)
+            f.flush()
+            os.fsync(f.fileno())
+        self.records[record.output] = record
+
+    def _ends_with_newline(self) -> bool:
+        with self.path.open("rb") as f:
+            f.seek(-1, os.SEEK_END)
+            return f.read(1) == b"\n"
+
+
+def new_record(
+    output: str, source: str, sha256: str, model: str, options: str, encoding: str, characters: int
+) -> FileRecord:
+    return FileRecord(output, source, sha256, model, options, encoding, characters, time.time())

@@ -1,0 +1,225 @@
+"""The batch job: load a chunk of files, translate all their documents in one go, write each
+output atomically and record it in the manifest; skip files finished by an earlier run.
+
+Memory is bounded by the chunk (``chunk_chars`` characters of documents), not by the archive.
+A per-file problem (undecodable, bad JSON line, ...) fails that file with its reason and the run
+goes on unless ``fail_fast``. Ctrl-C stops between two writes: outputs on disk are always whole
+files, and a later run resumes where this one stopped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from service.files.discover import FileJob
+from service.files.encodings import DecodedText, DecodeError, decode_bytes
+from service.files.manifest import Manifest, new_record
+from service.files.progress import Progress
+from service.files.translator import DocumentTranslator
+from service.formats.base import Extracted, FormatError, FormatOptions, get_format
+from service.pipeline import TranslateOptions
+
+TEMP_SUFFIX = ".thaimt-tmp"
+
+
+@dataclass(frozen=True)
+class BatchConfig:
+    outdir: Path
+    options: TranslateOptions
+    format_options: FormatOptions = field(default_factory=FormatOptions)
+    chunk_chars: int = 200_000  # documents' characters per engine call
+    fail_fast: bool = False
+
+
+@dataclass
+class BatchSummary:
+    ok: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (source, reason)
+    characters: int = 0
+    segments: int = 0
+    model_calls: int = 0
+    seconds: float = 0.0
+    interrupted: bool = False
+
+    @property
+    def exit_code(self) -> int:
+        if self.interrupted:
+            return 130
+        return 1 if self.failed else 0
+
+
+@dataclass
+class _Loaded:
+    job: FileJob
+    sha256: str
+    options_key: str
+    decoded: DecodedText
+    extracted: Extracted
+
+
+class _FileFailed(Exception):
+    pass
+
+
+def options_key(config: BatchConfig, format_name: str) -> str:
+    """A hash of every setting besides the model that changes a file's output."""
+    options = config.options
+    settings = {
+        "format": format_name,
+        "fields": list(config.format_options.fields) if format_name == "jsonl" else [],
+        "glossary": sorted(options.glossary.items()),
+        "do_not_translate": list(options.do_not_translate),
+        "decode": options.decode.cache_key(),
+    }
+    return hashlib.sha256(json.dumps(settings, ensure_ascii=False).encode()).hexdigest()[:16]
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write via a temporary file in the same directory and a rename: never a partial file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TEMP_SUFFIX)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def remove_stale_temp_files(outdir: Path) -> int:
+    """Temporary files a killed run left behind (a kill cannot clean up after itself)."""
+    stale = list(outdir.rglob(f"*{TEMP_SUFFIX}")) if outdir.is_dir() else []
+    for path in stale:
+        path.unlink(missing_ok=True)
+    return len(stale)
+
+
+class BatchRunner:
+    def __init__(
+        self, translator: DocumentTranslator, config: BatchConfig, progress: Progress | None = None
+    ) -> None:
+        self.translator = translator
+        self.config = config
+        self.progress = progress or Progress(quiet=True)
+        self.manifest = Manifest(config.outdir)
+        self.summary = BatchSummary()
+
+    def run(self, jobs: list[FileJob]) -> BatchSummary:
+        started = time.monotonic()
+        remove_stale_temp_files(self.config.outdir)
+        self.progress.start(len(jobs))
+        try:
+            for chunk in self._chunks(jobs):
+                self._translate_chunk(chunk)
+                if self.config.fail_fast and self.summary.failed:
+                    break
+        except KeyboardInterrupt:
+            self.summary.interrupted = True
+        finally:
+            self.summary.seconds = time.monotonic() - started
+            self.summary.segments = self.translator.stats.segments
+            self.summary.model_calls = self.translator.stats.model_calls
+            self.progress.close()
+        return self.summary
+
+    def _chunks(self, jobs: list[FileJob]) -> Iterator[list[_Loaded]]:
+        chunk: list[_Loaded] = []
+        size = 0
+        for job in jobs:
+            if self.config.fail_fast and self.summary.failed:
+                break
+            loaded = self._load(job)
+            if loaded is None:
+                continue
+            chunk.append(loaded)
+            size += sum(len(t) for t in loaded.extracted.texts)
+            if size >= self.config.chunk_chars:
+                yield chunk
+                chunk, size = [], 0
+        if chunk:
+            yield chunk
+
+    def _load(self, job: FileJob) -> _Loaded | None:
+        """The file ready to translate, or None when it was skipped or failed (recorded)."""
+        try:
+            if job.format_name is None:
+                raise _FileFailed(f"no format for extension {job.source.suffix!r}; use --format")
+            data = job.source.read_bytes()
+            sha256 = hashlib.sha256(data).hexdigest()
+            key = options_key(self.config, job.format_name)
+            output = job.output_path(self.config.outdir)
+            identity = self.translator.identity
+            if output.exists() and self.manifest.is_finished(job.output_rel, sha256, identity, key):
+                self.summary.skipped.append(str(job.source))
+                self.progress.file_done("skipped")
+                return None
+            decoded = decode_bytes(data)
+            fmt = get_format(job.format_name, self.config.format_options)
+            return _Loaded(job, sha256, key, decoded, fmt.extract(decoded.text))
+        except (_FileFailed, DecodeError, FormatError) as exc:
+            self._fail(job, str(exc))
+        except OSError as exc:
+            self._fail(job, f"cannot read: {exc.strerror or exc}")
+        except Exception as exc:  # a malformed file must not stop a long run
+            self._fail(job, f"cannot parse: {type(exc).__name__}: {exc}")
+        return None
+
+    def _fail(self, job: FileJob, reason: str) -> None:
+        self.summary.failed.append((str(job.source), reason))
+        self.progress.file_failed(str(job.source), reason)
+
+    def _translate_chunk(self, chunk: list[_Loaded]) -> None:
+        texts = [t for loaded in chunk for t in loaded.extracted.texts]
+        segments_before = self.translator.stats.segments
+        try:
+            translations = self.translator.translate_documents(texts) if texts else []
+        except (RuntimeError, ValueError, OSError) as exc:  # a server or model failure
+            for loaded in chunk:
+                self._fail(loaded.job, f"translation failed: {exc}")
+            return
+        self.progress.add_segments(self.translator.stats.segments - segments_before)
+        cursor = 0
+        for loaded in chunk:
+            count = len(loaded.extracted.texts)
+            self._finish(loaded, translations[cursor : cursor + count])
+            cursor += count
+            if self.config.fail_fast and self.summary.failed:
+                return
+
+    def _finish(self, loaded: _Loaded, translations: list[str]) -> None:
+        job = loaded.job
+        try:
+            text = loaded.decoded.restore_newlines(loaded.extracted.rebuild(translations))
+            write_atomic(job.output_path(self.config.outdir), text.encode("utf-8"))
+        except OSError as exc:
+            self._fail(job, f"cannot write output: {exc}")
+            return
+        except Exception as exc:  # a malformed file must not stop a long run
+            self._fail(job, f"cannot rebuild: {type(exc).__name__}: {exc}")
+            return
+        characters = len(loaded.decoded.text)
+        self.manifest.record(
+            new_record(
+                job.output_rel,
+                str(job.source),
+                loaded.sha256,
+                self.translator.identity,
+                loaded.options_key,
+                loaded.decoded.encoding,
+                characters,
+            )
+        )
+        self.summary.ok.append(str(job.source))
+        self.summary.characters += characters
+        self.progress.file_done("ok")

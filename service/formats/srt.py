@@ -1,0 +1,73 @@
+"""SubRip subtitles: cue numbers and timing lines are kept byte for byte, cue text is translated.
+
+Parsed by hand rather than with the ``srt`` package because ``srt.compose`` re-formats timestamps
+and numbering, and the contract here is that those lines come back byte-identical. A cue's text
+(possibly several lines) is one document; the pipeline keeps its line count.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from service.formats.base import Extracted, FormatOptions
+
+_TIMING = re.compile(r"^\s*\d+:\d+:\d+[,.]\d+\s*-->\s*\d+:\d+:\d+[,.]\d+")
+
+
+@dataclass(frozen=True)
+class _Cue:
+    first_text_line: int  # index into the file's lines
+    line_count: int
+
+
+def _find_cues(lines: list[str]) -> list[_Cue]:
+    cues: list[_Cue] = []
+    i = 0
+    while i < len(lines):
+        if not _TIMING.match(lines[i]):
+            i += 1
+            continue
+        start = i + 1
+        end = start
+        while end < len(lines) and lines[end].strip():
+            end += 1
+        if end > start:
+            cues.append(_Cue(start, end - start))
+        i = end
+    return cues
+
+
+class SrtFormat:
+    name = "srt"
+
+    def extract(self, content: str) -> Extracted:
+        lines = content.split("\n")
+        cues = _find_cues(lines)
+        texts = [
+            "\n".join(lines[c.first_text_line : c.first_text_line + c.line_count]) for c in cues
+        ]
+
+        def rebuild(translations: Sequence[str]) -> str:
+            out = list(lines)
+            # Replace from the end so earlier line indexes stay valid if a count ever changed.
+            for cue, translation in reversed(list(zip(cues, translations, strict=True))):
+                start = cue.first_text_line
+                out[start : start + cue.line_count] = _fit_lines(translation, cue.line_count)
+            return "\n".join(out)
+
+        return Extracted(texts, rebuild)
+
+
+def _fit_lines(translation: str, count: int) -> list[str]:
+    """The translation as ``count`` non-empty lines (the pipeline keeps counts; this is a guard,
+    because a blank line inside a cue would end the cue)."""
+    lines = [line for line in translation.split("\n") if line.strip()] or [""]
+    if len(lines) > count:
+        lines = [*lines[: count - 1], " ".join(lines[count - 1 :])]
+    return lines
+
+
+def make_format(options: FormatOptions) -> SrtFormat:
+    return SrtFormat()

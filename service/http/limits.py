@@ -1,0 +1,137 @@
+"""Request admission: body size, API keys and the per-key character budget."""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections.abc import Callable
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from service.http.errors import ApiError
+
+
+class BodySizeLimit:
+    """ASGI middleware: refuse bodies over ``max_bytes`` with 413, checking the declared
+    Content-Length first and then the bytes actually received (which a client can't lie about).
+
+    The body is read here and replayed to the app; the app's later ``receive()`` calls go to the
+    server again, so disconnect detection keeps working.
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = _content_length(scope)
+        if declared is not None and declared > self.max_bytes:
+            await self._refuse(send, declared)
+            return
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return  # client gone before sending its body
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_bytes:
+                await self._refuse(send, size)
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        await self.app(scope, _replay(b"".join(chunks), receive), send)
+
+    async def _refuse(self, send: Send, size: int) -> None:
+        body = json.dumps(
+            {"error": f"request body too large: {size} bytes, the limit is {self.max_bytes}"}
+        ).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"connection", b"close"),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+
+def _content_length(scope: Scope) -> int | None:
+    for name, value in scope.get("headers", []):
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
+
+
+def check_api_key(key: str | None, accepted: list[str], *, missing_status: int = 401) -> None:
+    """No keys configured: everyone may call. Otherwise a missing key is ``missing_status``
+    (401 on /v1; LibreTranslate answers 403) and a wrong key is 403."""
+    if not accepted:
+        return
+    if not key:
+        raise ApiError(missing_status, "an API key is required (header X-API-Key or api_key)")
+    if key not in accepted:
+        raise ApiError(403, "Invalid API key")
+
+
+def check_sizes(texts: list[str], max_texts: int, max_chars: int) -> int:
+    """Refuse requests with too many texts or characters (413); returns the character count."""
+    if len(texts) > max_texts:
+        raise ApiError(413, f"too many texts: {len(texts)}, the limit is {max_texts} per request")
+    chars = sum(len(t) for t in texts)
+    if chars > max_chars:
+        raise ApiError(413, f"too many characters: {chars}, the limit is {max_chars} per request")
+    return chars
+
+
+class CharBudget:
+    """Characters each API key may send per fixed one-minute window (429 beyond it)."""
+
+    def __init__(
+        self, limit: int, window_s: float = 60.0, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.limit = limit
+        self.window_s = window_s
+        self._clock = clock
+        self._windows: dict[str, tuple[float, int]] = {}
+
+    def spend(self, key: str, chars: int) -> None:
+        now = self._clock()
+        start, used = self._windows.get(key, (now, 0))
+        if now - start >= self.window_s:
+            start, used = now, 0
+        if used + chars > self.limit:
+            retry = max(1, math.ceil(start + self.window_s - now))
+            raise ApiError(
+                429,
+                f"character limit reached for this API key: {used} of {self.limit} used this "
+                f"minute, this request has {chars}",
+                {"Retry-After": str(retry)},
+            )
+        self._windows[key] = (start, used + chars)

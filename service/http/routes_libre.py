@@ -1,0 +1,187 @@
+"""LibreTranslate-compatible routes, so its existing clients work unchanged.
+
+Its conventions: parameters as JSON or form fields, ``api_key`` among them, errors as
+``{"error": "..."}`` with 400 (bad parameters), 403 (API key), 429 (slow down).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import parse_qs
+
+from fastapi import APIRouter, Request
+from starlette.datastructures import FormData
+
+from models.backend import DecodeOptions
+from service.batcher import BatcherStopped, Overloaded
+from service.http.errors import ApiError
+from service.http.limits import check_api_key, check_sizes
+from service.http.schemas import find_lone_surrogate
+from service.http.state import ServerState, get_state
+from service.http.translation import detect_language, guarded, translate_any
+from service.pipeline import TranslateOptions
+
+router = APIRouter(tags=["libretranslate"])
+
+SOURCES = ("th", "auto")
+TARGETS = ("en",)
+LANGUAGES = [
+    {"code": "th", "name": "Thai", "targets": ["en"]},
+    {"code": "en", "name": "English", "targets": []},
+]
+
+
+async def read_params(request: Request) -> dict[str, Any]:
+    """The request's parameters from a JSON body or a form, plus the query string."""
+    params: dict[str, Any] = dict(request.query_params)
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type == "application/json":
+        try:
+            body = json.loads(await request.body())
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise ApiError(400, f"Invalid request: body is not valid JSON ({exc})") from None
+        if not isinstance(body, dict):
+            raise ApiError(400, "Invalid request: the JSON body must be an object")
+        params.update(body)
+    elif content_type == "application/x-www-form-urlencoded":
+        params.update(_urlencoded_params(await request.body()))
+    elif content_type == "multipart/form-data":
+        params.update(_form_params(await request.form()))
+    return params
+
+
+def _urlencoded_params(body: bytes) -> dict[str, Any]:
+    """Parsed as UTF-8 (Starlette's form parser reads raw bytes as Latin-1, which garbles Thai
+    sent unescaped, as ``curl -d 'q=สวัสดี'`` does)."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ApiError(400, f"Invalid request: form body is not UTF-8 ({exc.reason})") from None
+    params: dict[str, Any] = {}
+    for name, values in parse_qs(text, keep_blank_values=True).items():
+        params[name] = values if len(values) > 1 else values[0]
+    return params
+
+
+def _form_params(form: FormData) -> dict[str, Any]:
+    params: dict[str, Any] = {}
+    for name in form:
+        values = [v for v in form.getlist(name) if isinstance(v, str)]
+        if values:
+            params[name] = values if len(values) > 1 else values[0]
+    return params
+
+
+def _string(params: dict[str, Any], name: str, default: str | None = None) -> str:
+    value = params.get(name, default)
+    if value is None or value == "":
+        raise ApiError(400, f"Invalid request: missing {name} parameter")
+    if not isinstance(value, str):
+        raise ApiError(400, f"Invalid request: {name} must be a string")
+    return value
+
+
+def _texts(params: dict[str, Any]) -> tuple[list[str], bool]:
+    """The ``q`` texts and whether ``q`` was a list."""
+    q = params.get("q")
+    if q is None or q == "" or q == []:
+        raise ApiError(400, "Invalid request: missing q parameter")
+    texts = q if isinstance(q, list) else [q]
+    if not all(isinstance(t, str) for t in texts):
+        raise ApiError(400, "Invalid request: q must be a string or a list of strings")
+    for text in texts:
+        index = find_lone_surrogate(text)
+        if index is not None:
+            raise ApiError(400, f"Invalid request: q has an unpaired surrogate at {index}")
+    return texts, isinstance(q, list)
+
+
+def _authorize(state: ServerState, params: dict[str, Any], request: Request) -> str | None:
+    key = params.get("api_key") or request.headers.get("x-api-key")
+    if key is not None and not isinstance(key, str):
+        raise ApiError(400, "Invalid request: api_key must be a string")
+    try:
+        check_api_key(key, state.settings.api_keys, missing_status=403)
+    except ApiError as exc:
+        raise ApiError(exc.status, "Invalid API key") from None
+    return key
+
+
+@router.post("/translate")
+async def translate(request: Request) -> dict[str, Any]:
+    """LibreTranslate ``/translate``: ``q`` (string or list), ``source`` th|auto, ``target`` en."""
+    state = get_state(request)
+    params = await read_params(request)
+    key = _authorize(state, params, request)
+    texts, is_list = _texts(params)
+    source = _string(params, "source")
+    target = _string(params, "target")
+    text_format = _string(params, "format", "text")
+    if source not in SOURCES:
+        raise ApiError(400, f"{source} is not supported: this server translates th (or auto)")
+    if target not in TARGETS:
+        raise ApiError(400, f"{target} is not supported: this server translates into en")
+    if text_format not in ("text", "html"):
+        raise ApiError(400, f"Invalid request: format must be text or html, not {text_format}")
+    chars = check_sizes(
+        texts, state.settings.max_texts_per_request, state.settings.max_chars_per_request
+    )
+    if state.char_budget is not None and key is not None:
+        state.char_budget.spend(key, chars)
+    engine, batcher = state.require_ready()
+    state.metrics.characters.inc(chars)
+    options = TranslateOptions(decode=_decode(state))
+    try:
+        work = translate_any(engine, batcher, texts, options, text_format)
+        done = await guarded(request, work, state.settings.request_timeout_s)
+    except (Overloaded, BatcherStopped) as exc:
+        raise ApiError(429, f"Slowdown: {exc}", {"Retry-After": "1"}) from None
+    outputs = done.texts
+    response: dict[str, Any] = {"translatedText": outputs if is_list else outputs[0]}
+    if source == "auto":
+        detected = [_detected(t) for t in texts]
+        response["detectedLanguage"] = detected if is_list else detected[0]
+    return response
+
+
+def _decode(state: ServerState) -> DecodeOptions:
+    return DecodeOptions(beam_size=state.settings.beam_size)
+
+
+def _detected(text: str) -> dict[str, Any]:
+    language, confidence = detect_language(text)
+    return {"language": language, "confidence": confidence}
+
+
+@router.get("/languages")
+async def languages() -> list[dict[str, Any]]:
+    return LANGUAGES
+
+
+@router.post("/detect")
+async def detect(request: Request) -> list[dict[str, Any]]:
+    state = get_state(request)
+    params = await read_params(request)
+    _authorize(state, params, request)
+    texts, _ = _texts(params)
+    check_sizes(texts, state.settings.max_texts_per_request, state.settings.max_chars_per_request)
+    return [_detected("\n".join(texts))]
+
+
+@router.get("/frontend/settings")
+async def frontend_settings(request: Request) -> dict[str, Any]:
+    settings = get_state(request).settings
+    return {
+        "charLimit": settings.max_chars_per_request,
+        "frontendTimeout": int(settings.request_timeout_s * 1000),
+        "apiKeys": bool(settings.api_keys),
+        "keyRequired": bool(settings.api_keys),
+        "suggestions": False,
+        "filesTranslation": False,
+        "supportedFilesFormat": [],
+        "language": {
+            "source": {"code": "th", "name": "Thai"},
+            "target": {"code": "en", "name": "English"},
+        },
+    }

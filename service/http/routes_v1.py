@@ -1,0 +1,159 @@
+"""The native API: POST /v1/translate and POST /v1/translate/stream (NDJSON)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import StreamingResponse
+
+from models.backend import DecodeOptions
+from service.http.errors import ApiError
+from service.http.limits import check_api_key, check_sizes
+from service.http.schemas import TranslateRequest, TranslateResponse, Usage
+from service.http.state import ServerState, get_state
+from service.http.translation import (
+    StreamJob,
+    guarded,
+    start_stream,
+    stream_paragraphs,
+    translate_any,
+)
+from service.pipeline import TranslateOptions
+
+router = APIRouter(prefix="/v1", tags=["translate"])
+
+
+def header_api_key(request: Request) -> str | None:
+    """``X-API-Key: KEY`` or ``Authorization: Bearer KEY``."""
+    key = request.headers.get("x-api-key")
+    auth = request.headers.get("authorization", "")
+    if not key and auth.lower().startswith("bearer "):
+        key = auth[7:].strip()
+    return key or None
+
+
+def authorize(request: Request) -> str | None:
+    """Dependency: runs before the body is validated, so a missing key is 401 whatever the body."""
+    key = header_api_key(request)
+    check_api_key(key, get_state(request).settings.api_keys)
+    return key
+
+
+def admit(state: ServerState, key: str | None, texts: list[str]) -> int:
+    """Size limits (413) and the per-key character budget (429); returns the character count."""
+    settings = state.settings
+    chars = check_sizes(texts, settings.max_texts_per_request, settings.max_chars_per_request)
+    if state.char_budget is not None and key is not None:
+        state.char_budget.spend(key, chars)
+    state.metrics.characters.inc(chars)
+    return chars
+
+
+def translate_options(body: TranslateRequest, state: ServerState) -> TranslateOptions:
+    decode = DecodeOptions(beam_size=body.beam_size or state.settings.beam_size)
+    return TranslateOptions(
+        glossary=dict(body.glossary),
+        do_not_translate=tuple(body.do_not_translate),
+        decode=decode,
+    )
+
+
+@router.post("/translate", response_model=TranslateResponse, response_model_exclude_none=True)
+async def translate(
+    body: TranslateRequest, request: Request, key: str | None = Depends(authorize)
+) -> TranslateResponse:
+    """Translate ``text`` or ``texts``; ``detail`` adds segments and protected spans."""
+    state = get_state(request)
+    texts = body.all_texts()
+    chars = admit(state, key, texts)
+    engine, batcher = state.require_ready()
+    started = time.perf_counter()
+    options = translate_options(body, state)
+    work = translate_any(engine, batcher, texts, options, body.format)
+    done = await guarded(request, work, state.settings.request_timeout_s)
+    usage = Usage(
+        characters=chars,
+        segments=done.segments,
+        milliseconds=round((time.perf_counter() - started) * 1000, 1),
+    )
+    return TranslateResponse(
+        translation=done.texts[0] if body.text is not None else None,
+        translations=done.texts if body.texts is not None else None,
+        model=state.model_id,
+        usage=usage,
+        detail=done.details if body.detail else None,
+    )
+
+
+@router.post(
+    "/translate/stream",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"application/x-ndjson": {}}}},
+)
+async def translate_stream(
+    body: TranslateRequest, request: Request, key: str | None = Depends(authorize)
+) -> StreamingResponse:
+    """NDJSON: one line per paragraph, in order, each as soon as it is translated; then a
+    ``{"done": true, ...}`` line (or an ``{"error": ...}`` line if the request failed)."""
+    state = get_state(request)
+    texts = body.all_texts()
+    chars = admit(state, key, texts)
+    if body.format == "html":
+        raise ApiError(400, "format html is not streamed; use POST /v1/translate")
+    engine, batcher = state.require_ready()
+    started = time.perf_counter()
+    timeout_s = state.settings.request_timeout_s
+    job = await guarded(
+        request, start_stream(engine, batcher, texts, translate_options(body, state)), timeout_s
+    )
+    lines = ndjson_lines(request, job, body.detail, state, chars, started)
+    return StreamingResponse(lines, media_type="application/x-ndjson")
+
+
+async def ndjson_lines(
+    request: Request,
+    job: StreamJob,
+    detail: bool,
+    state: ServerState,
+    chars: int,
+    started: float,
+) -> AsyncIterator[bytes]:
+    deadline = started + state.settings.request_timeout_s
+    paragraphs = stream_paragraphs(job)
+    try:
+        while True:
+            remaining = max(0.0, deadline - time.perf_counter())
+            item = await guarded(request, anext(paragraphs, None), remaining)
+            if item is None:
+                break
+            index, number, result = item
+            line: dict[str, Any] = {
+                "index": index,
+                "paragraph": number,
+                "source": result.source,
+                "translation": result.text,
+            }
+            if detail:
+                line["segments"] = [dataclasses.asdict(s) for s in result.segments]
+            yield _line(line)
+    except ApiError as exc:
+        yield _line({"error": exc.message})
+        return
+    finally:
+        job.cancel()
+        await paragraphs.aclose()
+    usage = {
+        "characters": chars,
+        "segments": len(job.futures),
+        "milliseconds": round((time.perf_counter() - started) * 1000, 1),
+    }
+    yield _line({"done": True, "model": state.model_id, "usage": usage})
+
+
+def _line(obj: dict[str, Any]) -> bytes:
+    return json.dumps(obj, ensure_ascii=False).encode("utf-8") + b"\n"

@@ -1,0 +1,82 @@
+"""Request and response bodies of the /v1 API."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+
+def find_lone_surrogate(text: str) -> int | None:
+    """Index of the first unpaired UTF-16 surrogate (JSON allows "\\ud800"; UTF-8 cannot carry
+    it, so no tokenizer or response could)."""
+    for index, char in enumerate(text):
+        if "\ud800" <= char <= "\udfff":
+            return index
+    return None
+
+
+def reject_lone_surrogates(text: str, field: str) -> str:
+    index = find_lone_surrogate(text)
+    if index is not None:
+        raise ValueError(
+            f"{field} contains an unpaired surrogate U+{ord(text[index]):04X} at character "
+            f"{index}; send valid Unicode"
+        )
+    return text
+
+
+class TranslateRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str | None = Field(None, description="One text (paragraphs separated by newlines)")
+    texts: list[str] | None = Field(None, description="Several texts, translated together")
+    glossary: dict[str, str] = Field(default_factory=dict, description="Thai term -> English")
+    do_not_translate: list[str] = Field(default_factory=list, description="Terms kept verbatim")
+    beam_size: int | None = Field(None, ge=1, le=16, description="Default: server setting")
+    format: Literal["text", "html"] = "text"
+    detail: bool = Field(False, description="Include segments and protected spans")
+
+    @model_validator(mode="after")
+    def _one_of_text_or_texts(self) -> TranslateRequest:
+        if (self.text is None) == (self.texts is None):
+            raise ValueError("give exactly one of 'text' (a string) or 'texts' (a list)")
+        return self
+
+    @field_validator("text")
+    @classmethod
+    def _text_valid(cls, value: str | None) -> str | None:
+        return None if value is None else reject_lone_surrogates(value, "text")
+
+    @field_validator("texts", "do_not_translate")
+    @classmethod
+    def _texts_valid(cls, value: list[str] | None) -> list[str] | None:
+        for number, text in enumerate(value or []):
+            reject_lone_surrogates(text, f"item {number}")
+        return value
+
+    @field_validator("glossary")
+    @classmethod
+    def _glossary_valid(cls, value: dict[str, str]) -> dict[str, str]:
+        for source, target in value.items():
+            reject_lone_surrogates(source + target, "glossary")
+            if not source.strip():
+                raise ValueError("glossary terms must not be empty")
+        return value
+
+    def all_texts(self) -> list[str]:
+        return [self.text] if self.text is not None else list(self.texts or [])
+
+
+class Usage(BaseModel):
+    characters: int
+    segments: int = Field(description="Distinct segments sent to the model")
+    milliseconds: float
+
+
+class TranslateResponse(BaseModel):
+    translation: str | None = None
+    translations: list[str] | None = None
+    model: str
+    usage: Usage
+    detail: list[dict[str, Any]] | None = Field(None, description="Per text, when requested")

@@ -1,0 +1,189 @@
+"""Glue between the routes and the pipeline: prepare (thread) -> batcher -> assemble.
+
+Nothing here speaks HTTP or does NLP: the pipeline does the text work, the batcher schedules the
+model, the routes turn results into responses. Preparing (PyThaiNLP) and assembling run in a
+thread so the event loop keeps serving other requests meanwhile.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncGenerator, Awaitable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from starlette.requests import Request
+
+from service.batcher import Batcher
+from service.http.errors import CLIENT_CLOSED, ApiError
+from service.pipeline import (
+    DocumentResult,
+    ParagraphResult,
+    PreparedDocument,
+    TranslateOptions,
+    assemble_document,
+    assemble_paragraph,
+    prepare_document,
+)
+
+if TYPE_CHECKING:
+    from service.engine import Engine
+    from service.formats.base import FileFormat
+
+T = TypeVar("T")
+
+
+class ClientGone(ApiError):
+    def __init__(self) -> None:
+        super().__init__(CLIENT_CLOSED, "client closed the request")
+
+
+def prepare_all(
+    texts: Sequence[str], options: TranslateOptions, engine: Engine
+) -> list[PreparedDocument]:
+    return [prepare_document(text, options, engine) for text in texts]
+
+
+def unique_requests(prepared: Sequence[PreparedDocument]) -> list[str]:
+    """Each distinct segment once: repeated sentences cost one model slot."""
+    return list(dict.fromkeys(r for doc in prepared for r in doc.requests))
+
+
+async def translate_texts(
+    engine: Engine, batcher: Batcher, texts: Sequence[str], options: TranslateOptions
+) -> tuple[list[DocumentResult], int]:
+    """Translate whole texts through the shared batcher; returns results and segment count."""
+    prepared = await asyncio.to_thread(prepare_all, texts, options, engine)
+    requests = unique_requests(prepared)
+    outputs = await batcher.translate(requests, options.decode)
+    lookup = dict(zip(requests, outputs, strict=True))
+
+    def assemble() -> list[DocumentResult]:
+        return [assemble_document(p, [lookup[r] for r in p.requests]) for p in prepared]
+
+    return await asyncio.to_thread(assemble), len(requests)
+
+
+@dataclass
+class StreamJob:
+    """A request whose segments are all queued; paragraphs are read out in order."""
+
+    prepared: list[PreparedDocument]
+    futures: dict[str, asyncio.Future[str]]
+
+    def cancel(self) -> None:
+        for future in self.futures.values():
+            future.cancel()
+
+
+async def start_stream(
+    engine: Engine, batcher: Batcher, texts: Sequence[str], options: TranslateOptions
+) -> StreamJob:
+    """Queue every segment up front (so they batch together and overload is known before the
+    response starts)."""
+    prepared = await asyncio.to_thread(prepare_all, texts, options, engine)
+    requests = unique_requests(prepared)
+    futures = await batcher.submit_texts(requests, options.decode)
+    return StreamJob(prepared, dict(zip(requests, futures, strict=True)))
+
+
+async def stream_paragraphs(
+    job: StreamJob,
+) -> AsyncGenerator[tuple[int, int, ParagraphResult], None]:
+    """Yield ``(text index, paragraph index, result)`` in order, each as soon as it is done."""
+    try:
+        for index, doc in enumerate(job.prepared):
+            for number, paragraph in enumerate(doc.paragraphs):
+                translations = [await job.futures[r] for r in paragraph.requests]
+                yield index, number, assemble_paragraph(paragraph, translations)
+    finally:
+        job.cancel()  # drops whatever the client no longer waits for
+
+
+async def guarded(request: Request, work: Awaitable[T], timeout_s: float) -> T:
+    """Await ``work`` unless the client disconnects (ClientGone) or time runs out (504).
+    Either way the work is cancelled, which drops its queued segments."""
+    task = asyncio.ensure_future(work)
+    watcher = asyncio.ensure_future(wait_for_disconnect(request))
+    try:
+        done, _ = await asyncio.wait(
+            {task, watcher}, timeout=timeout_s, return_when=asyncio.FIRST_COMPLETED
+        )
+        if task in done:
+            return task.result()
+        if watcher in done:
+            raise ClientGone()
+        raise ApiError(504, f"translation did not finish within {timeout_s:g} s")
+    finally:
+        watcher.cancel()
+        if not task.done():
+            task.cancel()
+            await asyncio.wait({task})  # let it unwind (drop its segments) before we go on
+
+
+async def wait_for_disconnect(request: Request) -> None:
+    while True:
+        message = await request.receive()
+        if message["type"] == "http.disconnect":
+            return
+
+
+def html_format() -> FileFormat:
+    """The HTML format of the batch-files work (400 if it is not installed)."""
+    try:
+        from service.formats.base import get_format
+
+        return get_format("html")
+    except ModuleNotFoundError as exc:
+        if not (exc.name or "").startswith("service.formats"):
+            raise
+        raise ApiError(400, "format html not supported yet") from None
+
+
+@dataclass
+class Translated:
+    texts: list[str]
+    segments: int  # distinct segments sent to the batcher
+    details: list[dict[str, Any]]  # per input text: its documents' segments and spans
+
+
+async def translate_any(
+    engine: Engine,
+    batcher: Batcher,
+    texts: Sequence[str],
+    options: TranslateOptions,
+    text_format: str = "text",
+) -> Translated:
+    """Plain texts, or HTML whose text runs are translated together and put back in the tags."""
+    if text_format != "html":
+        results, segments = await translate_texts(engine, batcher, texts, options)
+        return Translated([r.text for r in results], segments, [r.to_dict() for r in results])
+    fmt = html_format()
+    extracted = await asyncio.to_thread(lambda: [fmt.extract(t) for t in texts])
+    inner = [t for e in extracted for t in e.texts]
+    results, segments = await translate_texts(engine, batcher, inner, options)
+
+    def rebuild() -> Translated:
+        outputs, details, cursor = [], [], 0
+        for e in extracted:
+            part = results[cursor : cursor + len(e.texts)]
+            cursor += len(e.texts)
+            outputs.append(e.rebuild([r.text for r in part]))
+            details.append({"texts": [r.to_dict() for r in part]})
+        return Translated(outputs, segments, details)
+
+    return await asyncio.to_thread(rebuild)
+
+
+def detect_language(text: str) -> tuple[str, float]:
+    """``("th", confidence)`` when most letters are Thai, else ``("en", confidence)``;
+    confidence in percent, as LibreTranslate reports it."""
+    from service.text.normalize import has_thai
+
+    letters = [char for char in text if char.isalpha()]
+    if not letters:
+        return "en", 0.0
+    ratio = sum(1 for char in letters if has_thai(char)) / len(letters)
+    if ratio >= 0.5:
+        return "th", round(ratio * 100, 1)
+    return "en", round((1 - ratio) * 100, 1)

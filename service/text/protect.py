@@ -1,0 +1,225 @@
+"""Protected spans: find what the model must not translate, and mask it with placeholders.
+
+``find_spans`` marks names, numbers, URLs, glossary terms ...; ``mask`` replaces each by a
+placeholder ``ZX0``, ``ZX1`` ... (ids local to the segment, in order of appearance) and returns
+a ``SpanMap``; ``restore.restore`` puts the span outputs back into the model's translation.
+
+Placeholders are capital Latin letters + ASCII digits only: Marian/OPUS SentencePiece
+vocabularies have these pieces, and models copy unknown capitalised codes through, whereas
+exotic brackets or symbols become <unk>. Every Latin letter and every digit of the input is
+inside some span, so the masked text contains no Latin letters or digits outside placeholders,
+which makes finding placeholders in it (and in the model output) unambiguous.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+import regex
+
+from service.text import patterns
+
+SPAN_KINDS = (
+    "latin", "number", "url", "email", "handle", "hashtag", "emoji", "glossary", "keep", "markup"
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ProtectedSpan:
+    """``text[start:end] == source``; ``output`` must appear verbatim in the translation."""
+
+    start: int
+    end: int
+    source: str
+    output: str
+    kind: str
+
+
+PLACEHOLDER_PREFIX = "ZX"
+# Exact form, as written by ``mask`` (used on masked text).
+PLACEHOLDER = regex.compile(r"ZX([0-9]+)")
+# Tolerant form, for model output: any case, a space inside ("ZX 0", "Z X0"), glued to a word
+# ("theZX0"). The spaced forms need a non-letter before the Z so that "jazz x 3" is no match.
+# A bare upper-case "ZX" without digits is a placeholder whose id the model lost.
+TOLERANT_PLACEHOLDER = regex.compile(
+    r"(?:(?i:zx)|(?<!\p{L})(?i:z) ?(?i:x)) ?([0-9]+)|(?<![A-Za-z])ZX(?![A-Za-z0-9])"
+)
+
+
+@dataclass
+class SpanMap:
+    """The spans of one masked text; ``ids[i]`` is the placeholder id of ``spans[i]``.
+
+    ``ids`` defaults to 0..n-1; a ``subset`` keeps the original ids of its spans.
+    """
+
+    spans: list[ProtectedSpan]
+    ids: list[int] = field(default_factory=list)
+
+    pattern: ClassVar[regex.Pattern[str]] = TOLERANT_PLACEHOLDER
+
+    def __post_init__(self) -> None:
+        if not self.ids:
+            self.ids = list(range(len(self.spans)))
+        if len(self.ids) != len(self.spans):
+            raise ValueError(f"SpanMap: {len(self.spans)} spans but {len(self.ids)} ids")
+
+    @staticmethod
+    def placeholder(i: int) -> str:
+        return f"{PLACEHOLDER_PREFIX}{i}"
+
+    def outputs(self) -> dict[int, str]:
+        """Placeholder id → the text that replaces it."""
+        return {i: span.output for i, span in zip(self.ids, self.spans, strict=True)}
+
+    def subset(self, masked_piece: str) -> SpanMap:
+        """The map restricted to the placeholders that occur in ``masked_piece``."""
+        present = {int(m.group(1)) for m in PLACEHOLDER.finditer(masked_piece)}
+        pairs = [(i, s) for i, s in zip(self.ids, self.spans, strict=True) if i in present]
+        return SpanMap(spans=[s for _, s in pairs], ids=[i for i, _ in pairs])
+
+    def __len__(self) -> int:
+        return len(self.spans)
+
+
+def protect(
+    text: str, glossary: Mapping[str, str] | None = None, do_not_translate: Sequence[str] = ()
+) -> tuple[str, SpanMap]:
+    """``find_spans`` + ``mask``."""
+    return mask(text, find_spans(text, glossary, do_not_translate))
+
+
+def mask(text: str, spans: Sequence[ProtectedSpan]) -> tuple[str, SpanMap]:
+    """Replace each span (sorted, non-overlapping) by its placeholder; spaces stay as they were."""
+    parts: list[str] = []
+    position = 0
+    for i, span in enumerate(spans):
+        if span.start < position or span.end > len(text) or span.start >= span.end:
+            raise ValueError(f"mask: span {i} {span.start}:{span.end} overlaps or is out of range")
+        parts.append(text[position : span.start])
+        parts.append(SpanMap.placeholder(i))
+        position = span.end
+    parts.append(text[position:])
+    return "".join(parts), SpanMap(spans=list(spans))
+
+
+# A finder yields (start, end, output, kind) for the matches inside text[start:end].
+_Finder = Callable[[str, int, int], Iterator[tuple[int, int, str, str]]]
+
+
+def find_spans(
+    text: str, glossary: Mapping[str, str] | None = None, do_not_translate: Sequence[str] = ()
+) -> list[ProtectedSpan]:
+    """Non-overlapping protected spans of ``text``, sorted by position.
+
+    Priority (a later kind only looks at text no earlier kind claimed): markup > URL > e-mail
+    > @handle > #hashtag > glossary / do-not-translate terms > Latin run > emoji > number.
+    URLs, e-mails, handles and hashtags come before glossary terms so a term never breaks one.
+    """
+    finders: list[_Finder] = [
+        _regex_finder(patterns.MARKUP, "markup"),
+        _url_finder,
+        _regex_finder(patterns.EMAIL, "email"),
+        _regex_finder(patterns.HANDLE, "handle"),
+        _regex_finder(patterns.HASHTAG, "hashtag"),
+        _terms_finder(glossary or {}, do_not_translate),
+        _latin_finder,
+        _regex_finder(patterns.EMOJI, "emoji"),
+        _regex_finder(patterns.NUMBER, "number"),
+    ]
+    claimed: list[tuple[int, int, str, str]] = []
+    for finder in finders:
+        found = [m for gap in _gaps(claimed, len(text)) for m in finder(text, *gap)]
+        claimed = sorted(claimed + found)
+    return [ProtectedSpan(s, e, text[s:e], out, kind) for s, e, out, kind in claimed]
+
+
+def _gaps(claimed: Sequence[tuple[int, int, str, str]], length: int) -> Iterator[tuple[int, int]]:
+    position = 0
+    for start, end, _, _ in claimed:
+        if position < start:
+            yield position, start
+        position = end
+    if position < length:
+        yield position, length
+
+
+def _regex_finder(pattern: regex.Pattern[str], kind: str) -> _Finder:
+    def find(text: str, start: int, end: int) -> Iterator[tuple[int, int, str, str]]:
+        for m in pattern.finditer(text, start, end):
+            yield m.start(), m.end(), m.group(), kind
+
+    return find
+
+
+def _url_finder(text: str, start: int, end: int) -> Iterator[tuple[int, int, str, str]]:
+    for m in patterns.URL.finditer(text, start, end):
+        url = patterns.trim_url(m.group())
+        if url:
+            yield m.start(), m.start() + len(url), url, "url"
+
+
+def _latin_finder(text: str, start: int, end: int) -> Iterator[tuple[int, int, str, str]]:
+    position = start
+    while m := patterns.LATIN_RUN.search(text, position, end):
+        run_end = min(patterns.latin_run_end(text, m.end()), end)
+        yield m.start(), run_end, text[m.start() : run_end], "latin"
+        position = run_end
+
+
+@dataclass(frozen=True)
+class _TermTable:
+    """Compiled terms of one glossary + do-not-translate list: term → (output, kind)."""
+
+    glossary: Mapping[str, str]  # the caller's object, held so its id stays unique
+    snapshot: dict[str, str]
+    do_not_translate: tuple[str, ...]
+    outputs: dict[str, tuple[str, str]]
+    pattern: regex.Pattern[str] | None
+
+
+_term_tables: dict[tuple[int, int], _TermTable] = {}
+_MAX_TERM_TABLES = 8
+
+
+def _term_table(glossary: Mapping[str, str], do_not_translate: Sequence[str]) -> _TermTable:
+    """Build (or reuse) the term table; reuse is checked by content, so mutation is safe.
+
+    The pipeline calls ``find_spans`` once per paragraph with the same glossary: rebuilding
+    a 5,000-term table each time would cost more than the matching itself.
+    """
+    key = (id(glossary), id(do_not_translate))
+    dnt = tuple(do_not_translate)
+    cached = _term_tables.get(key)
+    if (
+        cached
+        and cached.glossary is glossary
+        and cached.do_not_translate == dnt
+        and cached.snapshot == glossary
+    ):
+        return cached
+    outputs = {k.strip(): (v, "glossary") for k, v in glossary.items() if k.strip()}
+    # A term in both lists is kept verbatim: "never translate" is the stronger instruction.
+    outputs.update({t.strip(): (t.strip(), "keep") for t in dnt if t.strip()})
+    pattern = patterns.terms_pattern(patterns.clean_terms(outputs))
+    table = _TermTable(glossary, dict(glossary), dnt, outputs, pattern)
+    if len(_term_tables) >= _MAX_TERM_TABLES:
+        _term_tables.pop(next(iter(_term_tables)))
+    _term_tables[key] = table
+    return table
+
+
+def _terms_finder(glossary: Mapping[str, str], do_not_translate: Sequence[str]) -> _Finder:
+    """Glossary terms (output: the English target) and do-not-translate terms (kept verbatim)."""
+    table = _term_table(glossary, do_not_translate) if glossary or do_not_translate else None
+
+    def find(text: str, start: int, end: int) -> Iterator[tuple[int, int, str, str]]:
+        if table is None or table.pattern is None:
+            return
+        for m in table.pattern.finditer(text, start, end):
+            output, kind = table.outputs[m.group()]
+            yield m.start(), m.end(), output, kind
+
+    return find

@@ -1,0 +1,81 @@
+"""Shared fixtures: models are built locally (random weights, real tokenizers), never downloaded."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+# Tests never touch the network, and never write into the user's real cache.
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["TRANSFORMERS_OFFLINE"] = "1"
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+_CACHE_DIR = tempfile.mkdtemp(prefix="thaimt-test-cache-")
+os.environ["THAIMT_CACHE_PATH"] = str(Path(_CACHE_DIR) / "cache.sqlite3")
+os.environ["THAIMT_CACHE"] = "false"
+# One torch thread: several test processes (servers, CLIs) share 2 cores, and oversubscribed
+# OpenMP threads slow generation down by an order of magnitude.
+os.environ["THAIMT_THREADS"] = "1"
+
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLE_PAGE = REPO / "tests" / "data" / "alibaba_digital_hub_th.txt"  # copy of ../shared/examples
+
+
+@pytest.fixture(scope="session")
+def model_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("models")
+
+
+def _build(root: Path, family: str) -> Path:
+    from models.testmodel import build_test_model
+
+    out = root / f"tiny-{family}"
+    if not (out / "config.json").exists():
+        build_test_model(out, size="tiny", family=family, seed=0)
+    return out
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(model_root: Path) -> Path:
+    """A tiny random-weight Marian model with real SentencePiece tokenizers."""
+    return _build(model_root, "marian")
+
+
+@pytest.fixture(scope="session")
+def tiny_nllb_dir(model_root: Path) -> Path:
+    return _build(model_root, "nllb")
+
+
+@pytest.fixture(scope="session")
+def tiny_m2m100_dir(model_root: Path) -> Path:
+    return _build(model_root, "m2m100")
+
+
+@pytest.fixture(scope="session")
+def tiny_backend(tiny_model_dir: Path):  # type: ignore[no-untyped-def]
+    from models.loading import ModelSpec, load_backend
+
+    return load_backend(ModelSpec(model=str(tiny_model_dir), device="cpu", threads=1))
+
+
+@pytest.fixture()
+def tiny_engine(tiny_backend):  # type: ignore[no-untyped-def]
+    from service.engine import Engine
+
+    return Engine(tiny_backend, max_batch_size=16)
+
+
+@pytest.fixture(scope="session")
+def example_page() -> str:
+    return EXAMPLE_PAGE.read_text(encoding="utf-8")
+
+
+@pytest.fixture()
+def cli_env(tmp_path: Path) -> Iterator[dict[str, str]]:
+    """Environment for CLI subprocesses: offline, private cache."""
+    env = dict(os.environ)
+    env["THAIMT_CACHE_PATH"] = str(tmp_path / "cache.sqlite3")
+    yield env

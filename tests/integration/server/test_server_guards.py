@@ -1,0 +1,57 @@
+"""API keys, the per-key character budget and the request timeout (504)."""
+
+from __future__ import annotations
+
+from conftest import Server
+
+LT = {"source": "th", "target": "en"}
+
+
+def test_v1_requires_a_valid_key(guarded_server: Server) -> None:
+    c = guarded_server.client
+    r = c.post("/v1/translate", json={"text": "แมว"})
+    assert r.status_code == 401 and "API key" in r.json()["error"]
+    r = c.post("/v1/translate", json={"text": 5})  # the key is checked before the body
+    assert r.status_code == 401
+    r = c.post("/v1/translate", json={"text": "แมว"}, headers={"X-API-Key": "wrong"})
+    assert r.status_code == 403 and r.json()["error"] == "Invalid API key"
+    r = c.post("/v1/translate/stream", json={"text": "แมว"})
+    assert r.status_code == 401
+
+
+def test_libretranslate_routes_answer_403(guarded_server: Server) -> None:
+    c = guarded_server.client
+    assert c.post("/translate", json={"q": "แมว", **LT}).status_code == 403
+    r = c.post("/translate", data={"q": "แมว", "api_key": "nope", **LT})
+    assert r.status_code == 403 and r.json() == {"error": "Invalid API key"}
+    assert c.post("/detect", json={"q": "แมว"}).status_code == 403
+    r = c.post("/detect", json={"q": "แมว", "api_key": "key-a"})
+    assert r.status_code == 200 and r.json()[0]["language"] == "th"
+    assert c.get("/frontend/settings").json()["keyRequired"] is True
+    assert c.get("/languages").status_code == 200  # public, as in LibreTranslate
+
+
+def test_a_valid_key_gets_through_and_slow_work_times_out_with_504(
+    guarded_server: Server,
+) -> None:
+    c = guarded_server.client
+    for headers in ({"X-API-Key": "key-a"}, {"Authorization": "Bearer key-a"}):
+        r = c.post("/v1/translate", json={"text": "แมวนอนอยู่บนโต๊ะ"}, headers=headers)
+        assert r.status_code == 504 and "did not finish" in r.json()["error"]
+    r = c.post("/translate", json={"q": "แมวนอนอยู่บนโต๊ะ", "api_key": "key-a", **LT})
+    assert r.status_code == 504
+    assert guarded_server.client.get("/ready").status_code == 200
+
+
+def test_per_key_character_budget(guarded_server: Server) -> None:
+    c = guarded_server.client
+    headers = {"X-API-Key": "key-b"}  # 100 characters a minute
+    assert c.post("/v1/translate", json={"text": "ก" * 60}, headers=headers).status_code == 504
+    r = c.post("/v1/translate", json={"text": "ก" * 60}, headers=headers)
+    assert r.status_code == 429 and "character limit" in r.json()["error"]
+    assert int(r.headers["retry-after"]) >= 1
+    r = c.post("/translate", json={"q": "ก" * 60, "api_key": "key-b", **LT})
+    assert r.status_code == 429
+    # Other keys have their own budget.
+    other = c.post("/v1/translate", json={"text": "ก" * 60}, headers={"X-API-Key": "key-a"})
+    assert other.status_code == 504

@@ -1,0 +1,251 @@
+"""The dynamic batcher on a real engine (tiny random-weight model, real tokenizer).
+
+Outputs are forced to a few tokens so model calls are cheap; batch composition is observed
+through the engine's own counters and a recording subclass that still runs the real model.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+
+import pytest
+
+from models.backend import DecodeOptions
+from service.batcher import (
+    Batcher,
+    BatcherConfig,
+    BatcherStopped,
+    BatchReport,
+    Overloaded,
+)
+from service.engine import Engine
+
+GREEDY = DecodeOptions(beam_size=1, forced_output_tokens=4)
+BEAM2 = DecodeOptions(beam_size=2, forced_output_tokens=4)
+SENTENCES = [
+    "สวัสดีครับ",
+    "วันนี้อากาศดีมาก",
+    "ผมชอบกินข้าวผัด",
+    "แมวนอนอยู่บนโต๊ะ",
+    "รถไฟฟ้ามาถึงสถานีแล้ว",
+    "เขาอ่านหนังสือทุกวัน",
+    "ตลาดเปิดตอนเช้า",
+    "ฝนตกหนักเมื่อคืนนี้",
+    "น้ำในแม่น้ำเจ้าพระยาสูงขึ้น",
+    "นักเรียนไปโรงเรียน",
+]
+
+
+class RecordingEngine(Engine):
+    """The real engine, remembering what each model call carried."""
+
+    def __init__(self, *args, fail_on: str | None = None, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.calls: list[tuple[list[str], DecodeOptions]] = []
+        self.fail_on = fail_on
+
+    def translate_batch(self, texts: Sequence[str], options: DecodeOptions) -> list[str]:
+        self.calls.append((list(texts), options))
+        if self.fail_on is not None and self.fail_on in texts:
+            raise RuntimeError("model failed on this segment")
+        return super().translate_batch(texts, options)
+
+
+class Reports:
+    def __init__(self) -> None:
+        self.batches: list[BatchReport] = []
+        self.dropped = 0
+
+    def batch_finished(self, report: BatchReport) -> None:
+        self.batches.append(report)
+
+    def segments_dropped(self, count: int) -> None:
+        self.dropped += count
+
+
+@pytest.fixture()
+def engine(tiny_backend) -> RecordingEngine:  # type: ignore[no-untyped-def]
+    return RecordingEngine(tiny_backend)
+
+
+def run(coro):  # type: ignore[no-untyped-def]
+    return asyncio.run(coro)
+
+
+def test_concurrent_requests_share_model_calls_without_cross_talk(engine: RecordingEngine) -> None:
+    expected = {t: engine.translate_batch([t], GREEDY)[0] for t in SENTENCES}
+    engine.calls.clear()
+
+    async def scenario() -> list[list[str]]:
+        batcher = Batcher(engine, BatcherConfig(max_batch_size=32, max_wait_ms=200))
+        batcher.start()
+        groups = [SENTENCES[i : i + 2] for i in range(0, len(SENTENCES), 2)]
+        results = await asyncio.gather(*(batcher.translate(g, GREEDY) for g in groups))
+        await batcher.stop()
+        return [r for group in results for r in group]
+
+    outputs = run(scenario())
+    assert outputs == [expected[t] for t in SENTENCES]
+    assert len(engine.calls) < len(SENTENCES)  # requests shared calls
+    assert max(len(texts) for texts, _ in engine.calls) > 2  # more than one request's worth
+
+
+def test_unbatched_config_sends_exactly_one_segment_per_call(engine: RecordingEngine) -> None:
+    async def scenario() -> None:
+        batcher = Batcher(engine, BatcherConfig.unbatched())
+        batcher.start()
+        await asyncio.gather(*(batcher.translate(SENTENCES[i : i + 3], GREEDY) for i in (0, 3, 6)))
+        await batcher.stop()
+
+    run(scenario())
+    assert [len(texts) for texts, _ in engine.calls] == [1] * 9
+    assert engine.stats.segments == 9
+
+
+def test_batches_respect_size_and_token_limits_and_are_length_sorted(
+    engine: RecordingEngine,
+) -> None:
+    lengths = dict(zip(SENTENCES, engine.token_lengths(SENTENCES), strict=True))
+    token_cap = max(lengths.values()) * 3  # at most three of the longest fit
+
+    async def scenario() -> None:
+        config = BatcherConfig(max_batch_size=4, max_batch_tokens=token_cap, max_wait_ms=0)
+        batcher = Batcher(engine, config)
+        futures = await batcher.submit_texts(SENTENCES, GREEDY)  # queued before the worker runs
+        batcher.start()
+        await asyncio.gather(*futures)
+        await batcher.stop()
+
+    run(scenario())
+    sizes = [len(texts) for texts, _ in engine.calls]
+    assert sum(sizes) == len(SENTENCES)
+    assert max(sizes) <= 4
+    for texts, _ in engine.calls:
+        tokens = [lengths[t] for t in texts]
+        assert tokens == sorted(tokens)
+        assert len(texts) == 1 or max(tokens) * len(texts) <= token_cap
+
+
+def test_different_decode_options_never_share_a_call(engine: RecordingEngine) -> None:
+    async def scenario() -> None:
+        batcher = Batcher(engine, BatcherConfig(max_batch_size=32, max_wait_ms=0))
+        first = await batcher.submit_texts(SENTENCES[:4], GREEDY)
+        second = await batcher.submit_texts(SENTENCES[4:8], BEAM2)
+        third = await batcher.submit_texts(SENTENCES[8:], GREEDY)
+        batcher.start()
+        await asyncio.gather(*first, *second, *third)
+        await batcher.stop()
+
+    run(scenario())
+    for texts, options in engine.calls:
+        assert all((t in SENTENCES[4:8]) == (options == BEAM2) for t in texts)
+    assert {options for _, options in engine.calls} == {GREEDY, BEAM2}
+    assert len(engine.calls) == 2  # both greedy requests still went together
+
+
+def test_cancelled_segments_never_reach_the_model(engine: RecordingEngine) -> None:
+    reports = Reports()
+
+    async def scenario() -> str:
+        batcher = Batcher(engine, BatcherConfig(max_wait_ms=0), reports)
+        gone = await batcher.submit_texts(SENTENCES[:3], GREEDY)
+        kept = await batcher.submit_texts(SENTENCES[3:4], GREEDY)
+        for future in gone:
+            future.cancel()  # the client disconnected
+        await asyncio.sleep(0)  # done-callbacks run on the next loop turn
+        assert batcher.queue_depth == 1
+        batcher.start()
+        result = await kept[0]
+        await batcher.stop()
+        return result
+
+    assert run(scenario())
+    assert [texts for texts, _ in engine.calls] == [[SENTENCES[3]]]
+    assert reports.dropped == 3
+    assert [r.size for r in reports.batches] == [1]
+
+
+def test_cancelling_translate_drops_its_queued_segments(engine: RecordingEngine) -> None:
+    async def scenario() -> Batcher:
+        batcher = Batcher(engine, BatcherConfig(max_wait_ms=0))
+        task = asyncio.ensure_future(batcher.translate(SENTENCES, GREEDY))
+        while batcher.queue_depth == 0:
+            await asyncio.sleep(0)  # until the segments are queued (worker not started)
+        task.cancel()
+        await asyncio.wait({task})
+        batcher.start()
+        await batcher.stop()
+        return batcher
+
+    batcher = run(scenario())
+    assert batcher.stats.dropped == len(SENTENCES)
+    assert engine.calls == []
+
+
+def test_queue_is_bounded(engine: RecordingEngine) -> None:
+    async def scenario() -> None:
+        batcher = Batcher(engine, BatcherConfig(queue_size=4))
+        # An empty queue admits a request larger than the queue: slow, not impossible.
+        big = await batcher.submit_texts(SENTENCES[:6], GREEDY)
+        assert batcher.is_overloaded()
+        with pytest.raises(Overloaded):
+            await batcher.submit_texts(SENTENCES[6:7], GREEDY)
+        batcher.start()
+        await asyncio.gather(*big)
+        assert not batcher.is_overloaded(4)
+        await batcher.translate(SENTENCES[6:8], GREEDY)
+        await batcher.stop()
+
+    run(scenario())
+
+
+def test_stop_finishes_queued_work_then_refuses_new_work(engine: RecordingEngine) -> None:
+    async def scenario() -> None:
+        batcher = Batcher(engine, BatcherConfig(max_wait_ms=10_000))  # would wait for a batch
+        batcher.start()
+        futures = await batcher.submit_texts(SENTENCES[:3], GREEDY)
+        await batcher.stop()
+        assert all(f.done() and f.result() for f in futures)
+        with pytest.raises(BatcherStopped):
+            await batcher.submit_texts(SENTENCES[:1], GREEDY)
+
+    run(scenario())
+
+
+def test_a_failing_segment_fails_only_its_own_request(tiny_backend) -> None:  # type: ignore[no-untyped-def]
+    engine = RecordingEngine(tiny_backend, fail_on=SENTENCES[0])
+
+    async def scenario() -> tuple[BaseException | list[str], BaseException | list[str]]:
+        batcher = Batcher(engine, BatcherConfig(max_wait_ms=0))
+        bad = asyncio.ensure_future(batcher.translate(SENTENCES[:1], GREEDY))
+        good = asyncio.ensure_future(batcher.translate(SENTENCES[1:3], GREEDY))
+        while batcher.queue_depth < 3:
+            await asyncio.sleep(0)
+        batcher.start()
+        results = await asyncio.gather(bad, good, return_exceptions=True)
+        await batcher.stop()
+        return results[0], results[1]
+
+    bad, good = run(scenario())
+    assert isinstance(bad, RuntimeError)
+    assert isinstance(good, list) and len(good) == 2
+    assert len(engine.calls[0][0]) == 3  # they were batched, then retried one by one
+
+
+def test_reports_describe_each_model_call(engine: RecordingEngine) -> None:
+    reports = Reports()
+
+    async def scenario() -> None:
+        batcher = Batcher(engine, BatcherConfig(max_wait_ms=0), reports)
+        futures = await batcher.submit_texts(SENTENCES[:5], GREEDY)
+        batcher.start()
+        await asyncio.gather(*futures)
+        await batcher.stop()
+
+    run(scenario())
+    (report,) = reports.batches
+    assert report.size == 5
+    assert report.source_tokens == sum(engine.token_lengths(SENTENCES[:5]))
+    assert report.output_tokens > 0
+    assert len(report.segment_latencies) == 5

@@ -1,0 +1,150 @@
+"""The SQLite translation cache on its own: storage, keys, counters, eviction, threads."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+
+from models.backend import DecodeOptions
+from service.cache import (
+    TranslationCache,
+    backend_variant,
+    glossary_fingerprint,
+    make_key,
+    open_cache,
+)
+
+PARTS = ("model", "rev", "ct2:int8", DecodeOptions().cache_key(), "", "สวัสดีครับ")
+
+
+def _key(i: int) -> str:
+    return make_key("m", "r", "torch", "d", "", f"segment {i}")
+
+
+@pytest.fixture()
+def cache(tmp_path: Path) -> TranslationCache:
+    return TranslationCache(tmp_path / "cache.sqlite3", max_entries=1000)
+
+
+def test_round_trip_counts_hits_and_misses(cache: TranslationCache) -> None:
+    cache.put_many({_key(1): "one", _key(2): "two"})
+    found = cache.get_many([_key(1), _key(2), _key(3)])
+    assert found == {_key(1): "one", _key(2): "two"}
+    assert (cache.stats.hits, cache.stats.misses) == (2, 1)
+
+
+def test_repeated_keys_in_one_lookup_count_once(cache: TranslationCache) -> None:
+    cache.put_many([(_key(1), "one")])
+    assert cache.get_many([_key(1), _key(1), _key(9), _key(9)]) == {_key(1): "one"}
+    assert (cache.stats.hits, cache.stats.misses) == (1, 1)
+
+
+def test_put_overwrites(cache: TranslationCache) -> None:
+    cache.put_many({_key(1): "old"})
+    cache.put_many({_key(1): "new"})
+    assert cache.get_many([_key(1)]) == {_key(1): "new"}
+    assert len(cache) == 1
+
+
+def test_persists_across_reopen(tmp_path: Path) -> None:
+    path = tmp_path / "sub" / "cache.sqlite3"  # parent folders are created
+    with open_cache(path) as first:
+        first.put_many({_key(1): "ข้อความ ✓ \U0001f600"})
+    with open_cache(path) as second:
+        assert second.get_many([_key(1)]) == {_key(1): "ข้อความ ✓ \U0001f600"}
+
+
+def test_lookups_larger_than_one_sqlite_statement(tmp_path: Path) -> None:
+    cache = TranslationCache(tmp_path / "c.sqlite3", max_entries=10_000)
+    items = {_key(i): f"t{i}" for i in range(1200)}
+    cache.put_many(items)
+    assert cache.get_many(list(items)) == items
+
+
+@pytest.mark.parametrize("index", range(len(PARTS)))
+def test_every_key_part_changes_the_key(index: int) -> None:
+    changed = list(PARTS)
+    changed[index] += "x"
+    assert make_key(*PARTS) != make_key(*changed)
+
+
+def test_key_parts_cannot_run_into_each_other() -> None:
+    assert make_key("a\x1f", "b", "", "", "", "") != make_key("a", "\x1fb", "", "", "", "")
+    assert make_key("ab", "", "", "", "", "") != make_key("a", "b", "", "", "", "")
+
+
+def test_lone_surrogates_are_keyable() -> None:
+    assert len(make_key("m", "r", "b", "d", "", "\ud800 bad")) == 64
+
+
+def test_decode_options_change_the_engine_key(cache: TranslationCache) -> None:
+    class FakeModel:  # only the identity attributes the key reads
+        name, model_id, revision, compute_type = "ct2", "m", "r", "int8"
+
+    a = cache.key(FakeModel(), DecodeOptions(), "x")  # type: ignore[arg-type]
+    b = cache.key(FakeModel(), DecodeOptions(beam_size=4), "x")  # type: ignore[arg-type]
+    assert a != b
+    assert backend_variant(FakeModel()) == "ct2:int8"  # type: ignore[arg-type]
+
+
+def test_glossary_fingerprint_is_order_free_and_empty_for_none() -> None:
+    assert glossary_fingerprint({}) == ""
+    one = glossary_fingerprint({"ก": "a", "ข": "b"}, ("X",))
+    assert one == glossary_fingerprint({"ข": "b", "ก": "a"}, ("X",))
+    assert one != glossary_fingerprint({"ก": "a", "ข": "c"}, ("X",))
+    assert one != glossary_fingerprint({"ก": "a", "ข": "b"})
+
+
+def test_eviction_keeps_the_cap_and_spares_recently_used(tmp_path: Path) -> None:
+    cache = TranslationCache(tmp_path / "c.sqlite3", max_entries=10)
+    cache.put_many({_key(i): str(i) for i in range(10)})
+    cache.get_many([_key(0)])  # used after the others were written
+    cache.put_many({_key(i): str(i) for i in range(10, 15)})
+    assert len(cache) <= 10
+    assert _key(0) in cache.get_many([_key(0)])
+    assert _key(14) in cache.get_many([_key(14)])  # the newest survive too
+
+
+def test_eviction_in_bulk(tmp_path: Path) -> None:
+    cache = TranslationCache(tmp_path / "c.sqlite3", max_entries=100, evict_fraction=0.2)
+    cache.put_many({_key(i): str(i) for i in range(101)})
+    assert len(cache) == 80  # evicts down to 80%, not to 100, so inserts do not evict each time
+
+
+def test_threads_share_one_cache(cache: TranslationCache) -> None:
+    errors: list[BaseException] = []
+
+    def work(worker: int) -> None:
+        try:
+            for i in range(50):
+                key = _key(worker * 1000 + i)
+                cache.put_many({key: f"{worker}-{i}"})
+                assert cache.get_many([key]) == {key: f"{worker}-{i}"}
+        except BaseException as exc:  # reported in the main thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(w,)) for w in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert len(cache) == 400
+    assert cache.stats.hits == 400
+
+
+def test_two_connections_share_the_file(tmp_path: Path) -> None:
+    """The server and a batch run may use the same file at once."""
+    path = tmp_path / "shared.sqlite3"
+    with open_cache(path) as server, open_cache(path) as batch:
+        server.put_many({_key(1): "from server"})
+        batch.put_many({_key(2): "from batch"})
+        assert server.get_many([_key(2)]) == {_key(2): "from batch"}
+        assert batch.get_many([_key(1)]) == {_key(1): "from server"}
+
+
+def test_rejects_a_zero_cap(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="max_entries"):
+        TranslationCache(tmp_path / "c.sqlite3", max_entries=0)
