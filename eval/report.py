@@ -205,11 +205,19 @@ def plot_scores(results: Sequence[SystemResult], path: Path) -> ChartData:
             bars = ax.bar(xs, values[metric], width, label=metric)
             ax.bar_label(bars, fmt="%.1f", fontsize=8)
             series[metric] = [float(patch.get_height()) for patch in bars.patches]
-        ax.set_xticks(range(len(names)), names, rotation=15 if len(names) > 2 else 0, ha="right")
+        rotate = len(names) > 2
+        ax.set_xticks(
+            range(len(names)),
+            names,
+            rotation=15 if rotate else 0,
+            ha="right" if rotate else "center",
+        )
         ax.set_ylabel("score (0–100)")
-        ax.set_ylim(0, max(100.0, *(v for vs in values.values() for v in vs)))
-        ax.legend()
-        ax.set_title("thaimt evaluation")
+        ax.set_ylim(0, 108)  # room for the value label above a 100
+        # Legend above the axes, where no bar can hide it.
+        ax.legend(
+            loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=len(CHART_METRICS), frameon=False
+        )
         fig.tight_layout()
         fig.savefig(path, dpi=120)
     finally:

@@ -135,7 +135,7 @@ def evaluate_model(
     _warm_up(engine, sources, decode)
     sentence_hyps, sentence_run = _translate(engine, sources, decode, config, f"{name} sentences")
     runs = [("sentence", grain.apply(sentence_hyps), sentence_run)]
-    if config.mode == "article":
+    if config.mode == "article":  # the article run first, then the sentence run it compares to
         paragraphs = grain.apply(sources)
         article_hyps, article_run = _translate(
             engine, paragraphs, decode, config, f"{name} articles"

@@ -221,20 +221,29 @@ class Ct2Backend:
             )
         source = [self.tokenizer.convert_ids_to_tokens(row) for row in ids]
         prefix = [[self._target_prefix]] * len(texts) if self._target_prefix else None
+        bounds = [self.output_bound(n, options) for n in lengths]
         results = self.translator.translate_batch(
-            source, prefix, **self.translation_kwargs(max(lengths), options)
+            source, prefix, **self.translation_kwargs(max(bounds), options)
         )
-        return [self._decode(result.hypotheses[0]) for result in results]
+        # Each row is cut back to its own bound, so a segment gets the same (greedy) output alone
+        # or in any batch.
+        return [
+            self._decode(result.hypotheses[0][:bound])
+            for result, bound in zip(results, bounds, strict=True)
+        ]
 
-    def translation_kwargs(self, longest_input: int, options: DecodeOptions) -> dict[str, Any]:
-        """Arguments for ``Translator.translate_batch``, lengths matched to the torch backend.
+    def output_bound(self, input_tokens: int, options: DecodeOptions) -> int:
+        """Most tokens a segment may produce, counted as CTranslate2 does (target prefix in).
 
-        ``max_new_tokens`` counts every generated position in transformers: the forced target
-        language token (a target prefix here, counted by CTranslate2 too) and, for Marian, the
-        forced final EOS (not counted by CTranslate2).
+        ``max_new_tokens`` counts every generated position as transformers does: the forced
+        target-language token (a target prefix here, counted by CTranslate2 too) and, for
+        Marian, the EOS that ``forced_eos_token_id`` puts in the last position (CTranslate2
+        never returns the end token, so that slot is dropped).
         """
-        max_new = options.max_new_tokens(longest_input)
-        max_length = max(1, max_new - self._eos_slot)
+        return max(1, options.max_new_tokens(input_tokens) - self._eos_slot)
+
+    def translation_kwargs(self, max_length: int, options: DecodeOptions) -> dict[str, Any]:
+        """Arguments for ``Translator.translate_batch`` for a batch decoding ``max_length``."""
         return {
             "beam_size": options.beam_size,
             "num_hypotheses": 1,

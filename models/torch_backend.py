@@ -106,6 +106,10 @@ class TorchBackend:
         self.model.to(self.device).eval()
         # We always pass max_new_tokens; a max_length from the hub config only adds warnings.
         self.model.generation_config.max_length = None
+        # No forced EOS at the length bound: a row then holds exactly its own bound of tokens
+        # whatever its batch-mates' bounds, so batching never changes a translation (see
+        # translate_batch). EOS is dropped when decoding anyway.
+        self.model.generation_config.forced_eos_token_id = None
         self.forced_bos_token_id = forced_bos_token_id(self.family, self.tokenizer)
         self.max_input_tokens = spec.max_input_tokens or self._default_max_input_tokens(config)
         # M2M100's language tokens are not "special" to its tokenizer's decode; drop them by id.
@@ -165,7 +169,13 @@ class TorchBackend:
                 output = self.model.generate(
                     **batch, **self.generation_kwargs(max(lengths), options)
                 )
-        return [self._decode(row) for row in output.tolist()]
+        # The batch decodes up to the longest input's bound; each row is cut back to its own
+        # bound, so a segment gets the same (greedy) output alone or in any batch. Row 0 of the
+        # output is the decoder start token.
+        bounds = [options.max_new_tokens(n) for n in lengths]
+        return [
+            self._decode(row[1 : 1 + k]) for row, k in zip(output.tolist(), bounds, strict=True)
+        ]
 
     def _decode(self, ids: list[int]) -> str:
         kept = [i for i in ids if i not in self._skip_ids]

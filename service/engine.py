@@ -143,4 +143,6 @@ class Engine:
 
     def _to_cache(self, fresh: dict[str, str], options: DecodeOptions) -> None:
         if self.cache is not None and fresh:
-            self.cache.put_many({self.cache.key(self.backend, options, s): t for s, t in fresh.items()})
+            self.cache.put_many(
+                {self.cache.key(self.backend, options, s): t for s, t in fresh.items()}
+            )

@@ -176,13 +176,9 @@ def assemble_paragraph(
     return ParagraphResult(paragraph.source, paragraph.indent + body, results)
 
 
-def assemble_document(
-    prepared: PreparedDocument, translations: Sequence[str]
-) -> DocumentResult:
+def assemble_document(prepared: PreparedDocument, translations: Sequence[str]) -> DocumentResult:
     if len(translations) != len(prepared.requests):
-        raise ValueError(
-            f"expected {len(prepared.requests)} translations, got {len(translations)}"
-        )
+        raise ValueError(f"expected {len(prepared.requests)} translations, got {len(translations)}")
     paragraphs = []
     cursor = 0
     for paragraph in prepared.paragraphs:

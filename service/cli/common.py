@@ -15,11 +15,16 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--revision", help="hub revision (THAIMT_REVISION)")
     group.add_argument("--backend", choices=["torch", "ct2"], help="THAIMT_BACKEND")
     group.add_argument("--device", help="auto, cpu, cuda or cuda:N (THAIMT_DEVICE)")
-    group.add_argument("--dtype", help="auto, float32, float16, bfloat16; ct2: int8… (THAIMT_DTYPE)")
+    group.add_argument(
+        "--dtype", help="auto, float32, float16, bfloat16; ct2: int8… (THAIMT_DTYPE)"
+    )
     group.add_argument("--threads", type=int, help="intra-op threads, 0 = all cores")
     group.add_argument("--beam", type=int, dest="beam_size", help="beam size (THAIMT_BEAM_SIZE)")
     group.add_argument(
-        "--no-cache", dest="cache", action="store_false", default=None,
+        "--no-cache",
+        dest="cache",
+        action="store_false",
+        default=None,
         help="do not use the persistent translation cache",
     )
 

@@ -63,7 +63,13 @@ def register(sub: Any) -> None:
         metavar="N",
         help="cap on generated tokens per segment (default: the decoder's own bound)",
     )
-    run.add_argument("--mode", choices=["sentence", "article"], default="sentence")
+    run.add_argument(
+        "--mode",
+        choices=["sentence", "article"],
+        default="sentence",
+        help="sentence: each test line alone (default); article: paragraphs of K lines, "
+        "scored per paragraph next to the joined sentence-mode output",
+    )
     run.add_argument(
         "--article-size",
         type=int,
@@ -155,13 +161,16 @@ def _evaluate(args: argparse.Namespace, testset: TestSet, config: EvalConfig) ->
 
     hyp_names = [*args.name, *(p.name for p in args.hyps[len(args.name) :])]
     names = _unique([*args.model, *hyp_names])
+    # Hypotheses files first: a misaligned file fails before any model is loaded.
+    external = [
+        score_hypotheses_file(name, path, testset, config)
+        for path, name in zip(args.hyps, names[len(args.model) :], strict=True)
+    ]
     results: list[SystemResult] = []
     for model, name in zip(args.model, names, strict=False):
         print(f"evaluating {name} on {testset.name} ({len(testset)} lines)", file=sys.stderr)
         results += evaluate_model(name, load_engine(model, config), testset, config)
-    for path, name in zip(args.hyps, names[len(args.model) :], strict=True):
-        results.append(score_hypotheses_file(name, path, testset, config))
-    return results
+    return results + external
 
 
 def _unique(names: list[str]) -> list[str]:

@@ -22,7 +22,10 @@ def register(sub: Any) -> None:
     parser.add_argument("-o", "--output", help="write the translation here (default stdout)")
     parser.add_argument("--glossary", type=Path, help="glossary file: TSV (th<TAB>en) or JSON")
     parser.add_argument(
-        "--keep", action="append", default=[], metavar="TERM",
+        "--keep",
+        action="append",
+        default=[],
+        metavar="TERM",
         help="a Thai term to leave untranslated (repeatable)",
     )
     parser.add_argument("--json", action="store_true", help="print segments and spans as JSON")

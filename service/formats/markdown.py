@@ -133,7 +133,7 @@ def _content_offsets(
     offsets = []
     for i, line in enumerate(token.content.split("\n")):
         line_no = token.map[0] + i
-        if line_no + 1 >= len(starts) + 1 or line_no >= len(starts):
+        if line_no >= len(starts):
             return None
         line_end = starts[line_no + 1] - 1 if line_no + 1 < len(starts) else len(source)
         at = source.find(line, cursors.get(line_no, starts[line_no]), line_end)

@@ -61,6 +61,9 @@ ABBREVIATIONS = frozenset(
 )
 _LAST_WORD = regex.compile(rf"{_WORD}$")
 _INITIALISM = regex.compile(r"(?:\p{Latin}\.)+\p{Latin}$")
+_DIGITS_WORD = regex.compile(r"\p{Nd}+(?:[\-.]\p{Nd}+)*")
+_NUMBER_SUFFIX = regex.compile(r"[%\p{Sc}]")
+_NUMBER_BEFORE = regex.compile(r"\p{Sc}?(?:\p{Nd}+[.,:/\-])+$")
 
 # Emoji: grapheme clusters starting with a pictograph, a regional indicator (flags) or a
 # keycap ("1️⃣"); ZWJ sequences, skin tones and tag sequences are inside the cluster.
@@ -85,12 +88,35 @@ def trim_url(url: str) -> str:
     return url
 
 
+def latin_run_start(text: str, limit: int, start: int) -> int:
+    """Where a Latin run found at ``start`` really starts (not before ``limit``).
+
+    A run that starts with digits glued to a number ("1,402.35Startup") takes the whole
+    number, so the number is never cut into "1," + "402.35Startup".
+    """
+    if start < len(text) and text[start].isdigit():
+        number = _NUMBER_BEFORE.search(text, max(limit, start - 64), start)
+        if number:
+            return number.start()
+    return start
+
+
 def latin_run_end(text: str, end: int) -> int:
-    """End of a Latin run matched up to ``end``: one trailing "." for abbreviations."""
-    if end < len(text) and text[end] == ".":
-        last = _LAST_WORD.search(text, 0, end)
-        if last and (last.group() in ABBREVIATIONS or _INITIALISM.search(last.group())):
-            return end + 1
+    """Where a Latin run matched up to ``end`` really ends.
+
+    One trailing "." joins after an abbreviation or initialism ("Co.", "U.S."); a "%" or
+    currency sign joins after a final number ("CLMVT 50%"), like in a number span.
+    """
+    if end >= len(text):
+        return end
+    # Only the last few characters matter (abbreviations are short); searching from 0 each
+    # time would make long texts quadratic.
+    last = _LAST_WORD.search(text, max(0, end - 32), end)
+    word = last.group() if last else ""
+    if text[end] == "." and (word in ABBREVIATIONS or _INITIALISM.search(word)):
+        return end + 1
+    if _NUMBER_SUFFIX.match(text[end]) and _DIGITS_WORD.fullmatch(word):
+        return end + 1
     return end
 
 

@@ -164,8 +164,9 @@ def _url_finder(text: str, start: int, end: int) -> Iterator[tuple[int, int, str
 def _latin_finder(text: str, start: int, end: int) -> Iterator[tuple[int, int, str, str]]:
     position = start
     while m := patterns.LATIN_RUN.search(text, position, end):
+        run_start = patterns.latin_run_start(text, start, m.start())
         run_end = min(patterns.latin_run_end(text, m.end()), end)
-        yield m.start(), run_end, text[m.start() : run_end], "latin"
+        yield run_start, run_end, text[run_start:run_end], "latin"
         position = run_end
 
 

@@ -41,8 +41,13 @@ def run_batch(batch_engine) -> RunBatch:  # type: ignore[no-untyped-def]
     from service.pipeline import TranslateOptions
 
     def run(
-        inputs: list[Path], outdir: Path, *, fields: tuple[str, ...] = (), chunk_chars: int = 200_000,
-        engine=None, fmt: str | None = None,  # type: ignore[no-untyped-def]
+        inputs: list[Path],
+        outdir: Path,
+        *,
+        fields: tuple[str, ...] = (),
+        chunk_chars: int = 200_000,
+        engine=None,
+        fmt: str | None = None,  # type: ignore[no-untyped-def]
     ) -> BatchSummary:
         options = TranslateOptions()
         config = BatchConfig(outdir, options, FormatOptions(fields), chunk_chars)

@@ -39,14 +39,17 @@ HTML = f"""<!DOCTYPE html>
 <img src="a.png" alt="ภาพ {TERM}"></body></html>
 """
 
-JSONL = "\n".join(
-    json.dumps(r, ensure_ascii=False)
-    for r in [
-        {"id": 1, "title": f"ข่าว {TERM}", "body": "ไม่แปล", "n": 1.5},
-        {"id": 2, "title": "กรุงเทพ", "meta": {"tags": ["ไทย"]}},
-        {"id": 3, "other": "ไม่มีฟิลด์"},
-    ]
-) + "\n"
+JSONL = (
+    "\n".join(
+        json.dumps(r, ensure_ascii=False)
+        for r in [
+            {"id": 1, "title": f"ข่าว {TERM}", "body": "ไม่แปล", "n": 1.5},
+            {"id": 2, "title": "กรุงเทพ", "meta": {"tags": ["ไทย"]}},
+            {"id": 3, "other": "ไม่มีฟิลด์"},
+        ]
+    )
+    + "\n"
+)
 
 SRT = (
     f"1\n00:00:01,000 --> 00:00:02,500\nสวัสดีครับ {TERM}\nทุกคน\n\n"

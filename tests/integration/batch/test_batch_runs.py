@@ -29,7 +29,9 @@ def test_one_line_files_share_model_calls(tmp_path, run_batch, batch_engine: Eng
         assert out.endswith("\n") and out.strip() and _line(i) not in out
 
 
-def test_identical_segments_translated_once_per_run_across_chunks(tmp_path, run_batch, batch_engine):
+def test_identical_segments_translated_once_per_run_across_chunks(
+    tmp_path, run_batch, batch_engine
+):
     src = tmp_path / "in"
     src.mkdir()
     footer = "ติดตามข่าวสารได้ที่เว็บไซต์"
@@ -77,7 +79,9 @@ def test_bad_files_are_reported_and_the_rest_succeeds(tmp_path, run_batch):
     assert "line 2: invalid JSON" in reasons["bad.jsonl"]
     assert summary.exit_code == 1
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
-        ".thaimt-manifest.jsonl", "good.md", "good.txt"
+        ".thaimt-manifest.jsonl",
+        "good.md",
+        "good.txt",
     ]
 
 

@@ -81,6 +81,8 @@ def _write(path: Path, lines: list[str]) -> Path:
         (["--hyps", "{hyps3}", "--refs", "{refs2}", "--src", "{hyps3}"], "line counts differ"),
         (["--hyps", "{refs2}", "--refs", "{refs2}", "--name", "a", "--name", "b"], "2 --name"),
         (["--model", "m", "--refs", "{refs2}"], "use --testset SRC REF"),
+        # a misaligned hypotheses file is refused before any model is loaded
+        (["--model", "{tmp}/no-model", "--hyps", "{hyps3}"], "h.txt has 3, .*devtest has 1012"),
         (["--hyps", "{refs2}", "--testset", "flores200", "--refs", "{refs2}"], "not both"),
         (["--hyps", "{refs2}", "--refs", "{refs2}", "--limit", "0"], "--limit must be at least 1"),
         (["--hyps", "{refs2}", "--testset", "wmt19"], "must be one of flores200, tatoeba"),

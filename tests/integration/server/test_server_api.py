@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import httpx
 import pytest
-from conftest import Server, ndjson
+from serverkit import Server, ndjson
 
 ARTICLE = "สวัสดีครับ วันนี้อากาศดีมาก\nHello world, this line stays.\n\n  ผมชอบกินข้าวผัด"
 
@@ -21,6 +23,14 @@ def test_health_ready_docs(main_server: Server) -> None:
     paths = main_server.client.get("/openapi.json").json()["paths"]
     for path in ("/v1/translate", "/v1/translate/stream", "/translate", "/detect", "/languages"):
         assert path in paths
+
+
+def test_ready_only_after_warm_up(factory_server: Server) -> None:
+    """Under plain uvicorn the port opens first; /ready is 503 until the model is warm."""
+    assert (200, 503) in factory_server.startup, factory_server.startup
+    assert factory_server.startup[-1] == (200, 200)
+    r = factory_server.client.post("/v1/translate", json={"text": "แมว"})
+    assert r.status_code == 200
 
 
 def test_translate_text_keeps_lines_and_reports_usage(main_server: Server) -> None:
@@ -165,7 +175,7 @@ def test_limits_are_413_with_a_message(main_server: Server) -> None:
     r = c.post("/v1/translate", content=big, headers={"content-type": "application/json"})
     assert r.status_code == 413 and "too large" in r.json()["error"]
 
-    def chunks():  # no Content-Length: the size is counted as the body arrives
+    def chunks() -> Iterator[bytes]:  # no Content-Length: the size is counted as the body arrives
         yield b'{"text": "'
         for _ in range(20):
             yield b"a" * 10_000

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import Server
+from serverkit import Server
 
 LT = {"source": "th", "target": "en"}
 
@@ -40,6 +40,8 @@ def test_a_valid_key_gets_through_and_slow_work_times_out_with_504(
         assert r.status_code == 504 and "did not finish" in r.json()["error"]
     r = c.post("/translate", json={"q": "แมวนอนอยู่บนโต๊ะ", "api_key": "key-a", **LT})
     assert r.status_code == 504
+    r = c.post("/v1/translate/stream", json={"text": "แมว"}, headers={"X-API-Key": "key-a"})
+    assert r.status_code == 504
     assert guarded_server.client.get("/ready").status_code == 200
 
 
@@ -53,5 +55,5 @@ def test_per_key_character_budget(guarded_server: Server) -> None:
     r = c.post("/translate", json={"q": "ก" * 60, "api_key": "key-b", **LT})
     assert r.status_code == 429
     # Other keys have their own budget.
-    other = c.post("/v1/translate", json={"text": "ก" * 60}, headers={"X-API-Key": "key-a"})
+    other = c.post("/v1/translate", json={"text": "ก" * 60}, headers={"X-API-Key": "key-c"})
     assert other.status_code == 504

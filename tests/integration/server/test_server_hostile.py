@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import Server
+from serverkit import Server
 
 JSON = {"content-type": "application/json"}
 
@@ -45,9 +45,9 @@ ODD_TEXTS: list[tuple[str, str]] = [
     ("only English", "The quick brown fox jumps over the lazy dog."),
     ("emoji", "ฉันรักแมว 😺🐈‍⬛ มาก 👍🏽"),
     ("zero-width and BOM", "\ufeffแมว\u200bนอน\u200dอยู่\u2060บนโต๊ะ"),
-    ("combining marks", "ก" + "\u0e31\u0e48" * 50),
+    ("combining marks", "ก" + "\u0e31\u0e48" * 10),
     ("private use", "แมว\ue000นอน\uf8ff"),
-    ("one long word", "แมว" * 600),
+    ("one long word", "แมว" * 120),
     ("many lines", "แมว\n" * 300),
     ("numbers and URLs", "ราคา 1,234.50 บาท ดู https://example.com/ก?x=1 หรือ a@b.co"),
     ("mixed scripts", "東京 Москва القاهرة กรุงเทพ"),

@@ -77,7 +77,7 @@ def test_concurrent_requests_share_model_calls_without_cross_talk(engine: Record
     expected = {t: engine.translate_batch([t], GREEDY)[0] for t in SENTENCES}
     engine.calls.clear()
 
-    async def scenario() -> list[list[str]]:
+    async def scenario() -> list[str]:
         batcher = Batcher(engine, BatcherConfig(max_batch_size=32, max_wait_ms=200))
         batcher.start()
         groups = [SENTENCES[i : i + 2] for i in range(0, len(SENTENCES), 2)]

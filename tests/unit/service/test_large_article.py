@@ -13,7 +13,13 @@ import regex
 
 from service.text.normalize import has_thai
 
-TERMS = ["Startup Digital Hub CLMVT", "EEC", "Ms. Angel Zhao", "https://www.alibaba.com", "1,402.35"]
+TERMS = [
+    "Startup Digital Hub CLMVT",
+    "EEC",
+    "Ms. Angel Zhao",
+    "https://www.alibaba.com",
+    "1,402.35",
+]
 LATIN_OR_NUMBER = regex.compile(r"\p{Latin}+|\d+")
 
 
@@ -39,9 +45,22 @@ def make_article(example_page: str, size_bytes: int, seed: int = 7) -> str:
 def run_translate(model_dir: Path, src: Path, out: Path, env: dict[str, str]) -> int:
     """Run the CLI; return the child's peak resident memory in MiB."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "service.cli.main", "translate", str(src), "-o", str(out),
-         "--model", str(model_dir), "--no-cache", "--device", "cpu"],
-        env=env, stderr=subprocess.PIPE,
+        [
+            sys.executable,
+            "-m",
+            "service.cli.main",
+            "translate",
+            str(src),
+            "-o",
+            str(out),
+            "--model",
+            str(model_dir),
+            "--no-cache",
+            "--device",
+            "cpu",
+        ],
+        env=env,
+        stderr=subprocess.PIPE,
     )
     _, status, usage = os.wait4(proc.pid, 0)
     assert proc.stderr is not None
@@ -50,8 +69,9 @@ def run_translate(model_dir: Path, src: Path, out: Path, env: dict[str, str]) ->
     return usage.ru_maxrss // 1024
 
 
-def test_200kb_article(tiny_model_dir: Path, example_page: str, tmp_path: Path,
-                       cli_env: dict[str, str]) -> None:
+def test_200kb_article(
+    tiny_model_dir: Path, example_page: str, tmp_path: Path, cli_env: dict[str, str]
+) -> None:
     small, large = tmp_path / "small.txt", tmp_path / "large.txt"
     small.write_text(make_article(example_page, 10_000), encoding="utf-8")
     article = make_article(example_page, 200_000)

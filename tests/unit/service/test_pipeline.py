@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+
 import pytest
 import regex
 
@@ -42,7 +43,10 @@ def test_example_page_translates_whole(tiny_engine: Engine, example_page: str) -
         else:
             assert out.strip(), "a Thai line came back empty"
         assert_terms_kept(src, out)
-    for name in ["Startup Digital Hub CLMVT", "Ms. Angel Zhao Head of Globalization Leadership Group"]:
+    for name in [
+        "Startup Digital Hub CLMVT",
+        "Ms. Angel Zhao Head of Globalization Leadership Group",
+    ]:
         assert result.text.count(name) == example_page.count(name)
     assert "(EEC)" not in result.text or "EEC" in result.text
     assert "EEC" in result.text

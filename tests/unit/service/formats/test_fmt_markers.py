@@ -51,9 +51,8 @@ def _nests(order: list[int], pairs: dict[int, int]) -> bool:
     for i in order:
         if i in pairs:
             stack.append(i)
-        elif i in closers:
-            if not stack or stack.pop() != closers[i]:
-                return False
+        elif i in closers and (not stack or stack.pop() != closers[i]):
+            return False
     return not stack
 
 

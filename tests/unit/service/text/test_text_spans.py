@@ -37,6 +37,11 @@ def spans_of(text: str, **kwargs: object) -> list[tuple[str, str]]:
         ("เครือข่าย 5G ใหม่", [("latin", "5G")]),
         ("ราคา 15 USD", [("number", "15"), ("latin", "USD")]),
         ("TCP/IP", [("latin", "TCP/IP")]),
+        ("Hub CLMVT 50% แล้ว", [("latin", "Hub CLMVT 50%")]),  # the suffix stays with its number
+        ("Price 15$ ครับ", [("latin", "Price 15$")]),
+        # a number glued to a name is not cut in two
+        ("1,402.35Startup Hub ครับ", [("latin", "1,402.35Startup Hub")]),
+        ("฿1,200.5G ครับ", [("latin", "฿1,200.5G")]),
         ("You are here", [("latin", "You are here")]),
         # Numbers.
         ("ประกอบด้วย 1.ด้านเอสเอ็มอี", [("number", "1")]),
