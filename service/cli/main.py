@@ -68,5 +68,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     return int(result or 0)
 
 
+
 if __name__ == "__main__":
-    sys.exit(main())
+    # Run the imported module's main, not this __main__ copy, so that exception classes such as
+    # CLIError are the ones the subcommand modules raise.
+    from service.cli.main import main as _main
+
+    sys.exit(_main())

@@ -70,7 +70,7 @@ class TranslateRequest(BaseModel):
 
 class Usage(BaseModel):
     characters: int
-    segments: int = Field(description="Distinct segments sent to the model")
+    segments: int = Field(description="Distinct segments translated (cache hits included)")
     milliseconds: float
 
 

@@ -23,7 +23,7 @@ def test_references_scored_against_themselves_give_100(tmp_path: Path) -> None:
     cmd = [
         sys.executable,
         "-m",
-        "service.cli.main",
+        "service.cli",
         "eval",
         "--hyps",
         str(FLORES_REF),

@@ -29,8 +29,9 @@ SERVER_CONFIGS: dict[str, dict[str, str]] = {
     },
     # One segment per model call and a tiny queue: backpressure, disconnects, SIGTERM.
     "small": {"THAIMT_BATCHING": "false", "THAIMT_QUEUE_SIZE": "8"},
-    # Started with `python -m uvicorn --factory`; watched from launch to readiness.
-    "factory": {},
+    # Started with `python -m uvicorn --factory`; watched from launch to readiness. The
+    # persistent cache is on here (each server's file is in the session's temporary directory).
+    "factory": {"THAIMT_CACHE": "true"},
 }
 
 

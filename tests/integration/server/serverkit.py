@@ -111,6 +111,7 @@ def launch(name: str, model_dir: Path, env_extra: dict[str, str], log_dir: Path)
     port = free_port()
     env = dict(os.environ)
     env.update({"HF_HUB_OFFLINE": "1", "THAIMT_CACHE": "false", "THAIMT_THREADS": "1"})
+    env["THAIMT_CACHE_PATH"] = str(log_dir / f"{name}-cache.sqlite3")
     env.update(env_extra)
     log_path = log_dir / f"{name}.log"
     if name == "factory":  # plain uvicorn on the app factory: the model loads after binding

@@ -33,6 +33,15 @@ def test_ready_only_after_warm_up(factory_server: Server) -> None:
     assert r.status_code == 200
 
 
+def test_cached_segments_skip_the_model(factory_server: Server) -> None:
+    text = "ฝนตกหนักเมื่อคืนนี้\nตลาดเปิดตอนเช้า"
+    first = factory_server.client.post("/v1/translate", json={"text": text}).json()
+    ran = factory_server.metrics()["thaimt_batch_size_sum"]
+    again = factory_server.client.post("/v1/translate", json={"text": text}).json()
+    assert again["translation"] == first["translation"]
+    assert factory_server.metrics()["thaimt_batch_size_sum"] == ran  # all from the cache
+
+
 def test_translate_text_keeps_lines_and_reports_usage(main_server: Server) -> None:
     response = translate(main_server, text=ARTICLE)
     assert response.status_code == 200, response.text

@@ -48,7 +48,7 @@ def run_translate(model_dir: Path, src: Path, out: Path, env: dict[str, str]) ->
         [
             sys.executable,
             "-m",
-            "service.cli.main",
+            "service.cli",
             "translate",
             str(src),
             "-o",
