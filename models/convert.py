@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -134,9 +136,52 @@ def _run_converter(ctranslate2: Any, source_dir: Path, out_dir: Path, quantizati
         str(source_dir), copy_files=tokenizer_files(source_dir)
     )
     try:
-        converter.convert(str(out_dir), quantization=quantization, force=True)
+        with _m2m100_vocabulary_fix():
+            converter.convert(str(out_dir), quantization=quantization, force=True)
     except (ValueError, NotImplementedError, KeyError) as exc:
         raise ModelError(f"CTranslate2 cannot convert '{source_dir}': {exc}") from exc
+
+
+@contextmanager
+def _m2m100_vocabulary_fix() -> Iterator[None]:
+    """Let CTranslate2 4.x convert M2M100 models under transformers 5.
+
+    CTranslate2's M2M100 loader finds the language tokens (``__en__`` …) in the tokenizer's
+    ``additional_special_tokens``; transformers 5 no longer lists them there, so the vocabulary
+    comes out 100 entries short and the conversion fails. This loader adds them from
+    ``lang_token_to_id`` (their ids follow the pieces), then the made-up words up to the model's
+    vocabulary size, exactly as in the original model. NLLB is unaffected: its tokenizer's
+    vocabulary already holds the language codes.
+    """
+    from ctranslate2.converters import transformers as ct2_transformers
+
+    registry = ct2_transformers._MODEL_LOADERS
+    original = registry.get("M2M100Config")
+    if original is None:
+        yield
+        return
+
+    class M2M100Loader(type(original)):  # type: ignore[misc]
+        def get_vocabulary(self, model: Any, tokenizer: Any) -> list[str]:
+            tokens = super().get_vocabulary(model, tokenizer)
+            languages = getattr(tokenizer, "lang_token_to_id", None)
+            if not languages or set(languages) <= set(tokens):
+                return list(tokens)
+            tokens = [t for t in tokens if not t.startswith("madeupword")]
+            for token, token_id in sorted(languages.items(), key=lambda item: item[1]):
+                if token_id != len(tokens):
+                    raise ValueError(
+                        f"language token {token!r} has id {token_id}, expected {len(tokens)}"
+                    )
+                tokens.append(token)
+            missing = model.config.vocab_size - len(tokens)
+            return tokens + [f"madeupword{i}" for i in range(max(0, missing))]
+
+    registry["M2M100Config"] = M2M100Loader()
+    try:
+        yield
+    finally:
+        registry["M2M100Config"] = original
 
 
 def _tokenizer_class(model_dir: Path) -> str | None:

@@ -188,9 +188,6 @@ class Ct2Backend:
         self.compute_type: str = self.translator.compute_type  # what "default"/"auto" became
         self.max_input_tokens = max_input_tokens or self._default_max_input_tokens(info)
         self._target_prefix = family_info(self.family).target_token
-        # Marian models force EOS as their last generated token in transformers
-        # (forced_eos_token_id); CTranslate2 counts only real tokens, so allow one fewer.
-        self._eos_slot = 1 if self.family is ModelFamily.MARIAN else 0
         self._skip_ids = set(self.tokenizer.all_special_ids)
         self._skip_ids.update(getattr(self.tokenizer, "lang_token_to_id", {}).values())
         if self._target_prefix is not None:
@@ -233,14 +230,11 @@ class Ct2Backend:
         ]
 
     def output_bound(self, input_tokens: int, options: DecodeOptions) -> int:
-        """Most tokens a segment may produce, counted as CTranslate2 does (target prefix in).
-
-        ``max_new_tokens`` counts every generated position as transformers does: the forced
-        target-language token (a target prefix here, counted by CTranslate2 too) and, for
-        Marian, the EOS that ``forced_eos_token_id`` puts in the last position (CTranslate2
-        never returns the end token, so that slot is dropped).
-        """
-        return max(1, options.max_new_tokens(input_tokens) - self._eos_slot)
+        """Most tokens a segment may produce: ``max_new_tokens`` counts every generated
+        position as the torch backend does, the forced target-language token included (a target
+        prefix here, which CTranslate2 counts and returns too). Like the torch backend (which
+        switches off transformers' forced final EOS), a row runs to exactly its bound."""
+        return options.max_new_tokens(input_tokens)
 
     def translation_kwargs(self, max_length: int, options: DecodeOptions) -> dict[str, Any]:
         """Arguments for ``Translator.translate_batch`` for a batch decoding ``max_length``."""

@@ -218,16 +218,15 @@ class Batcher:
                 return
             started = time.monotonic()
             try:
-                outputs = await loop.run_in_executor(self._executor, self._call_model, batch)
+                outputs, output_tokens = await loop.run_in_executor(
+                    self._executor, self._call_model, batch
+                )
             except Exception as exc:  # a bug in the engine must not kill the worker
                 log.exception("model call failed")
-                outputs = [exc] * len(batch)
-            seconds = time.monotonic() - started
+                outputs, output_tokens = [exc] * len(batch), 0
+            # Metrics first, so they already count this call when its clients get answers.
+            self._report(batch, output_tokens, time.monotonic() - started)
             self._resolve(batch, outputs)
-            latencies = [time.monotonic() - item.enqueued for item in batch]
-            # Counting output tokens tokenises; keep it off the event loop.
-            output_tokens = await loop.run_in_executor(self._executor, self._count, outputs)
-            self._report(batch, output_tokens, seconds, latencies)
 
     async def _next_batch(self) -> list[_Item] | None:
         """Wait until a batch is due; None once stopping and the queue is empty."""
@@ -281,9 +280,15 @@ class Batcher:
         batch.sort(key=lambda it: it.tokens)
         return batch
 
-    def _call_model(self, batch: list[_Item]) -> list[str | BaseException]:
-        """Runs on the model thread. A failing batch is retried one segment at a time so one
-        bad segment fails only its own request."""
+    def _call_model(self, batch: list[_Item]) -> tuple[list[str | BaseException], int]:
+        """Runs on the model thread: the outputs, and the tokens generated (approximated with
+        the engine's token counter, which keeps tokenising off the event loop)."""
+        outputs = self._translate(batch)
+        return outputs, self._count(outputs)
+
+    def _translate(self, batch: list[_Item]) -> list[str | BaseException]:
+        """A failing batch is retried one segment at a time so one bad segment fails only its
+        own request."""
         texts = [item.text for item in batch]
         try:
             return list(self.engine.translate_batch(texts, batch[0].options))
@@ -318,15 +323,14 @@ class Batcher:
         except Exception:  # metrics must never fail a request
             return 0
 
-    def _report(
-        self, batch: list[_Item], output_tokens: int, seconds: float, latencies: list[float]
-    ) -> None:
+    def _report(self, batch: list[_Item], output_tokens: int, seconds: float) -> None:
+        now = time.monotonic()
         self._listener.batch_finished(
             BatchReport(
                 size=len(batch),
                 source_tokens=sum(item.tokens for item in batch),
                 output_tokens=output_tokens,
                 seconds=seconds,
-                segment_latencies=latencies,
+                segment_latencies=[now - item.enqueued for item in batch],
             )
         )

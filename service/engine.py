@@ -95,14 +95,14 @@ class Engine:
         """Translate every text; duplicates and cache hits never reach the model."""
         self.stats.requested += len(texts)
         unique = list(dict.fromkeys(texts))
-        done = self._from_cache(unique, options)
+        done = self.lookup(unique, options)
         todo = [t for t in unique if t not in done]
         if todo:
             fresh: dict[str, str] = {}
             lengths = self.token_lengths(todo)
             for batch in self._batches(todo, lengths):
                 fresh.update(zip(batch, self.translate_batch(batch, options), strict=True))
-            self._to_cache(fresh, options)
+            self.store(fresh, options)
             done.update(fresh)
         return [done[t] for t in texts]
 
@@ -133,7 +133,8 @@ class Engine:
         if batch:
             yield batch
 
-    def _from_cache(self, texts: list[str], options: DecodeOptions) -> dict[str, str]:
+    def lookup(self, texts: Sequence[str], options: DecodeOptions) -> dict[str, str]:
+        """Translations the persistent cache already holds (none without a cache)."""
         if self.cache is None or not texts:
             return {}
         keys = {self.cache.key(self.backend, options, t): t for t in texts}
@@ -141,7 +142,8 @@ class Engine:
         self.stats.cache_hits += len(found)
         return {keys[k]: v for k, v in found.items()}
 
-    def _to_cache(self, fresh: dict[str, str], options: DecodeOptions) -> None:
+    def store(self, fresh: dict[str, str], options: DecodeOptions) -> None:
+        """Remember fresh model outputs in the persistent cache (if any)."""
         if self.cache is not None and fresh:
             self.cache.put_many(
                 {self.cache.key(self.backend, options, s): t for s, t in fresh.items()}

@@ -45,3 +45,8 @@ class Settings(BaseSettings):
     cache: bool = Field(True, description="Use the persistent translation cache")
     cache_path: Path = Field(Path.home() / ".cache" / "thaimt" / "cache.sqlite3")
     cache_max_entries: int = Field(1_000_000, ge=1, description="Cache size cap (LRU eviction)")
+
+    # Benchmarks (thaimt bench): every output exactly this many tokens, so runs compare
+    forced_output_tokens: int | None = Field(
+        None, ge=1, description="Benchmarks only: force every output to this many tokens"
+    )

@@ -8,6 +8,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
+
+# CI must be reproducible: there, property tests use a fixed seed (locally they explore anew
+# on every run, which is how they find new counterexamples).
+hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    hypothesis_settings.load_profile("ci")
 
 # Tests never touch the network, and never write into the user's real cache.
 os.environ["HF_HUB_OFFLINE"] = "1"

@@ -55,7 +55,10 @@ def admit(state: ServerState, key: str | None, texts: list[str]) -> int:
 
 
 def translate_options(body: TranslateRequest, state: ServerState) -> TranslateOptions:
-    decode = DecodeOptions(beam_size=body.beam_size or state.settings.beam_size)
+    decode = DecodeOptions(
+        beam_size=body.beam_size or state.settings.beam_size,
+        forced_output_tokens=state.settings.forced_output_tokens,  # None except in benchmarks
+    )
     return TranslateOptions(
         glossary=dict(body.glossary),
         do_not_translate=tuple(body.do_not_translate),

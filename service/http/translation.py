@@ -56,31 +56,16 @@ async def translate_texts(
     """Translate whole texts through the shared batcher; returns results and segment count."""
     prepared = await asyncio.to_thread(prepare_all, texts, options, engine)
     requests = unique_requests(prepared)
-    lookup = await asyncio.to_thread(cached, engine, requests, options.decode)
+    lookup = await asyncio.to_thread(engine.lookup, requests, options.decode)
     missing = [r for r in requests if r not in lookup]
     fresh = dict(zip(missing, await batcher.translate(missing, options.decode), strict=True))
-    await asyncio.to_thread(remember, engine, fresh, options.decode)
+    await asyncio.to_thread(engine.store, fresh, options.decode)
     lookup.update(fresh)
 
     def assemble() -> list[DocumentResult]:
         return [assemble_document(p, [lookup[r] for r in p.requests]) for p in prepared]
 
     return await asyncio.to_thread(assemble), len(requests)
-
-
-def cached(engine: Engine, segments: Sequence[str], decode: DecodeOptions) -> dict[str, str]:
-    """Translations the engine's persistent cache already holds (THAIMT_CACHE)."""
-    cache = engine.cache
-    if cache is None or not segments:
-        return {}
-    keys = {cache.key(engine.backend, decode, s): s for s in segments}
-    return {keys[k]: v for k, v in cache.get_many(list(keys)).items()}
-
-
-def remember(engine: Engine, fresh: dict[str, str], decode: DecodeOptions) -> None:
-    cache = engine.cache
-    if cache is not None and fresh:
-        cache.put_many({cache.key(engine.backend, decode, s): t for s, t in fresh.items()})
 
 
 @dataclass

@@ -38,12 +38,13 @@ EMAIL = regex.compile(
     r"\.[A-Za-z]{2,}(?![A-Za-z0-9\-])"
 )
 # @handles and #hashtags may be Thai (#ข่าวด่วน). A hashtag needs a letter ("#1" is a number).
+# Thai is written without spaces, so Thai text right before the @ or # is a boundary too.
 _TAG_CHAR = r"[\p{L}\p{M}\p{N}_]"
 HANDLE = regex.compile(
-    rf"(?<![\p{{L}}\p{{N}}\p{{M}}_@.])@[\p{{L}}\p{{N}}_](?:[\p{{L}}\p{{M}}\p{{N}}_.]*{_TAG_CHAR})?"
+    rf"(?<![\p{{Latin}}\p{{N}}_@.])@[\p{{L}}\p{{N}}_](?:[\p{{L}}\p{{M}}\p{{N}}_.]*{_TAG_CHAR})?"
 )
 HASHTAG = regex.compile(
-    rf"(?<![\p{{L}}\p{{N}}\p{{M}}_#&])#(?=[\p{{N}}\p{{M}}_]*\p{{L}}){_TAG_CHAR}+"
+    rf"(?<![\p{{Latin}}\p{{N}}_#&])#(?=[\p{{N}}\p{{M}}_]*\p{{L}}){_TAG_CHAR}+"
 )
 
 # Latin runs. A word is Latin letters and digits (+ combining marks), possibly with internal

@@ -1,0 +1,584 @@
+"""``thaimt bench``: offline engine, server and cache throughput, measured side by side.
+
+Everything runs on the base-size random Marian model (the dimensions of opus-mt-th-en, built
+once into ``~/.cache/thaimt/bench-models/``) with every output forced to the same number of
+tokens, so backends and configurations do the same work and their ratios compare. Inputs are
+the FLORES-200 Thai devtest sentences shipped in ``eval/data``.
+
+* engine: ``Engine.translate`` per backend x batch size (sentences/s, output tokens/s);
+* server: the real ``thaimt serve`` (subprocess, 127.0.0.1, random port, cache off), N
+  concurrent clients each sending one sentence per request to ``/v1/translate``, with
+  cross-request batching on and off;
+* cache: two passes over the same segments through an engine with a fresh SQLite cache.
+
+Machines are noisy, so every ratio in the summary comes from numbers measured in the same run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import platform
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from models.backend import Backend, DecodeOptions
+
+BENCH_MODELS = Path.home() / ".cache" / "thaimt" / "bench-models"
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One way of running the model: backend, precision and the directory it loads."""
+
+    backend: str  # "torch" or "ct2"
+    dtype: str  # torch dtype or ct2 compute type
+
+    @property
+    def label(self) -> str:
+        return f"{self.backend}-{self.dtype}"
+
+
+@dataclass(frozen=True)
+class BenchConfig:
+    quick: bool = False
+    device: str = "cpu"
+    threads: int = 0  # 0 = every core (torch intra-op; ct2 intra_threads)
+    output_tokens: int = 16  # forced length of every translation
+    out_dir: Path | None = None
+
+    @property
+    def variants(self) -> list[Variant]:
+        if self.device.startswith("cuda"):
+            variants = [
+                Variant("torch", "float16"),
+                Variant("ct2", "float16"),
+                Variant("ct2", "int8_float16"),
+            ]
+        else:
+            variants = [
+                Variant("torch", "float32"),
+                Variant("ct2", "int8"),
+                Variant("ct2", "float32"),
+            ]
+        return variants[:2] if self.quick else variants
+
+    @property
+    def batch_sizes(self) -> tuple[int, ...]:
+        return (32,) if self.quick else (1, 8, 32)
+
+    @property
+    def client_counts(self) -> tuple[int, ...]:
+        return (32,) if self.quick else (1, 8, 32)
+
+    @property
+    def server_variants(self) -> list[Variant]:
+        return self.variants[:1] if self.quick else self.variants[:2]
+
+    @property
+    def cache_segments(self) -> int:
+        return 500
+
+
+@dataclass
+class EngineResult:
+    variant: str
+    batch_size: int
+    sentences: int
+    seconds: float
+    sentences_per_s: float
+    tokens_per_s: float
+
+
+@dataclass
+class ServerResult:
+    variant: str
+    batching: bool
+    clients: int
+    requests: int
+    seconds: float
+    sentences_per_s: float
+    p50_ms: float
+    p95_ms: float
+    mean_batch_size: float | None = None
+
+
+@dataclass
+class CacheResult:
+    variant: str
+    segments: int
+    first_pass_s: float
+    second_pass_s: float
+    speedup: float
+    identical: bool
+    hits: int
+    misses: int
+
+
+@dataclass
+class BenchReport:
+    environment: dict[str, Any]
+    settings: dict[str, Any]
+    engine: list[EngineResult] = field(default_factory=list)
+    server: list[ServerResult] = field(default_factory=list)
+    cache: CacheResult | None = None
+    summary: dict[str, float | None] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+# --- inputs and models ------------------------------------------------------------------------
+
+
+def bench_sentences(count: int | None = None) -> list[str]:
+    """FLORES-200 Thai devtest sentences, in file order (repeated if more are asked for)."""
+    from models.corpus import eval_data_dir
+
+    path = eval_data_dir() / "flores200" / "tha_Thai.devtest"
+    lines = [s.strip() for s in path.read_text(encoding="utf-8").splitlines() if s.strip()]
+    if count is None:
+        return lines
+    return [lines[i % len(lines)] for i in range(count)]
+
+
+def base_model_dir(root: Path = BENCH_MODELS) -> Path:
+    """The base-size random Marian model, built once (about a minute) and reused."""
+    from models.testmodel import build_test_model
+
+    target = root / "marian-base-seed0"
+    if not (target / "config.json").is_file():
+        root.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=root, prefix=".build-") as tmp:
+            build_test_model(Path(tmp) / "model", size="base", family="marian", seed=0)
+            shutil.rmtree(target, ignore_errors=True)
+            (Path(tmp) / "model").rename(target)
+    return target
+
+
+def ct2_model_dir(source: Path, quantization: str) -> Path:
+    """``source`` converted for CTranslate2 with ``quantization``, converted once and reused."""
+    from models.convert import convert_model, is_ct2_dir
+
+    target = source.parent / f"{source.name}-ct2-{quantization}"
+    if not is_ct2_dir(target):
+        convert_model(str(source), target, quantization=quantization, force=True)
+    return target
+
+
+def model_dir_for(variant: Variant, base: Path) -> Path:
+    """Where ``variant`` loads from: the transformers dir, or a ct2 conversion stored in the
+    type it runs in (float16/int8_float16 run from a float16/int8 conversion)."""
+    if variant.backend == "torch":
+        return base
+    stored = {"int8_float16": "int8", "int8_float32": "int8"}.get(variant.dtype, variant.dtype)
+    return ct2_model_dir(base, stored)
+
+
+def load_variant(variant: Variant, base: Path, config: BenchConfig) -> Backend:
+    from models.loading import ModelSpec, load_backend
+
+    spec = ModelSpec(
+        model=str(model_dir_for(variant, base)),
+        backend=variant.backend,
+        device=config.device,
+        dtype=variant.dtype,
+        threads=config.threads,
+    )
+    return load_backend(spec)
+
+
+def decode_options(config: BenchConfig) -> DecodeOptions:
+    return DecodeOptions(beam_size=1, forced_output_tokens=config.output_tokens)
+
+
+# --- offline engine ---------------------------------------------------------------------------
+
+
+def pipeline_segments(
+    sentences: Sequence[str], counter: Backend, options: DecodeOptions
+) -> list[list[str]]:
+    """The masked segments the pipeline sends to the model for each sentence (a sentence may
+    become several segments), so the engine does exactly the model work the server does."""
+    from service.pipeline import TranslateOptions, prepare_document
+
+    translate_options = TranslateOptions(decode=options)
+    return [prepare_document(s, translate_options, counter).requests for s in sentences]
+
+
+def measure_engine(
+    backend: Backend,
+    variant: Variant,
+    segments: Sequence[list[str]],
+    batch_size: int,
+    options: DecodeOptions,
+) -> EngineResult:
+    """Throughput of ``Engine.translate`` (tokenising and batching included, no cache) over the
+    pipeline segments of ``len(segments)`` sentences; counted per input sentence."""
+    from service.engine import Engine
+
+    flat = [seg for per_sentence in segments for seg in per_sentence]
+    engine = Engine(backend, max_batch_size=batch_size, max_batch_tokens=1 << 30)
+    engine.translate(flat[:batch_size], options)  # warm-up: allocations, caches
+    started = time.perf_counter()
+    engine.translate(flat, options)
+    seconds = time.perf_counter() - started
+    tokens = len(set(flat)) * (options.forced_output_tokens or 0)
+    return EngineResult(
+        variant.label, batch_size, len(segments), seconds, len(segments) / seconds, tokens / seconds
+    )
+
+
+def engine_sentence_count(config: BenchConfig, batch_size: int, variant: Variant) -> int:
+    """Enough sentences for a stable figure, few enough to stay in the time budget."""
+    if config.quick:
+        return 96 if variant.backend == "ct2" else 64
+    return {1: 24, 8: 96}.get(batch_size, 192)
+
+
+# --- server -----------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def running_server(
+    model: Path, variant: Variant, config: BenchConfig, batching: bool
+) -> Iterator[str]:
+    """``thaimt serve`` in a subprocess; yields its base URL once ``/ready`` says so."""
+    import httpx
+
+    port = free_port()
+    command = [
+        sys.executable,
+        "-m",
+        "service.cli.main",
+        "serve",
+        "--model",
+        str(model),
+        "--backend",
+        variant.backend,
+        "--dtype",
+        variant.dtype,
+        "--device",
+        config.device,
+        "--threads",
+        str(config.threads),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--no-cache",
+        "--max-batch-size",
+        "32",
+        "--log-level",
+        "warning",
+    ]
+    if not batching:
+        command.append("--no-batching")
+    env = dict(
+        os.environ, HF_HUB_OFFLINE="1", THAIMT_FORCED_OUTPUT_TOKENS=str(config.output_tokens)
+    )
+    process = subprocess.Popen(
+        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 300
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(
+                    f"thaimt serve exited ({process.returncode}): "
+                    f"{process.stderr.read()[-2000:] if process.stderr else ''}"
+                )
+            try:
+                if httpx.get(f"{url}/ready", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("thaimt serve did not become ready within 300 s")
+            time.sleep(0.5)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+async def _load(
+    url: str, sentences: Sequence[str], clients: int
+) -> tuple[float, list[float], list[str]]:
+    """``clients`` concurrent clients, each sending one sentence per request until none left."""
+    import httpx
+
+    queue: asyncio.Queue[tuple[int, str]] = asyncio.Queue()
+    for item in enumerate(sentences):
+        queue.put_nowait(item)
+    latencies: list[float] = []
+    outputs = [""] * len(sentences)
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+
+    async def client(http: httpx.AsyncClient) -> None:
+        while not queue.empty():
+            index, text = queue.get_nowait()
+            started = time.perf_counter()
+            response = await http.post(f"{url}/v1/translate", json={"text": text})
+            response.raise_for_status()
+            latencies.append(time.perf_counter() - started)
+            outputs[index] = response.json()["translation"]
+
+    async with httpx.AsyncClient(timeout=600, limits=limits) as http:
+        started = time.perf_counter()
+        await asyncio.gather(*(client(http) for _ in range(clients)))
+        seconds = time.perf_counter() - started
+    return seconds, latencies, outputs
+
+
+def batch_counters(url: str) -> tuple[float, float]:
+    """(segments, model calls) so far, from the server's ``thaimt_batch_size`` histogram."""
+    import httpx
+
+    values = {"thaimt_batch_size_sum": 0.0, "thaimt_batch_size_count": 0.0}
+    for line in httpx.get(f"{url}/metrics", timeout=10).text.splitlines():
+        name, _, value = line.partition(" ")
+        if name in values:
+            values[name] = float(value)
+    return values["thaimt_batch_size_sum"], values["thaimt_batch_size_count"]
+
+
+def server_request_count(config: BenchConfig, clients: int, batching: bool) -> int:
+    if config.quick:
+        return 64 if batching else 40
+    return max(3 * clients, 48 if batching else 32)
+
+
+def measure_server(
+    base: Path, variant: Variant, config: BenchConfig, batching: bool, sentences: Sequence[str]
+) -> tuple[list[ServerResult], list[str]]:
+    """One server, every client count in turn; also returns the first run's translations."""
+    results: list[ServerResult] = []
+    first_outputs: list[str] = []
+    with running_server(model_dir_for(variant, base), variant, config, batching) as url:
+        asyncio.run(_load(url, sentences[:4], 2))  # warm-up
+        for clients in config.client_counts:
+            texts = sentences[: server_request_count(config, clients, batching)]
+            segments_before, calls_before = batch_counters(url)
+            seconds, latencies, outputs = asyncio.run(_load(url, texts, clients))
+            segments_after, calls_after = batch_counters(url)
+            calls = calls_after - calls_before
+            first_outputs = first_outputs or outputs
+            latencies.sort()
+            results.append(
+                ServerResult(
+                    variant.label,
+                    batching,
+                    clients,
+                    len(texts),
+                    seconds,
+                    len(texts) / seconds,
+                    1000 * statistics.median(latencies),
+                    1000 * latencies[min(len(latencies) - 1, int(0.95 * len(latencies)))],
+                    (segments_after - segments_before) / calls if calls else None,
+                )
+            )
+    return results, first_outputs
+
+
+# --- cache ------------------------------------------------------------------------------------
+
+
+def measure_cache(
+    backend: Backend, variant: Variant, sentences: Sequence[str], options: DecodeOptions
+) -> CacheResult:
+    """Two passes over the same segments through an engine with a fresh cache file."""
+    from service.cache import TranslationCache
+    from service.engine import Engine
+
+    with tempfile.TemporaryDirectory() as tmp, TranslationCache(Path(tmp) / "c.sqlite3") as cache:
+        engine = Engine(backend, max_batch_size=32, cache=cache)
+        started = time.perf_counter()
+        first = engine.translate(list(sentences), options)
+        middle = time.perf_counter()
+        second = engine.translate(list(sentences), options)
+        ended = time.perf_counter()
+        stats = cache.stats
+    return CacheResult(
+        variant.label,
+        len(sentences),
+        middle - started,
+        ended - middle,
+        (middle - started) / (ended - middle),
+        first == second,
+        stats.hits,
+        stats.misses,
+    )
+
+
+# --- the whole run ----------------------------------------------------------------------------
+
+
+def environment(config: BenchConfig) -> dict[str, Any]:
+    import ctranslate2
+    import torch
+
+    env: dict[str, Any] = {
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "cpu_count": os.cpu_count(),
+        "load_average_before": os.getloadavg(),
+        "torch": torch.__version__,
+        "torch_threads": torch.get_num_threads(),
+        "ctranslate2": ctranslate2.__version__,
+        "device": config.device,
+    }
+    if config.device.startswith("cuda") and torch.cuda.is_available():
+        env["gpu"] = torch.cuda.get_device_name(0)
+    return env
+
+
+def run_bench(config: BenchConfig, log: Any = print) -> BenchReport:
+    """Every measurement of one run (progress lines go to ``log``)."""
+    base = base_model_dir()
+    options = decode_options(config)
+    report = BenchReport(
+        environment(config),
+        {
+            "model": str(base),
+            "output_tokens": config.output_tokens,
+            "quick": config.quick,
+            "threads": config.threads,
+            "variants": [v.label for v in config.variants],
+        },
+    )
+    sentences = bench_sentences()
+    segments: list[list[str]] = []
+    for variant in config.variants:
+        backend = load_variant(variant, base, config)
+        if not segments:
+            segments = pipeline_segments(sentences[:256], backend, options)
+        for batch_size in config.batch_sizes:
+            count = engine_sentence_count(config, batch_size, variant)
+            report.engine.append(
+                measure_engine(backend, variant, segments[:count], batch_size, options)
+            )
+            log(
+                f"engine {variant.label} batch {batch_size}: "
+                f"{report.engine[-1].sentences_per_s:.1f} sentences/s"
+            )
+        if variant == config.variants[1]:  # the fast one: the first pass costs least
+            report.cache = measure_cache(
+                backend, variant, bench_sentences(config.cache_segments), options
+            )
+            log(f"cache {variant.label}: second pass {report.cache.speedup:.0f}x faster")
+        del backend
+    for variant in config.server_variants:
+        for batching in (True, False):
+            results, _ = measure_server(base, variant, config, batching, sentences)
+            report.server.extend(results)
+            for r in results:
+                log(
+                    f"server {r.variant} batching={'on' if batching else 'off'} "
+                    f"{r.clients} clients: {r.sentences_per_s:.1f} sentences/s"
+                )
+    report.environment["load_average_after"] = os.getloadavg()
+    report.summary = summarize(report, config)
+    return report
+
+
+def summarize(report: BenchReport, config: BenchConfig) -> dict[str, float | None]:
+    """The headline ratios, each from numbers of this run."""
+
+    def engine(label: str, batch: int) -> float | None:
+        hits = [
+            r.sentences_per_s for r in report.engine if r.variant == label and r.batch_size == batch
+        ]
+        return hits[0] if hits else None
+
+    def server(label: str, batching: bool, clients: int) -> float | None:
+        hits = [
+            r.sentences_per_s
+            for r in report.server
+            if r.variant == label and r.batching == batching and r.clients == clients
+        ]
+        return hits[0] if hits else None
+
+    def ratio(a: float | None, b: float | None) -> float | None:
+        return round(a / b, 3) if a is not None and b else None
+
+    reference, fast = config.variants[0], config.variants[1]
+    served = config.server_variants[0].label
+    return {
+        "batching_speedup": ratio(server(served, True, 32), server(served, False, 32)),
+        "server_vs_engine": ratio(server(served, True, 32), engine(served, 32)),
+        # ct2_int8_vs_torch on CPU, ct2_float16_vs_torch on CUDA
+        f"{fast.backend}_{fast.dtype}_vs_{reference.backend}": ratio(
+            engine(fast.label, 32), engine(reference.label, 32)
+        ),
+        "cache_second_pass_speedup": round(report.cache.speedup, 1)
+        if report.cache is not None
+        else None,
+        "cache_identical": float(report.cache.identical) if report.cache is not None else None,
+    }
+
+
+# --- output -----------------------------------------------------------------------------------
+
+
+def markdown(report: BenchReport) -> str:
+    lines = [
+        "## Offline engine",
+        "",
+        "| variant | batch | sentences | sentences/s | tokens/s |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    lines += [
+        f"| {r.variant} | {r.batch_size} | {r.sentences} | {r.sentences_per_s:.2f} | "
+        f"{r.tokens_per_s:.1f} |"
+        for r in report.engine
+    ]
+    lines += [
+        "",
+        "## Server (one sentence per request)",
+        "",
+        "| variant | batching | clients | requests | sentences/s | p50 ms | p95 ms | mean batch |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in report.server:
+        mean = f"{r.mean_batch_size:.1f}" if r.mean_batch_size is not None else ""
+        lines.append(
+            f"| {r.variant} | {'on' if r.batching else 'off'} | {r.clients} | "
+            f"{r.requests} | {r.sentences_per_s:.2f} | {r.p50_ms:.0f} | "
+            f"{r.p95_ms:.0f} | {mean} |"
+        )
+    if report.cache is not None:
+        c = report.cache
+        lines += [
+            "",
+            "## Cache",
+            "",
+            "| variant | segments | first pass s | second pass s | speedup | identical |",
+            "|---|---:|---:|---:|---:|---|",
+            f"| {c.variant} | {c.segments} | {c.first_pass_s:.2f} | "
+            f"{c.second_pass_s:.3f} | {c.speedup:.0f}x | {c.identical} |",
+        ]
+    lines += ["", "## Summary", ""]
+    lines += [f"- {k}: {v}" for k, v in report.summary.items()]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,46 @@
+"""The bench plot: server throughput against concurrent clients, one line per configuration,
+with the offline engine at batch 32 as a dashed reference per variant."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from eval.bench import BenchReport
+
+
+def plot_bench(report: BenchReport, path: Path) -> Path:
+    import matplotlib
+
+    matplotlib.use("Agg")  # no display on servers
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    configurations = sorted({(r.variant, r.batching) for r in report.server})
+    for variant, batching in configurations:
+        points = sorted(
+            (r.clients, r.sentences_per_s)
+            for r in report.server
+            if r.variant == variant and r.batching == batching
+        )
+        label = f"server {variant}, batching {'on' if batching else 'off'}"
+        ax.plot([c for c, _ in points], [v for _, v in points], marker="o", label=label)
+    for r in report.engine:
+        if r.batch_size == 32 and any(s.variant == r.variant for s in report.server):
+            ax.axhline(
+                r.sentences_per_s,
+                linestyle="--",
+                linewidth=1,
+                label=f"offline engine {r.variant}, batch 32",
+            )
+    ax.set_xscale("log", base=2)
+    ax.set_xlabel("concurrent clients (one sentence per request)")
+    ax.set_ylabel("sentences / s")
+    tokens = report.settings.get("output_tokens")
+    ax.set_title(f"thaimt bench: base-size model, {tokens} output tokens per segment")
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path

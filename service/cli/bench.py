@@ -1,0 +1,80 @@
+"""``thaimt bench``: engine, server and cache throughput on the base-size test model."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "bench",
+        help="measure throughput: backends, batching server, cache",
+        description="Measure offline engine throughput per backend and batch size, the real "
+        "server under concurrent clients with batching on and off, and the translation cache, "
+        "on the base-size random model with fixed output lengths. Prints a Markdown table and "
+        "writes bench.json, bench.md and bench.png to --out.",
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="the headline ratios only (about 3 minutes on 2 cores)"
+    )
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON line with the summary ratios instead of the table",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=Path("bench-results"),
+        help="output directory (default ./bench-results)",
+    )
+    parser.add_argument(
+        "--device",
+        default="cpu",
+        help="cpu or cuda[:N]; cuda runs torch float16 and ct2 float16 / int8_float16",
+    )
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=0,
+        help="torch intra-op and ct2 intra threads (0 = all cores)",
+    )
+    parser.add_argument(
+        "--output-tokens",
+        type=int,
+        default=16,
+        help="forced length of every translation (default 16)",
+    )
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from eval.bench import BenchConfig, markdown, run_bench
+    from eval.bench_plot import plot_bench
+    from service.cli.main import CLIError
+
+    if args.output_tokens < 1:
+        raise CLIError("--output-tokens must be at least 1")
+    config = BenchConfig(
+        quick=args.quick,
+        device=args.device,
+        threads=args.threads,
+        output_tokens=args.output_tokens,
+        out_dir=args.out,
+    )
+    # Progress goes to stderr so --json leaves stdout with exactly one line.
+    report = run_bench(config, log=lambda line: print(line, file=sys.stderr, flush=True))
+    args.out.mkdir(parents=True, exist_ok=True)
+    table = markdown(report)
+    (args.out / "bench.json").write_text(json.dumps(report.to_dict(), indent=2) + "\n", "utf-8")
+    (args.out / "bench.md").write_text(table, "utf-8")
+    plot_bench(report, args.out / "bench.png")
+    if args.json:
+        print(json.dumps(report.summary))
+    else:
+        print(table)
+    return 0
