@@ -54,8 +54,9 @@ class BenchConfig:
     quick: bool = False
     device: str = "cpu"
     threads: int = 0  # 0 = every core (torch intra-op; ct2 intra_threads)
-    output_tokens: int = 16  # forced length of every translation
-    out_dir: Path | None = None
+    output_tokens: int = 32  # forced length of every translation
+    model: Path | None = None  # a transformers model dir; None = the base-size test model
+    cache_pass_segments: int | None = None  # None = 500 (200 with --quick)
 
     @property
     def variants(self) -> list[Variant]:
@@ -87,7 +88,9 @@ class BenchConfig:
 
     @property
     def cache_segments(self) -> int:
-        return 500
+        if self.cache_pass_segments is not None:
+            return self.cache_pass_segments
+        return 64 if self.quick else 500
 
 
 @dataclass
@@ -132,6 +135,7 @@ class BenchReport:
     engine: list[EngineResult] = field(default_factory=list)
     server: list[ServerResult] = field(default_factory=list)
     cache: CacheResult | None = None
+    server_outputs_identical: dict[str, bool] = field(default_factory=dict)  # batching on/off
     summary: dict[str, float | None] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -216,6 +220,23 @@ def pipeline_segments(
     return [prepare_document(s, translate_options, counter).requests for s in sentences]
 
 
+def single_segment_sentences(counter: Backend, options: DecodeOptions, limit: int) -> list[str]:
+    """FLORES sentences the pipeline sends to the model as one segment, in file order.
+
+    Every request (server) and input (engine) then costs the same model work, one segment of
+    ``output_tokens`` tokens, so throughputs compare across configurations and with the
+    offline engine.
+    """
+    chosen: list[str] = []
+    for sentence in bench_sentences():
+        requests = pipeline_segments([sentence], counter, options)[0]
+        if len(requests) == 1:
+            chosen.append(sentence)
+            if len(chosen) == limit:
+                break
+    return chosen
+
+
 def measure_engine(
     backend: Backend,
     variant: Variant,
@@ -243,7 +264,7 @@ def engine_sentence_count(config: BenchConfig, batch_size: int, variant: Variant
     """Enough sentences for a stable figure, few enough to stay in the time budget."""
     if config.quick:
         return 96 if variant.backend == "ct2" else 64
-    return {1: 24, 8: 96}.get(batch_size, 192)
+    return {1: 24, 8: 64}.get(batch_size, 128)
 
 
 # --- server -----------------------------------------------------------------------------------
@@ -366,8 +387,10 @@ def batch_counters(url: str) -> tuple[float, float]:
 
 def server_request_count(config: BenchConfig, clients: int, batching: bool) -> int:
     if config.quick:
-        return 64 if batching else 40
-    return max(3 * clients, 48 if batching else 32)
+        return 64 if batching else 32
+    if batching:
+        return {1: 16, 8: 48}.get(clients, 96)
+    return {1: 16, 8: 32}.get(clients, 64)
 
 
 def measure_server(
@@ -456,7 +479,7 @@ def environment(config: BenchConfig) -> dict[str, Any]:
 
 def run_bench(config: BenchConfig, log: Any = print) -> BenchReport:
     """Every measurement of one run (progress lines go to ``log``)."""
-    base = base_model_dir()
+    base = config.model or base_model_dir()
     options = decode_options(config)
     report = BenchReport(
         environment(config),
@@ -468,12 +491,13 @@ def run_bench(config: BenchConfig, log: Any = print) -> BenchReport:
             "variants": [v.label for v in config.variants],
         },
     )
-    sentences = bench_sentences()
-    segments: list[list[str]] = []
+    sentences: list[str] = []
     for variant in config.variants:
         backend = load_variant(variant, base, config)
-        if not segments:
-            segments = pipeline_segments(sentences[:256], backend, options)
+        if not sentences:
+            sentences = single_segment_sentences(backend, options, limit=256)
+            report.settings["sentences"] = len(sentences)
+        segments = [[s] for s in sentences]
         for batch_size in config.batch_sizes:
             count = engine_sentence_count(config, batch_size, variant)
             report.engine.append(
@@ -490,14 +514,19 @@ def run_bench(config: BenchConfig, log: Any = print) -> BenchReport:
             log(f"cache {variant.label}: second pass {report.cache.speedup:.0f}x faster")
         del backend
     for variant in config.server_variants:
+        answers: list[list[str]] = []
         for batching in (True, False):
-            results, _ = measure_server(base, variant, config, batching, sentences)
+            results, outputs = measure_server(base, variant, config, batching, sentences)
             report.server.extend(results)
+            answers.append(outputs)
             for r in results:
                 log(
                     f"server {r.variant} batching={'on' if batching else 'off'} "
                     f"{r.clients} clients: {r.sentences_per_s:.1f} sentences/s"
                 )
+        # Greedy output must not depend on batch-mates: the same sentences, batched or not.
+        common = min(len(a) for a in answers)
+        report.server_outputs_identical[variant.label] = answers[0][:common] == answers[1][:common]
     report.environment["load_average_after"] = os.getloadavg()
     report.summary = summarize(report, config)
     return report
@@ -582,3 +611,17 @@ def markdown(report: BenchReport) -> str:
     lines += ["", "## Summary", ""]
     lines += [f"- {k}: {v}" for k, v in report.summary.items()]
     return "\n".join(lines) + "\n"
+
+
+def write_outputs(report: BenchReport, out_dir: Path) -> str:
+    """bench.json, bench.md and bench.png into ``out_dir``; returns the Markdown."""
+    import json
+
+    from eval.bench_plot import plot_bench
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    table = markdown(report)
+    (out_dir / "bench.json").write_text(json.dumps(report.to_dict(), indent=2) + "\n", "utf-8")
+    (out_dir / "bench.md").write_text(table, "utf-8")
+    plot_bench(report, out_dir / "bench.png")
+    return table

@@ -135,8 +135,10 @@ def _run_converter(ctranslate2: Any, source_dir: Path, out_dir: Path, quantizati
     converter = ctranslate2.converters.TransformersConverter(
         str(source_dir), copy_files=tokenizer_files(source_dir)
     )
+    from models.torch_backend import quiet_transformers
+
     try:
-        with _m2m100_vocabulary_fix():
+        with _m2m100_vocabulary_fix(), quiet_transformers():
             converter.convert(str(out_dir), quantization=quantization, force=True)
     except (ValueError, NotImplementedError, KeyError) as exc:
         raise ModelError(f"CTranslate2 cannot convert '{source_dir}': {exc}") from exc

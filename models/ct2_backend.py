@@ -188,10 +188,12 @@ class Ct2Backend:
         self.compute_type: str = self.translator.compute_type  # what "default"/"auto" became
         self.max_input_tokens = max_input_tokens or self._default_max_input_tokens(info)
         self._target_prefix = family_info(self.family).target_token
-        self._skip_ids = set(self.tokenizer.all_special_ids)
+        # Dropped when decoding, as the torch backend does (M2M100's language tokens are not
+        # "special" to its tokenizer's decode).
+        self._skip_ids: set[int] = set(self.tokenizer.all_special_ids)
         self._skip_ids.update(getattr(self.tokenizer, "lang_token_to_id", {}).values())
         if self._target_prefix is not None:
-            self._skip_ids.add(self.tokenizer.convert_tokens_to_ids(self._target_prefix))
+            self._skip_ids.update(self._token_ids([self._target_prefix]))
 
     def _default_max_input_tokens(self, info: ConvertedModelInfo | None) -> int:
         limits = [DEFAULT_MAX_INPUT_TOKENS]
@@ -254,10 +256,13 @@ class Ct2Backend:
         encoded = self.tokenizer(list(texts), add_special_tokens=True, truncation=False)
         return [list(row) for row in encoded["input_ids"]]
 
+    def _token_ids(self, tokens: list[str]) -> list[int]:
+        ids = self.tokenizer.convert_tokens_to_ids(tokens)  # a list for a list argument
+        return [ids] if isinstance(ids, int) else list(ids)
+
     def _decode(self, tokens: list[str]) -> str:
-        ids = [i for i in self.tokenizer.convert_tokens_to_ids(tokens) if i not in self._skip_ids]
-        text: str = self.tokenizer.decode(ids, skip_special_tokens=True)
-        return text.strip()
+        ids = [i for i in self._token_ids(tokens) if i not in self._skip_ids]
+        return str(self.tokenizer.decode(ids, skip_special_tokens=True)).strip()
 
 
 def _family(model_dir: Path, info: ConvertedModelInfo | None) -> ModelFamily:

@@ -7,6 +7,7 @@ it raises instead of silently losing text.
 
 from __future__ import annotations
 
+import threading
 import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -111,6 +112,9 @@ class TorchBackend:
         # translate_batch). EOS is dropped when decoding anyway.
         self.model.generation_config.forced_eos_token_id = None
         self.forced_bos_token_id = forced_bos_token_id(self.family, self.tokenizer)
+        # Rust-backed tokenizers (NLLB) are not safe to call from two threads at once, and the
+        # server counts tokens in worker threads while the model thread encodes and decodes.
+        self._tokenizer_lock = threading.Lock()
         self.max_input_tokens = spec.max_input_tokens or self._default_max_input_tokens(config)
         # M2M100's language tokens are not "special" to its tokenizer's decode; drop them by id.
         self._skip_ids = set(self.tokenizer.all_special_ids)
@@ -130,7 +134,7 @@ class TorchBackend:
     def token_lengths(self, texts: Sequence[str]) -> list[int]:
         if not texts:
             return []
-        with quiet_transformers():
+        with self._tokenizer_lock, quiet_transformers():
             encoded = self.tokenizer(list(texts), add_special_tokens=True, truncation=False)
         return [len(ids) for ids in encoded["input_ids"]]
 
@@ -161,21 +165,20 @@ class TorchBackend:
                 f"{len(over)} input(s) exceed the {self.max_input_tokens}-token budget "
                 f"(first: #{over[0]}, {lengths[over[0]]} tokens); split them before translating"
             )
-        with quiet_transformers():
+        with self._tokenizer_lock, quiet_transformers():
             batch = self.tokenizer(
                 list(texts), return_tensors="pt", padding=True, truncation=False
             ).to(self.device)
-            with torch.inference_mode():
-                output = self.model.generate(
-                    **batch, **self.generation_kwargs(max(lengths), options)
-                )
+        with quiet_transformers(), torch.inference_mode():
+            output = self.model.generate(**batch, **self.generation_kwargs(max(lengths), options))
         # The batch decodes up to the longest input's bound; each row is cut back to its own
         # bound, so a segment gets the same (greedy) output alone or in any batch. Row 0 of the
         # output is the decoder start token.
         bounds = [options.max_new_tokens(n) for n in lengths]
-        return [
-            self._decode(row[1 : 1 + k]) for row, k in zip(output.tolist(), bounds, strict=True)
-        ]
+        with self._tokenizer_lock:
+            return [
+                self._decode(row[1 : 1 + k]) for row, k in zip(output.tolist(), bounds, strict=True)
+            ]
 
     def _decode(self, ids: list[int]) -> str:
         kept = [i for i in ids if i not in self._skip_ids]

@@ -49,6 +49,10 @@ class Overloaded(Exception):
         self.retry_after_s = retry_after_s
 
 
+class ModelOutputError(RuntimeError):
+    """The engine answered a batch with the wrong number of outputs."""
+
+
 class BatcherStopped(Exception):
     """The batcher is shutting down and accepts no new work."""
 
@@ -224,9 +228,29 @@ class Batcher:
             except Exception as exc:  # a bug in the engine must not kill the worker
                 log.exception("model call failed")
                 outputs, output_tokens = [exc] * len(batch), 0
-            # Metrics first, so they already count this call when its clients get answers.
-            self._report(batch, output_tokens, time.monotonic() - started)
+            self._finish(batch, outputs, output_tokens, time.monotonic() - started)
+
+    def _finish(
+        self,
+        batch: list[_Item],
+        outputs: Sequence[str | BaseException],
+        output_tokens: int,
+        seconds: float,
+    ) -> None:
+        """Report and resolve one batch. Nothing here may end the worker: one that died would
+        leave every later request waiting for its timeout while the server looked ready."""
+        # Metrics first, so they already count this call when its clients get answers.
+        try:
+            self._report(batch, output_tokens, seconds)
+        except Exception:
+            log.exception("batch listener failed")
+        try:
             self._resolve(batch, outputs)
+        except Exception as exc:
+            log.exception("resolving a batch failed")
+            for item in batch:
+                if not item.future.done():
+                    item.future.set_exception(exc)
 
     async def _next_batch(self) -> list[_Item] | None:
         """Wait until a batch is due; None once stopping and the queue is empty."""
@@ -291,7 +315,7 @@ class Batcher:
         own request."""
         texts = [item.text for item in batch]
         try:
-            return list(self.engine.translate_batch(texts, batch[0].options))
+            return self._checked(texts, batch[0].options)
         except Exception as exc:
             if len(batch) == 1:
                 return [exc]
@@ -299,10 +323,20 @@ class Batcher:
         results: list[str | BaseException] = []
         for item in batch:
             try:
-                results.extend(self.engine.translate_batch([item.text], item.options))
+                results.extend(self._checked([item.text], item.options))
             except Exception as exc:
                 results.append(exc)
         return results
+
+    def _checked(self, texts: list[str], options: DecodeOptions) -> list[str | BaseException]:
+        """One engine call, which must return one output per input (any other count would pair
+        translations with the wrong segments)."""
+        outputs: list[str | BaseException] = list(self.engine.translate_batch(texts, options))
+        if len(outputs) != len(texts):
+            raise ModelOutputError(
+                f"the engine returned {len(outputs)} outputs for {len(texts)} segments"
+            )
+        return outputs
 
     def _resolve(self, batch: list[_Item], outputs: Sequence[str | BaseException]) -> None:
         for item, output in zip(batch, outputs, strict=True):

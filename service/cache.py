@@ -19,7 +19,7 @@ import json
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -204,3 +204,25 @@ def glossary_fingerprint(glossary: Mapping[str, str], do_not_translate: Sequence
 def open_cache(path: str | Path, max_entries: int = 1_000_000) -> TranslationCache:
     """Open (creating if needed) the cache file at ``path``."""
     return TranslationCache(path, max_entries=max_entries)
+
+
+class CacheCollector:
+    """Prometheus collector exporting ``thaimt_cache_hits_total`` and
+    ``thaimt_cache_misses_total`` from a cache's counters at scrape time.
+
+    Register it on the server's registry: ``registry.register(CacheCollector(engine.cache))``.
+    """
+
+    def __init__(self, cache: TranslationCache) -> None:
+        self.cache = cache
+
+    def collect(self) -> Iterator[Any]:
+        from prometheus_client.core import CounterMetricFamily
+
+        stats = self.cache.stats
+        yield CounterMetricFamily(
+            "thaimt_cache_hits", "Segments answered from the translation cache", value=stats.hits
+        )
+        yield CounterMetricFamily(
+            "thaimt_cache_misses", "Segments the translation cache did not hold", value=stats.misses
+        )

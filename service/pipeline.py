@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 from models.backend import DecodeOptions
 from service.text.budget import split_to_budget
-from service.text.normalize import has_thai, normalize
+from service.text.normalize import has_thai, normalize, split_lines
 from service.text.protect import ProtectedSpan, SpanMap, find_spans, mask
 from service.text.restore import restore
 from service.text.sentences import split_sentences
@@ -114,15 +114,17 @@ def prepare_document(
     text: str, options: TranslateOptions, counter: TokenCounter
 ) -> PreparedDocument:
     """Everything before the model: one :class:`PreparedParagraph` per input line."""
-    lines = normalize(text).split("\n")
+    lines = split_lines(text)
     return PreparedDocument([prepare_paragraph(line, options, counter) for line in lines])
 
 
 def prepare_paragraph(
-    line: str, options: TranslateOptions, counter: TokenCounter
+    raw_line: str, options: TranslateOptions, counter: TokenCounter
 ) -> PreparedParagraph:
+    """One line: copied through as it is when it has no Thai, else split and masked."""
+    line = normalize(raw_line)
     if not has_thai(line):
-        return PreparedParagraph(line, "", [])
+        return PreparedParagraph(_passthrough(raw_line, line), "", [])
     body = line.strip()
     indent = line[: len(line) - len(line.lstrip())]
     spans = find_spans(body, options.glossary, options.do_not_translate)
@@ -131,7 +133,16 @@ def prepare_paragraph(
     for sentence in split_sentences(body, [(s.start, s.end) for s in spans]):
         segments.extend(_prepare_sentence(sentence, offset, spans, counter))
         offset += len(sentence)
-    return PreparedParagraph(line, indent, segments)
+    return PreparedParagraph(_passthrough(raw_line, line), indent, segments)
+
+
+def _passthrough(raw_line: str, normalized: str) -> str:
+    """The raw line, unless it holds lone surrogates that no output encoding could carry."""
+    try:
+        raw_line.encode("utf-8")
+    except UnicodeEncodeError:
+        return normalized
+    return raw_line
 
 
 def _prepare_sentence(
@@ -194,18 +205,30 @@ def translate_document(
     return translate_documents([text], translator, options)[0]
 
 
+def prepare_documents(
+    texts: Sequence[str], options: TranslateOptions, counter: TokenCounter
+) -> list[PreparedDocument]:
+    return [prepare_document(text, options, counter) for text in texts]
+
+
+def unique_requests(prepared: Sequence[PreparedDocument]) -> list[str]:
+    """Each distinct masked segment once, in first-seen order: repeats cost one model slot."""
+    return list(dict.fromkeys(r for doc in prepared for r in doc.requests))
+
+
+def assemble_documents(
+    prepared: Sequence[PreparedDocument], translations: Mapping[str, str]
+) -> list[DocumentResult]:
+    """Assemble documents from a ``{masked segment: model output}`` mapping."""
+    return [assemble_document(doc, [translations[r] for r in doc.requests]) for doc in prepared]
+
+
 def translate_documents(
     texts: Sequence[str], translator: Translator, options: TranslateOptions | None = None
 ) -> list[DocumentResult]:
     """Translate several documents with one engine call, so their segments share batches."""
     options = options or TranslateOptions()
-    prepared = [prepare_document(t, options, translator) for t in texts]
-    flat = [r for p in prepared for r in p.requests]
-    translated = translator.translate(flat, options.decode)
-    results = []
-    cursor = 0
-    for doc in prepared:
-        n = len(doc.requests)
-        results.append(assemble_document(doc, translated[cursor : cursor + n]))
-        cursor += n
-    return results
+    prepared = prepare_documents(texts, options, translator)
+    unique = unique_requests(prepared)
+    translated = dict(zip(unique, translator.translate(unique, options.decode), strict=True))
+    return assemble_documents(prepared, translated)

@@ -6,7 +6,12 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from service.cli.common import add_model_options, settings_from_args
+from service.cli.common import (
+    add_glossary_options,
+    add_model_options,
+    settings_from_args,
+    translate_options_from_args,
+)
 from service.cli.main import CLIError
 
 FORMATS = ("auto", "txt", "md", "html", "jsonl", "srt")
@@ -34,14 +39,7 @@ def register(sub: Any) -> None:
         help="JSONL field to translate (repeatable; dotted paths reach nested fields)",
     )
     parser.add_argument("--server", metavar="URL", help="use a running thaimt server")
-    parser.add_argument("--glossary", type=Path, help="glossary file: TSV (th<TAB>en) or JSON")
-    parser.add_argument(
-        "--keep",
-        action="append",
-        default=[],
-        metavar="TERM",
-        help="a Thai term to leave untranslated (repeatable)",
-    )
+    add_glossary_options(parser)
     parser.add_argument("--fail-fast", action="store_true", help="stop at the first failed file")
     parser.add_argument("--quiet", action="store_true", help="no progress bar and no summary")
     parser.add_argument(
@@ -53,23 +51,6 @@ def register(sub: Any) -> None:
     )
     add_model_options(parser)
     parser.set_defaults(handler=run)
-
-
-def _options(args: argparse.Namespace, beam_size: int) -> Any:
-    from models.backend import DecodeOptions
-    from service.pipeline import TranslateOptions
-    from service.text.glossary import load_glossary
-
-    glossary: dict[str, str] = {}
-    keep = list(args.keep)
-    if args.glossary is not None:
-        try:
-            loaded = load_glossary(args.glossary)
-        except (OSError, ValueError) as exc:
-            raise CLIError(f"glossary {args.glossary}: {exc}", code=2) from exc
-        glossary = dict(loaded.entries)
-        keep.extend(loaded.do_not_translate)
-    return TranslateOptions(glossary, tuple(keep), DecodeOptions(beam_size=beam_size))
 
 
 def _translator(args: argparse.Namespace, options: Any, settings: Any) -> Any:
@@ -104,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
     if not jobs:
         raise CLIError("no input files found (directories are searched for known extensions)", 2)
     settings = settings_from_args(args)
-    options = _options(args, settings.beam_size)
+    options = translate_options_from_args(args, settings.beam_size)
     config = BatchConfig(
         args.output, options, FormatOptions(tuple(args.field)), args.chunk_chars, args.fail_fast
     )

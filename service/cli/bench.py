@@ -46,15 +46,20 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--output-tokens",
         type=int,
-        default=16,
-        help="forced length of every translation (default 16)",
+        default=32,
+        help="forced length of every translation (default 32)",
+    )
+    parser.add_argument(
+        "--model",
+        type=Path,
+        help="transformers model directory to measure instead of the base-size "
+        "random model (built once into ~/.cache/thaimt/bench-models)",
     )
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from eval.bench import BenchConfig, markdown, run_bench
-    from eval.bench_plot import plot_bench
+    from eval.bench import BenchConfig, run_bench, write_outputs
     from service.cli.main import CLIError
 
     if args.output_tokens < 1:
@@ -64,15 +69,11 @@ def run(args: argparse.Namespace) -> int:
         device=args.device,
         threads=args.threads,
         output_tokens=args.output_tokens,
-        out_dir=args.out,
+        model=args.model,
     )
     # Progress goes to stderr so --json leaves stdout with exactly one line.
     report = run_bench(config, log=lambda line: print(line, file=sys.stderr, flush=True))
-    args.out.mkdir(parents=True, exist_ok=True)
-    table = markdown(report)
-    (args.out / "bench.json").write_text(json.dumps(report.to_dict(), indent=2) + "\n", "utf-8")
-    (args.out / "bench.md").write_text(table, "utf-8")
-    plot_bench(report, args.out / "bench.png")
+    table = write_outputs(report, args.out)
     if args.json:
         print(json.dumps(report.summary))
     else:

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from service.settings import Settings
+
+if TYPE_CHECKING:
+    from service.pipeline import TranslateOptions
 
 
 def add_model_options(parser: argparse.ArgumentParser) -> None:
@@ -37,3 +41,34 @@ def settings_from_args(args: argparse.Namespace, **extra: Any) -> Settings:
     overrides = {k: getattr(args, k) for k in SETTING_ARGS if getattr(args, k, None) is not None}
     overrides.update({k: v for k, v in extra.items() if v is not None})
     return Settings(**overrides)
+
+
+def add_glossary_options(parser: argparse.ArgumentParser) -> None:
+    """--glossary FILE and --keep TERM (repeatable)."""
+    parser.add_argument("--glossary", type=Path, help="glossary file: TSV (th<TAB>en) or JSON")
+    parser.add_argument(
+        "--keep",
+        action="append",
+        default=[],
+        metavar="TERM",
+        help="a Thai term to leave untranslated (repeatable)",
+    )
+
+
+def translate_options_from_args(args: argparse.Namespace, beam_size: int) -> TranslateOptions:
+    """The glossary file plus --keep terms and the beam size, as pipeline options."""
+    from models.backend import DecodeOptions
+    from service.cli.main import CLIError
+    from service.pipeline import TranslateOptions
+    from service.text.glossary import load_glossary
+
+    glossary: dict[str, str] = {}
+    keep = list(args.keep)
+    if args.glossary is not None:
+        try:
+            loaded = load_glossary(args.glossary)
+        except (OSError, ValueError) as exc:
+            raise CLIError(f"glossary {args.glossary}: {exc}", code=2) from exc
+        glossary = dict(loaded.entries)
+        keep.extend(loaded.do_not_translate)
+    return TranslateOptions(glossary, tuple(keep), DecodeOptions(beam_size=beam_size))

@@ -12,6 +12,8 @@ import importlib
 import sys
 from collections.abc import Sequence
 
+from pydantic import ValidationError
+
 from models.errors import ModelError
 
 # Subcommand modules, in the order ``thaimt --help`` lists them.
@@ -51,6 +53,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _settings_problem(exc: ValidationError) -> str:
+    problems = []
+    for error in exc.errors():
+        name = ".".join(str(part) for part in error["loc"])
+        problems.append(f"{name} (THAIMT_{name.upper()}): {error['msg']}")
+    return "; ".join(problems)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -62,11 +72,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ModelError as exc:
         print(f"thaimt: error: {exc}", file=sys.stderr)
         return 1
+    except ValidationError as exc:  # a flag or THAIMT_* value out of range
+        print(f"thaimt: error: invalid setting: {_settings_problem(exc)}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("thaimt: interrupted", file=sys.stderr)
         return 130
     return int(result or 0)
-
 
 
 if __name__ == "__main__":

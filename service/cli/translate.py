@@ -8,7 +8,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from service.cli.common import add_model_options, settings_from_args
+from service.cli.common import (
+    add_glossary_options,
+    add_model_options,
+    settings_from_args,
+    translate_options_from_args,
+)
 from service.cli.main import CLIError
 
 
@@ -20,14 +25,7 @@ def register(sub: Any) -> None:
     )
     parser.add_argument("input", nargs="?", default="-", help="input file, or - for stdin")
     parser.add_argument("-o", "--output", help="write the translation here (default stdout)")
-    parser.add_argument("--glossary", type=Path, help="glossary file: TSV (th<TAB>en) or JSON")
-    parser.add_argument(
-        "--keep",
-        action="append",
-        default=[],
-        metavar="TERM",
-        help="a Thai term to leave untranslated (repeatable)",
-    )
+    add_glossary_options(parser)
     parser.add_argument("--json", action="store_true", help="print segments and spans as JSON")
     add_model_options(parser)
     parser.set_defaults(handler=run)
@@ -49,22 +47,12 @@ def _read_input(name: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from models.backend import DecodeOptions
     from service.engine import Engine
-    from service.pipeline import TranslateOptions, translate_document
-    from service.text.glossary import load_glossary
+    from service.pipeline import translate_document
 
     text = _read_input(args.input)
     settings = settings_from_args(args)
-    glossary, keep = {}, list(args.keep)
-    if args.glossary is not None:
-        try:
-            loaded = load_glossary(args.glossary)
-        except (OSError, ValueError) as exc:
-            raise CLIError(f"glossary {args.glossary}: {exc}", code=2) from exc
-        glossary = dict(loaded.entries)
-        keep.extend(loaded.do_not_translate)
-    options = TranslateOptions(glossary, tuple(keep), DecodeOptions(beam_size=settings.beam_size))
+    options = translate_options_from_args(args, settings.beam_size)
     engine = Engine.from_settings(settings)
     result = translate_document(text, engine, options)
     out = json.dumps(result.to_dict(), ensure_ascii=False, indent=2) if args.json else result.text

@@ -40,6 +40,7 @@ class ServerTranslator:
         self.client = httpx.Client(base_url=self.url, timeout=timeout_s)
         self.stats = TranslatorStats()
         self.identity = f"server {self._model_id()}"
+        self.max_chars = self._fit_server_limit(max_chars)
 
     def _model_id(self) -> str:
         try:
@@ -47,6 +48,16 @@ class ServerTranslator:
         except httpx.HTTPError as exc:
             raise ServerError(f"cannot reach {self.url}: {exc}") from exc
         return str(response.json().get("model", self.url))
+
+    def _fit_server_limit(self, max_chars: int) -> int:
+        """Stay under the server's per-request character limit (glossary terms count too)."""
+        try:
+            limit = int(self._request("GET", "/frontend/settings").json().get("charLimit", 0))
+        except (httpx.HTTPError, ServerError, ValueError, TypeError, AttributeError):
+            return max_chars
+        glossary = sum(len(k) + len(v) for k, v in self.options.glossary.items())
+        glossary += sum(len(t) for t in self.options.do_not_translate)
+        return max(1, min(max_chars, limit - glossary)) if limit > 0 else max_chars
 
     def close(self) -> None:
         self.client.close()

@@ -185,8 +185,13 @@ class BatchRunner:
         try:
             translations = self.translator.translate_documents(texts) if texts else []
         except (RuntimeError, ValueError, OSError) as exc:  # a server or model failure
-            for loaded in chunk:
-                self._fail(loaded.job, f"translation failed: {exc}")
+            if len(chunk) > 1:  # one bad file must not fail the others: retry them one by one
+                for loaded in chunk:
+                    self._translate_chunk([loaded])
+                    if self.config.fail_fast and self.summary.failed:
+                        return
+                return
+            self._fail(chunk[0].job, f"translation failed: {exc}")
             return
         self.progress.add_segments(self.translator.stats.segments - segments_before)
         cursor = 0

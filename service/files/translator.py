@@ -13,7 +13,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-from service.pipeline import TranslateOptions, assemble_document, prepare_document
+from service.pipeline import (
+    TranslateOptions,
+    assemble_documents,
+    prepare_documents,
+    unique_requests,
+)
 
 if TYPE_CHECKING:
     from service.engine import Engine
@@ -50,13 +55,12 @@ class LocalTranslator:
         self._memory_limit = memory_limit
 
     def translate_documents(self, texts: Sequence[str]) -> list[str]:
-        prepared = [prepare_document(text, self.options, self.engine) for text in texts]
-        requests = [r for doc in prepared for r in doc.requests]
-        known = self._translate_new(list(dict.fromkeys(requests)))
+        prepared = prepare_documents(texts, self.options, self.engine)
+        known = self._translate_new(unique_requests(prepared))
         self.stats.documents += len(texts)
         self.stats.characters += sum(len(t) for t in texts)
-        self.stats.segments += len(requests)
-        return [assemble_document(doc, [known[r] for r in doc.requests]).text for doc in prepared]
+        self.stats.segments += sum(len(doc.requests) for doc in prepared)
+        return [result.text for result in assemble_documents(prepared, known)]
 
     def _translate_new(self, unique: list[str]) -> dict[str, str]:
         """Translations of ``unique``; only segments not seen earlier in this run reach the

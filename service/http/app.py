@@ -64,6 +64,7 @@ async def start_model(state: ServerState) -> None:
             state.engine = await asyncio.to_thread(load_engine, state.settings)
         batcher = Batcher(state.engine, batcher_config(state.settings), state.metrics)
         state.metrics.watch_queue(lambda: batcher.queue_depth)
+        state.metrics.watch_cache(state.engine.cache)
         state.batcher = batcher
         batcher.start()
         decode = DecodeOptions(beam_size=state.settings.beam_size)

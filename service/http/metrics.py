@@ -64,11 +64,21 @@ class ServerMetrics:
             registry=r,
         )
         self.characters = Counter(
-            "thaimt_characters", "Characters of source text accepted", registry=r
+            "thaimt_characters",
+            "Characters accepted (texts plus glossary and do-not-translate terms)",
+            registry=r,
         )
 
     def watch_queue(self, depth: Callable[[], int]) -> None:
         self.queue_depth.set_function(lambda: float(depth()))
+
+    def watch_cache(self, cache: object) -> None:
+        """Export ``thaimt_cache_hits_total`` and ``thaimt_cache_misses_total`` from the
+        engine's translation cache, read at scrape time (no series when caching is off)."""
+        from service.cache import CacheCollector, TranslationCache
+
+        if isinstance(cache, TranslationCache):
+            self.registry.register(CacheCollector(cache))
 
     # BatchListener
     def batch_finished(self, report: BatchReport) -> None:

@@ -16,11 +16,12 @@ from starlette.datastructures import FormData
 from models.backend import DecodeOptions
 from service.batcher import BatcherStopped, Overloaded
 from service.http.errors import ApiError
-from service.http.limits import check_api_key, check_sizes
+from service.http.limits import charged, check_api_key, check_sizes
 from service.http.schemas import find_lone_surrogate
 from service.http.state import ServerState, get_state
-from service.http.translation import detect_language, guarded, translate_any
+from service.http.translation import guarded, translate_any
 from service.pipeline import TranslateOptions
+from service.text.detect import detect_language
 
 router = APIRouter(tags=["libretranslate"])
 
@@ -41,6 +42,8 @@ async def read_params(request: Request) -> dict[str, Any]:
             body = json.loads(await request.body())
         except (ValueError, UnicodeDecodeError) as exc:
             raise ApiError(400, f"Invalid request: body is not valid JSON ({exc})") from None
+        except RecursionError:  # "[[[[...]]]]" nested deeper than the parser's stack allows
+            raise ApiError(400, "Invalid request: the JSON body is nested too deeply") from None
         if not isinstance(body, dict):
             raise ApiError(400, "Invalid request: the JSON body must be an object")
         params.update(body)
@@ -127,16 +130,15 @@ async def translate(request: Request) -> dict[str, Any]:
     chars = check_sizes(
         texts, state.settings.max_texts_per_request, state.settings.max_chars_per_request
     )
-    if state.char_budget is not None and key is not None:
-        state.char_budget.spend(key, chars)
     engine, batcher = state.require_ready()
-    state.metrics.characters.inc(chars)
     options = TranslateOptions(decode=_decode(state))
     try:
-        work = translate_any(engine, batcher, texts, options, text_format)
-        done = await guarded(request, work, state.settings.request_timeout_s)
+        with charged(state.char_budget, key, chars):  # refunded if overloaded or timed out
+            work = translate_any(engine, batcher, texts, options, text_format)
+            done = await guarded(request, work, state.settings.request_timeout_s)
     except (Overloaded, BatcherStopped) as exc:
         raise ApiError(429, f"Slowdown: {exc}", {"Retry-After": "1"}) from None
+    state.metrics.characters.inc(chars)
     outputs = done.texts
     response: dict[str, Any] = {"translatedText": outputs if is_list else outputs[0]}
     if source == "auto":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -13,7 +14,7 @@ from fastapi.responses import StreamingResponse
 
 from models.backend import DecodeOptions
 from service.http.errors import ApiError
-from service.http.limits import check_api_key, check_sizes
+from service.http.limits import charged, check_api_key, check_sizes
 from service.http.schemas import TranslateRequest, TranslateResponse, Usage
 from service.http.state import ServerState, get_state
 from service.http.translation import (
@@ -24,6 +25,8 @@ from service.http.translation import (
     translate_any,
 )
 from service.pipeline import TranslateOptions
+
+log = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/v1", tags=["translate"])
 
@@ -44,14 +47,15 @@ def authorize(request: Request) -> str | None:
     return key
 
 
-def admit(state: ServerState, key: str | None, texts: list[str]) -> int:
-    """Size limits (413) and the per-key character budget (429); returns the character count."""
+def request_chars(state: ServerState, body: TranslateRequest) -> int:
+    """Size limits (413): texts plus glossary and do-not-translate terms; the character count."""
     settings = state.settings
-    chars = check_sizes(texts, settings.max_texts_per_request, settings.max_chars_per_request)
-    if state.char_budget is not None and key is not None:
-        state.char_budget.spend(key, chars)
-    state.metrics.characters.inc(chars)
-    return chars
+    return check_sizes(
+        body.all_texts(),
+        settings.max_texts_per_request,
+        settings.max_chars_per_request,
+        extra_chars=body.term_chars(),
+    )
 
 
 def translate_options(body: TranslateRequest, state: ServerState) -> TranslateOptions:
@@ -72,13 +76,14 @@ async def translate(
 ) -> TranslateResponse:
     """Translate ``text`` or ``texts``; ``detail`` adds segments and protected spans."""
     state = get_state(request)
-    texts = body.all_texts()
-    chars = admit(state, key, texts)
+    chars = request_chars(state, body)
     engine, batcher = state.require_ready()
     started = time.perf_counter()
     options = translate_options(body, state)
-    work = translate_any(engine, batcher, texts, options, body.format)
-    done = await guarded(request, work, state.settings.request_timeout_s)
+    with charged(state.char_budget, key, chars):  # refunded if overloaded or timed out
+        work = translate_any(engine, batcher, body.all_texts(), options, body.format)
+        done = await guarded(request, work, state.settings.request_timeout_s)
+    state.metrics.characters.inc(chars)
     usage = Usage(
         characters=chars,
         segments=done.segments,
@@ -104,16 +109,17 @@ async def translate_stream(
     """NDJSON: one line per paragraph, in order, each as soon as it is translated; then a
     ``{"done": true, ...}`` line (or an ``{"error": ...}`` line if the request failed)."""
     state = get_state(request)
-    texts = body.all_texts()
-    chars = admit(state, key, texts)
+    chars = request_chars(state, body)
     if body.format == "html":
         raise ApiError(400, "format html is not streamed; use POST /v1/translate")
     engine, batcher = state.require_ready()
     started = time.perf_counter()
     timeout_s = state.settings.request_timeout_s
-    job = await guarded(
-        request, start_stream(engine, batcher, texts, translate_options(body, state)), timeout_s
-    )
+    options = translate_options(body, state)
+    with charged(state.char_budget, key, chars):  # refunded if the segments are not queued
+        work = start_stream(engine, batcher, body.all_texts(), options)
+        job = await guarded(request, work, timeout_s)
+    state.metrics.characters.inc(chars)
     lines = ndjson_lines(request, job, body.detail, state, chars, started)
     return StreamingResponse(lines, media_type="application/x-ndjson")
 
@@ -146,6 +152,10 @@ async def ndjson_lines(
             yield _line(line)
     except ApiError as exc:
         yield _line({"error": exc.message})
+        return
+    except Exception:  # the 200 status is already sent: the error can only be the last line
+        log.exception("streamed translation failed")
+        yield _line({"error": "internal error: the translation failed; see the server log"})
         return
     finally:
         job.cancel()

@@ -26,6 +26,20 @@ def reject_lone_surrogates(text: str, field: str) -> str:
     return text
 
 
+# Each glossary entry and do-not-translate term is matched against every segment: bound them.
+MAX_GLOSSARY_ENTRIES = 1000
+MAX_TERMS = 1000
+MAX_TERM_CHARS = 200
+
+
+def check_term(term: str, field: str) -> None:
+    if len(term) > MAX_TERM_CHARS:
+        raise ValueError(
+            f"{field} term of {len(term)} characters (starting {term[:20]!r}); "
+            f"the limit is {MAX_TERM_CHARS}"
+        )
+
+
 class TranslateRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -48,28 +62,49 @@ class TranslateRequest(BaseModel):
     def _text_valid(cls, value: str | None) -> str | None:
         return None if value is None else reject_lone_surrogates(value, "text")
 
-    @field_validator("texts", "do_not_translate")
+    @field_validator("texts")
     @classmethod
     def _texts_valid(cls, value: list[str] | None) -> list[str] | None:
         for number, text in enumerate(value or []):
             reject_lone_surrogates(text, f"item {number}")
         return value
 
+    @field_validator("do_not_translate")
+    @classmethod
+    def _terms_valid(cls, value: list[str]) -> list[str]:
+        if len(value) > MAX_TERMS:
+            raise ValueError(f"{len(value)} do_not_translate terms; the limit is {MAX_TERMS}")
+        for number, term in enumerate(value):
+            reject_lone_surrogates(term, f"item {number}")
+            check_term(term, "do_not_translate")
+        return value
+
     @field_validator("glossary")
     @classmethod
     def _glossary_valid(cls, value: dict[str, str]) -> dict[str, str]:
+        if len(value) > MAX_GLOSSARY_ENTRIES:
+            raise ValueError(
+                f"{len(value)} glossary entries; the limit is {MAX_GLOSSARY_ENTRIES}"
+            )
         for source, target in value.items():
             reject_lone_surrogates(source + target, "glossary")
             if not source.strip():
                 raise ValueError("glossary terms must not be empty")
+            check_term(source, "glossary")
+            check_term(target, "glossary")
         return value
 
     def all_texts(self) -> list[str]:
         return [self.text] if self.text is not None else list(self.texts or [])
 
+    def term_chars(self) -> int:
+        """Characters of glossary and do-not-translate terms (they count toward the limits)."""
+        glossary = sum(len(source) + len(target) for source, target in self.glossary.items())
+        return glossary + sum(len(term) for term in self.do_not_translate)
+
 
 class Usage(BaseModel):
-    characters: int
+    characters: int = Field(description="Texts plus glossary and do-not-translate terms")
     segments: int = Field(description="Distinct segments translated (cache hits included)")
     milliseconds: float
 

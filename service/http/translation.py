@@ -29,7 +29,7 @@ from service.pipeline import (
 
 if TYPE_CHECKING:
     from service.engine import Engine
-    from service.formats.base import FileFormat
+    from service.formats.base import Extracted, FileFormat
 
 T = TypeVar("T")
 
@@ -133,15 +133,18 @@ async def wait_for_disconnect(request: Request) -> None:
 
 
 def html_format() -> FileFormat:
-    """The HTML format of the batch-files work (400 if it is not installed)."""
-    try:
-        from service.formats.base import get_format
+    from service.formats.base import get_format
 
-        return get_format("html")
-    except ModuleNotFoundError as exc:
-        if not (exc.name or "").startswith("service.formats"):
-            raise
-        raise ApiError(400, "format html not supported yet") from None
+    return get_format("html")
+
+
+def extract_html(fmt: FileFormat, texts: Sequence[str]) -> list[Extracted]:
+    """The translatable runs of each HTML text; 400 when a text cannot be represented (more
+    inline tags in one block than there are marker characters)."""
+    try:
+        return [fmt.extract(t) for t in texts]
+    except ValueError as exc:
+        raise ApiError(400, f"cannot translate this HTML: {exc}") from None
 
 
 @dataclass
@@ -163,7 +166,7 @@ async def translate_any(
         results, segments = await translate_texts(engine, batcher, texts, options)
         return Translated([r.text for r in results], segments, [r.to_dict() for r in results])
     fmt = html_format()
-    extracted = await asyncio.to_thread(lambda: [fmt.extract(t) for t in texts])
+    extracted = await asyncio.to_thread(extract_html, fmt, texts)
     inner = [t for e in extracted for t in e.texts]
     results, segments = await translate_texts(engine, batcher, inner, options)
 
@@ -177,17 +180,3 @@ async def translate_any(
         return Translated(outputs, segments, details)
 
     return await asyncio.to_thread(rebuild)
-
-
-def detect_language(text: str) -> tuple[str, float]:
-    """``("th", confidence)`` when most letters are Thai, else ``("en", confidence)``;
-    confidence in percent, as LibreTranslate reports it."""
-    from service.text.normalize import has_thai
-
-    letters = [char for char in text if char.isalpha()]
-    if not letters:
-        return "en", 0.0
-    ratio = sum(1 for char in letters if has_thai(char)) / len(letters)
-    if ratio >= 0.5:
-        return "th", round(ratio * 100, 1)
-    return "en", round((1 - ratio) * 100, 1)

@@ -16,6 +16,7 @@ import regex
 # with U+FFFD so the loss stays visible instead of silently dropping text.
 _SURROGATE = regex.compile(r"[\ud800-\udfff]")
 _LINE_BREAKS = regex.compile(r"\r\n|[\r\u0085\u2028\u2029]")
+_ANY_LINE_BREAK = regex.compile(r"\r\n|[\n\r\u0085\u2028\u2029]")
 # Whitespace control characters become a space so the words around them do not glue together.
 _SPACE_CONTROLS = regex.compile(r"[\t\x0b\x0c]")
 _INVISIBLE = regex.compile(r"[\p{Cf}\p{Cc}]")
@@ -60,6 +61,15 @@ def _keep_or_drop_invisible(match: regex.Match[str]) -> str:
     ):
         return char  # emoji tag sequence (subdivision flags like England's)
     return ""
+
+
+def split_lines(text: str) -> list[str]:
+    """The lines of ``text``, split where :func:`normalize` puts a ``\\n`` (content untouched).
+
+    ``normalize(text).split("\\n")`` has the same number of lines, each the normalised form of
+    the matching raw line; the pipeline copies lines without Thai through in their raw form.
+    """
+    return _ANY_LINE_BREAK.split(text)
 
 
 def has_thai(text: str) -> bool:

@@ -152,7 +152,18 @@ def _start_guard(char: str) -> str:
 
 
 def _trie_regex(node: dict[str, Any], last: str) -> str:
-    """Continuations first (greedy: longest term wins), then the end of a term if one ends."""
+    """Continuations first (greedy: longest term wins), then the end of a term if one ends.
+
+    A chain of single-child nodes is emitted as one literal, so the recursion depth is the
+    number of branching points, not the length of a term (a 3,000-character term is fine).
+    """
+    chain = ""
+    while len(node) == 1 and _END not in node:
+        (char, node), = node.items()
+        chain += regex.escape(char)
+        last = char
+    if chain:
+        return chain + _trie_regex(node, last) if node else chain
     options = [regex.escape(char) + _trie_regex(child, char)
                for char, child in sorted(node.items()) if char != _END]  # fmt: skip
     if _END in node:

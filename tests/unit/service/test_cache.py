@@ -148,3 +148,17 @@ def test_two_connections_share_the_file(tmp_path: Path) -> None:
 def test_rejects_a_zero_cap(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="max_entries"):
         TranslationCache(tmp_path / "c.sqlite3", max_entries=0)
+
+
+def test_prometheus_counters(cache: TranslationCache) -> None:
+    from prometheus_client import CollectorRegistry, generate_latest
+
+    from service.cache import CacheCollector
+
+    registry = CollectorRegistry()
+    registry.register(CacheCollector(cache))
+    cache.put_many({_key(1): "one"})
+    cache.get_many([_key(1), _key(2), _key(3)])
+    text = generate_latest(registry).decode()
+    assert "thaimt_cache_hits_total 1.0" in text
+    assert "thaimt_cache_misses_total 2.0" in text

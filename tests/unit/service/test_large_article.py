@@ -44,28 +44,15 @@ def make_article(example_page: str, size_bytes: int, seed: int = 7) -> str:
 
 def run_translate(model_dir: Path, src: Path, out: Path, env: dict[str, str]) -> int:
     """Run the CLI; return the child's peak resident memory in MiB."""
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "service.cli",
-            "translate",
-            str(src),
-            "-o",
-            str(out),
-            "--model",
-            str(model_dir),
-            "--no-cache",
-            "--device",
-            "cpu",
-        ],
-        env=env,
-        stderr=subprocess.PIPE,
-    )
-    _, status, usage = os.wait4(proc.pid, 0)
-    assert proc.stderr is not None
-    err = proc.stderr.read().decode()
-    assert os.waitstatus_to_exitcode(status) == 0, err
+    errors = out.with_suffix(".stderr")
+    with errors.open("wb") as stderr:  # a file, not a pipe: a chatty child cannot block
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "service.cli", "translate", str(src), "-o", str(out),
+             "--model", str(model_dir), "--no-cache", "--device", "cpu"],
+            env=env, stderr=stderr,
+        )  # fmt: skip
+        _, status, usage = os.wait4(proc.pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0, errors.read_text()
     return usage.ru_maxrss // 1024
 
 

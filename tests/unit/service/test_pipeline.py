@@ -76,6 +76,13 @@ def test_blank_lines_and_passthrough_lines_kept(tiny_engine: Engine) -> None:
     assert lines[4] == "Share: Facebook Twitter LINE"
 
 
+def test_lines_without_thai_are_copied_exactly(tiny_engine: Engine) -> None:
+    odd = ["Name:\tValue", "soft\u00adhyphen", "e\u0301 (not NFC)", "zero\u200bwidth", "\ufeffBOM"]
+    text = "\n".join([*odd, "สวัสดีครับ"])
+    lines = translate_document(text, tiny_engine).text.split("\n")
+    assert lines[: len(odd)] == odd
+
+
 def test_glossary_and_do_not_translate(tiny_engine: Engine) -> None:
     text = "นายสมคิด จาตุศรีพิทักษ์ พบผู้บริหารอาลีบาบา ที่กรุงเทพมหานคร"
     options = TranslateOptions(

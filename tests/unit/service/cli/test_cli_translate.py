@@ -81,3 +81,11 @@ def test_missing_input_file_is_a_usage_error(cli_env: dict[str, str], tiny_model
     proc = run(["translate", "/nonexistent/file.txt", "--model", str(tiny_model_dir)], cli_env)
     assert proc.returncode == 2
     assert "input file not found" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_bad_setting_is_a_usage_error(cli_env: dict[str, str], tiny_model_dir: Path) -> None:
+    env = dict(cli_env, THAIMT_MAX_BATCH_SIZE="zero")
+    proc = run(["translate", "--model", str(tiny_model_dir), "--beam", "0"], env, stdin="สวัสดี")
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert "THAIMT_BEAM_SIZE" in proc.stderr and "THAIMT_MAX_BATCH_SIZE" in proc.stderr

@@ -1,0 +1,185 @@
+"""The CTranslate2 backend against the torch backend on the tiny test models."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from models.backend import Backend, DecodeOptions, ModelFamily
+from models.convert import SIDECAR, convert_model, tokenizer_files
+from models.corpus import thai_lines
+from models.ct2_backend import Ct2Backend, resolve_compute_type
+from models.errors import BackendNotInstalledError, ModelError
+from models.loading import ModelSpec, load_backend
+
+GREEDY = DecodeOptions(beam_size=1)
+
+
+def _converted(source: Path, root: Path, quantization: str = "float32") -> Path:
+    """Convert once per session: pytest's base temp dir is shared by every test file."""
+    out = root / f"ct2-{source.name}-{quantization}"
+    if not (out / "model.bin").is_file():
+        convert_model(str(source), out, quantization=quantization, force=True)
+    return out
+
+
+@pytest.fixture(scope="session")
+def tiny_ct2_dir(tiny_model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _converted(tiny_model_dir, tmp_path_factory.getbasetemp())
+
+
+@pytest.fixture(scope="session")
+def ct2_backend(tiny_ct2_dir: Path) -> Backend:
+    return load_backend(ModelSpec(model=str(tiny_ct2_dir), backend="ct2", device="cpu"))
+
+
+def _translate(backend: Backend, texts: list[str], options: DecodeOptions, batch: int) -> list[str]:
+    out: list[str] = []
+    for start in range(0, len(texts), batch):
+        out += backend.translate_batch(texts[start : start + batch], options)
+    return out
+
+
+def test_converted_directory_is_self_contained(tiny_model_dir: Path, tiny_ct2_dir: Path) -> None:
+    assert (tiny_ct2_dir / "model.bin").is_file()
+    for name in tokenizer_files(tiny_model_dir):
+        assert (tiny_ct2_dir / name).read_bytes() == (tiny_model_dir / name).read_bytes()
+    info = json.loads((tiny_ct2_dir / SIDECAR).read_text(encoding="utf-8"))
+    assert info["model_type"] == "marian"
+    assert info["quantization"] == "float32"
+
+
+def test_loads_through_the_registry(ct2_backend: Backend, tiny_backend: Backend) -> None:
+    assert isinstance(ct2_backend, Ct2Backend)
+    assert isinstance(ct2_backend, Backend)
+    assert ct2_backend.name == "ct2"
+    assert ct2_backend.family is ModelFamily.MARIAN
+    assert ct2_backend.compute_type == "float32"
+    assert ct2_backend.max_input_tokens == tiny_backend.max_input_tokens
+
+
+def test_token_lengths_match_torch(ct2_backend: Backend, tiny_backend: Backend) -> None:
+    texts = [*thai_lines()[:50], "", "ABC 123", "สวัสดี https://example.com"]
+    assert ct2_backend.token_lengths(texts) == tiny_backend.token_lengths(texts)
+
+
+def test_greedy_float32_matches_torch_on_flores(
+    ct2_backend: Backend, tiny_backend: Backend
+) -> None:
+    """Acceptance: ct2 float32 and torch, greedy, identical for >= 95% of 100 FLORES segments."""
+    texts = thai_lines()[:100]
+    options = DecodeOptions(beam_size=1, max_output_tokens=48)
+    torch_out = _translate(tiny_backend, texts, options, batch=16)
+    ct2_out = _translate(ct2_backend, texts, options, batch=16)
+    same = sum(a == b for a, b in zip(torch_out, ct2_out, strict=True))
+    print(f"ct2 float32 vs torch greedy: {same}/{len(texts)} identical")
+    assert same >= 95
+
+
+def test_output_does_not_depend_on_batch_mates(ct2_backend: Backend) -> None:
+    texts = thai_lines()[:12]
+    alone = [ct2_backend.translate_batch([t], GREEDY)[0] for t in texts]
+    assert ct2_backend.translate_batch(texts, GREEDY) == alone
+
+
+def test_forced_output_length(ct2_backend: Ct2Backend) -> None:
+    options = DecodeOptions(forced_output_tokens=7)
+    kwargs = ct2_backend.translation_kwargs(ct2_backend.output_bound(30, options), options)
+    assert kwargs["min_decoding_length"] == kwargs["max_decoding_length"] == 7
+    assert kwargs["max_input_length"] == 0  # CTranslate2 must never truncate silently
+    source = [
+        ct2_backend.tokenizer.convert_ids_to_tokens(row)
+        for row in ct2_backend._encode(thai_lines()[:3])
+    ]
+    results = ct2_backend.translator.translate_batch(source, **kwargs)
+    assert [len(r.hypotheses[0]) for r in results] == [7, 7, 7]
+
+
+def test_input_over_budget_raises_instead_of_truncating(tiny_ct2_dir: Path) -> None:
+    backend = load_backend(
+        ModelSpec(model=str(tiny_ct2_dir), backend="ct2", device="cpu", max_input_tokens=8)
+    )
+    with pytest.raises(ValueError, match="8-token budget"):
+        backend.translate_batch([thai_lines()[0]], GREEDY)
+
+
+def test_beam_search_runs(ct2_backend: Backend) -> None:
+    out = ct2_backend.translate_batch(thai_lines()[:3], DecodeOptions(beam_size=4))
+    assert len(out) == 3 and all(isinstance(t, str) for t in out)
+
+
+def test_int8_conversion_loads_as_int8(tiny_model_dir: Path, tmp_path: Path) -> None:
+    from service.cli.main import main
+
+    out = tmp_path / "int8"
+    assert main(["convert", str(tiny_model_dir), str(out), "--quantization", "int8"]) == 0
+    backend = load_backend(ModelSpec(model=str(out), backend="ct2", device="cpu"))
+    assert backend.compute_type.startswith("int8")
+    assert len(backend.translate_batch(thai_lines()[:2], GREEDY)) == 2
+
+
+def test_convert_refuses_to_overwrite_without_force(
+    tiny_model_dir: Path, tiny_ct2_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from service.cli.main import main
+
+    assert main(["convert", str(tiny_model_dir), str(tiny_ct2_dir)]) == 1
+    assert "--force" in capsys.readouterr().err
+    with pytest.raises(ModelError, match="already a CTranslate2 model"):
+        convert_model(str(tiny_ct2_dir), tiny_ct2_dir.parent / "again")
+    with pytest.raises(ModelError, match="quantization"):
+        convert_model(str(tiny_model_dir), tiny_ct2_dir.parent / "x", quantization="int4")
+
+
+def test_transformers_dir_is_converted_on_the_fly(
+    tiny_model_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))  # the conversion cache lives under ~/.cache
+    backend = load_backend(ModelSpec(model=str(tiny_model_dir), backend="ct2", device="cpu"))
+    assert backend.compute_type.startswith("int8")  # "auto" on CPU for an on-the-fly model
+    assert list((tmp_path / ".cache" / "thaimt" / "ct2").glob("*/model.bin"))
+
+
+def test_missing_ctranslate2_says_how_to_install(
+    tiny_ct2_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "ctranslate2", None)  # makes `import ctranslate2` fail
+    with pytest.raises(BackendNotInstalledError, match=r"thaimt\[ct2\]"):
+        load_backend(ModelSpec(model=str(tiny_ct2_dir), backend="ct2", device="cpu"))
+
+
+@pytest.mark.parametrize(
+    ("dtype", "device", "on_the_fly", "expected"),
+    [
+        ("auto", "cpu", False, "default"),
+        ("auto", "cpu", True, "int8"),
+        ("auto", "cuda", True, "float16"),
+        ("fp16", "cuda", False, "float16"),
+        ("int8_float16", "cuda", False, "int8_float16"),
+    ],
+)
+def test_compute_type(dtype: str, device: str, on_the_fly: bool, expected: str) -> None:
+    assert resolve_compute_type(dtype, device, on_the_fly) == expected
+
+
+def test_unknown_compute_type_is_a_clear_error() -> None:
+    with pytest.raises(ModelError, match="not a CTranslate2 compute type"):
+        resolve_compute_type("int3", "cpu", False)
+
+
+@pytest.mark.parametrize("family", ["nllb", "m2m100"])
+def test_multilingual_families_match_torch(
+    family: str, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """NLLB and M2M100 need the target-language token as a target prefix."""
+    source: Path = request.getfixturevalue(f"tiny_{family}_dir")
+    converted = _converted(source, tmp_path_factory.getbasetemp())
+    ct2 = load_backend(ModelSpec(model=str(converted), backend="ct2", device="cpu"))
+    torch = load_backend(ModelSpec(model=str(source), device="cpu"))
+    assert ct2.family is torch.family
+    texts = thai_lines()[:16]
+    options = DecodeOptions(max_output_tokens=24)
+    assert ct2.translate_batch(texts, options) == torch.translate_batch(texts, options)
