@@ -54,7 +54,7 @@ def load(spec: ModelSpec) -> Ct2Backend:
     """Entry point used by :func:`models.loading.load_backend`."""
     ctranslate2 = import_ctranslate2()
     device, device_index = resolve_device(ctranslate2, spec.device)
-    model_dir, converted_here = ct2_model_dir(spec, device)
+    model_dir, converted_here = ct2_model_dir(spec)
     compute_type = resolve_compute_type(spec.dtype, device, converted_here)
     return Ct2Backend(
         model_dir,
@@ -115,7 +115,7 @@ def resolve_threads(threads: int) -> int:
         return os.cpu_count() or 1
 
 
-def ct2_model_dir(spec: ModelSpec, device: str) -> tuple[Path, bool]:
+def ct2_model_dir(spec: ModelSpec) -> tuple[Path, bool]:
     """The converted directory to load, and whether it was converted on the fly.
 
     A CTranslate2 directory is used as is; a transformers model is converted (once) into the

@@ -39,6 +39,12 @@ def register(sub: Any) -> None:
         help="accepted API key (repeatable; THAIMT_API_KEYS as a JSON list)",
     )
     group.add_argument("--log-level", default="info", help="uvicorn log level")
+    group.add_argument(
+        "--no-access-log",
+        dest="access_log",
+        action="store_false",
+        help="do not log every request (uvicorn's access log)",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -69,6 +75,7 @@ def run(args: argparse.Namespace) -> int:
         host=settings.host,
         port=settings.port,
         log_level=args.log_level,
+        access_log=args.access_log,
         # In-flight requests get their own timeout to finish before a forced stop.
         timeout_graceful_shutdown=int(settings.request_timeout_s) + 5,
     )

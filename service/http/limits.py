@@ -113,9 +113,7 @@ def key_is_accepted(key: str, accepted: list[str]) -> bool:
     return matched
 
 
-def check_sizes(
-    texts: list[str], max_texts: int, max_chars: int, extra_chars: int = 0
-) -> int:
+def check_sizes(texts: list[str], max_texts: int, max_chars: int, extra_chars: int = 0) -> int:
     """Refuse requests with too many texts or characters (413); returns the character count.
 
     ``extra_chars`` are other characters the request makes the server process (glossary and

@@ -83,9 +83,7 @@ class TranslateRequest(BaseModel):
     @classmethod
     def _glossary_valid(cls, value: dict[str, str]) -> dict[str, str]:
         if len(value) > MAX_GLOSSARY_ENTRIES:
-            raise ValueError(
-                f"{len(value)} glossary entries; the limit is {MAX_GLOSSARY_ENTRIES}"
-            )
+            raise ValueError(f"{len(value)} glossary entries; the limit is {MAX_GLOSSARY_ENTRIES}")
         for source, target in value.items():
             reject_lone_surrogates(source + target, "glossary")
             if not source.strip():

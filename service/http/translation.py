@@ -8,23 +8,24 @@ thread so the event loop keeps serving other requests meanwhile.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncGenerator, Awaitable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from starlette.requests import Request
 
-from models.backend import DecodeOptions
-from service.batcher import Batcher
+from service.batcher import Batcher, BatcherStopped, Overloaded
 from service.http.errors import CLIENT_CLOSED, ApiError
 from service.pipeline import (
     DocumentResult,
     ParagraphResult,
     PreparedDocument,
     TranslateOptions,
-    assemble_document,
+    assemble_documents,
     assemble_paragraph,
-    prepare_document,
+    prepare_documents,
+    unique_requests,
 )
 
 if TYPE_CHECKING:
@@ -33,28 +34,19 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
+log = logging.getLogger(__name__)
+
 
 class ClientGone(ApiError):
     def __init__(self) -> None:
         super().__init__(CLIENT_CLOSED, "client closed the request")
 
 
-def prepare_all(
-    texts: Sequence[str], options: TranslateOptions, engine: Engine
-) -> list[PreparedDocument]:
-    return [prepare_document(text, options, engine) for text in texts]
-
-
-def unique_requests(prepared: Sequence[PreparedDocument]) -> list[str]:
-    """Each distinct segment once: repeated sentences cost one model slot."""
-    return list(dict.fromkeys(r for doc in prepared for r in doc.requests))
-
-
 async def translate_texts(
     engine: Engine, batcher: Batcher, texts: Sequence[str], options: TranslateOptions
 ) -> tuple[list[DocumentResult], int]:
     """Translate whole texts through the shared batcher; returns results and segment count."""
-    prepared = await asyncio.to_thread(prepare_all, texts, options, engine)
+    prepared = await asyncio.to_thread(prepare_documents, texts, options, engine)
     requests = unique_requests(prepared)
     lookup = await asyncio.to_thread(engine.lookup, requests, options.decode)
     missing = [r for r in requests if r not in lookup]
@@ -62,10 +54,7 @@ async def translate_texts(
     await asyncio.to_thread(engine.store, fresh, options.decode)
     lookup.update(fresh)
 
-    def assemble() -> list[DocumentResult]:
-        return [assemble_document(p, [lookup[r] for r in p.requests]) for p in prepared]
-
-    return await asyncio.to_thread(assemble), len(requests)
+    return await asyncio.to_thread(assemble_documents, prepared, lookup), len(requests)
 
 
 @dataclass
@@ -85,7 +74,7 @@ async def start_stream(
 ) -> StreamJob:
     """Queue every segment up front (so they batch together and overload is known before the
     response starts)."""
-    prepared = await asyncio.to_thread(prepare_all, texts, options, engine)
+    prepared = await asyncio.to_thread(prepare_documents, texts, options, engine)
     requests = unique_requests(prepared)
     futures = await batcher.submit_texts(requests, options.decode)
     return StreamJob(prepared, dict(zip(requests, futures, strict=True)))
@@ -114,7 +103,7 @@ async def guarded(request: Request, work: Awaitable[T], timeout_s: float) -> T:
             {task, watcher}, timeout=timeout_s, return_when=asyncio.FIRST_COMPLETED
         )
         if task in done:
-            return task.result()
+            return outcome(task)
         if watcher in done:
             raise ClientGone()
         raise ApiError(504, f"translation did not finish within {timeout_s:g} s")
@@ -123,6 +112,18 @@ async def guarded(request: Request, work: Awaitable[T], timeout_s: float) -> T:
         if not task.done():
             task.cancel()
             await asyncio.wait({task})  # let it unwind (drop its segments) before we go on
+
+
+def outcome(task: asyncio.Future[T]) -> T:
+    """The work's result. A model failure becomes a 500 answered like any refusal (an error
+    that escaped to the server would also cost the client its keep-alive connection)."""
+    try:
+        return task.result()
+    except (ApiError, Overloaded, BatcherStopped):
+        raise
+    except Exception as exc:
+        log.error("translation failed", exc_info=exc)
+        raise ApiError(500, "internal error: the translation failed; see the server log") from exc
 
 
 async def wait_for_disconnect(request: Request) -> None:

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from serverkit import REPO, Server, launch
+from serverkit import READY_TIMEOUT_S, REPO, Server, launch
 
 TATOEBA_TH = REPO / "eval" / "data" / "tatoeba" / "tatoeba-test-v2021-08-07.tha"
 
@@ -27,8 +27,15 @@ SERVER_CONFIGS: dict[str, dict[str, str]] = {
         "THAIMT_KEY_CHAR_LIMIT": "100",
         "THAIMT_REQUEST_TIMEOUT_S": "0.001",
     },
-    # One segment per model call and a tiny queue: backpressure, disconnects, SIGTERM.
-    "small": {"THAIMT_BATCHING": "false", "THAIMT_QUEUE_SIZE": "8"},
+    # API keys and a per-key character budget, with time enough to translate (200, 429).
+    "keyed": {
+        "THAIMT_API_KEYS": '["key-a", "key-b", "key-c"]',
+        "THAIMT_KEY_CHAR_LIMIT": "100",
+    },
+    # One segment per model call and a small queue: backpressure and disconnects.
+    "small": {"THAIMT_BATCHING": "false", "THAIMT_QUEUE_SIZE": "40"},
+    # Stopped by the SIGTERM test, so no other test may use it.
+    "doomed": {"THAIMT_BATCHING": "false"},
     # Started with `python -m uvicorn --factory`; watched from launch to readiness. The
     # persistent cache is on here (each server's file is in the session's temporary directory).
     "factory": {"THAIMT_CACHE": "true"},
@@ -43,8 +50,9 @@ def server_pool(
     pool = {
         name: launch(name, tiny_model_dir, env, log_dir) for name, env in SERVER_CONFIGS.items()
     }
-    watcher = threading.Thread(target=pool["factory"].watch_startup, daemon=True)
-    watcher.start()
+    factory = pool["factory"]
+    factory.startup_watcher = threading.Thread(target=factory.watch_startup, daemon=True)
+    factory.startup_watcher.start()
     yield pool
     for server in pool.values():
         server.terminate()  # all at once: they drain in parallel
@@ -69,13 +77,27 @@ def guarded_server(server_pool: dict[str, Server]) -> Server:
 
 
 @pytest.fixture(scope="session")
+def keyed_server(server_pool: dict[str, Server]) -> Server:
+    return _ready(server_pool, "keyed")
+
+
+@pytest.fixture(scope="session")
 def small_server(server_pool: dict[str, Server]) -> Server:
     return _ready(server_pool, "small")
 
 
 @pytest.fixture(scope="session")
+def doomed_server(server_pool: dict[str, Server]) -> Server:
+    return _ready(server_pool, "doomed")
+
+
+@pytest.fixture(scope="session")
 def factory_server(server_pool: dict[str, Server]) -> Server:
-    return _ready(server_pool, "factory")
+    server = _ready(server_pool, "factory")
+    assert server.startup_watcher is not None
+    server.startup_watcher.join(READY_TIMEOUT_S)  # it has seen /ready turn 200 (or given up)
+    assert not server.startup_watcher.is_alive()
+    return server
 
 
 @pytest.fixture(scope="session")

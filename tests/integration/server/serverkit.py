@@ -1,4 +1,8 @@
-"""Running ``thaimt serve`` (or plain uvicorn) as a subprocess and talking to it."""
+"""Running ``thaimt serve`` (or plain uvicorn) as a subprocess and talking to it.
+
+Servers bind port 0 and the test reads the port the OS gave them from uvicorn's "running on"
+log line: no window in which another process can take a port picked in advance.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,25 +24,54 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[3]
 READY_TIMEOUT_S = 300
+RUNNING_ON = re.compile(r"Uvicorn running on http://127\.0\.0\.1:(\d+)")
 
 
 @dataclass
 class Server:
     name: str
     proc: subprocess.Popen[bytes]
-    url: str
     log_path: Path
-    client: httpx.Client = field(init=False)
     startup: list[tuple[int, int]] = field(default_factory=list)  # (health, ready) statuses
-
-    def __post_init__(self) -> None:
-        self.client = httpx.Client(base_url=self.url, timeout=120)
+    startup_watcher: threading.Thread | None = None
+    _port: int | None = None
+    _client: httpx.Client | None = None
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")[-4000:]
 
+    def port_if_bound(self) -> int | None:
+        """The bound port, once uvicorn has logged it."""
+        if self._port is None:
+            match = RUNNING_ON.search(self.log_path.read_text(errors="replace"))
+            if match:
+                self._port = int(match.group(1))
+        return self._port
+
+    def wait_port(self, deadline: float) -> int:
+        while time.monotonic() < deadline:
+            port = self.port_if_bound()
+            if port is not None:
+                return port
+            if self.proc.poll() is not None:
+                pytest.fail(f"server {self.name} exited ({self.proc.returncode}):\n{self.log()}")
+            time.sleep(0.1)
+        pytest.fail(f"server {self.name} never bound a port:\n{self.log()}")
+
+    @property
+    def url(self) -> str:
+        port = self.wait_port(time.monotonic() + READY_TIMEOUT_S)
+        return f"http://127.0.0.1:{port}"
+
+    @property
+    def client(self) -> httpx.Client:
+        if self._client is None:
+            self._client = httpx.Client(base_url=self.url, timeout=120)
+        return self._client
+
     def wait_ready(self) -> None:
         deadline = time.monotonic() + READY_TIMEOUT_S
+        self.wait_port(deadline)
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 pytest.fail(f"server {self.name} exited ({self.proc.returncode}):\n{self.log()}")
@@ -72,8 +106,13 @@ class Server:
         pytest.fail(f"server {self.name} never became idle:\n{self.log()}")
 
     def watch_startup(self) -> None:
-        """Record (health, ready) status pairs from launch until ready (or 300 s)."""
+        """Record (health, ready) status pairs from the moment the port is bound until ready
+        (or 300 s). Run it in ``startup_watcher`` and join that thread before reading."""
         deadline = time.monotonic() + READY_TIMEOUT_S
+        while self.port_if_bound() is None and time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                return
+            time.sleep(0.01)
         with httpx.Client(base_url=self.url, timeout=10) as client:
             while time.monotonic() < deadline and self.proc.poll() is None:
                 try:
@@ -91,7 +130,8 @@ class Server:
             self.proc.send_signal(signal.SIGTERM)
 
     def stop(self) -> None:
-        self.client.close()
+        if self._client is not None:
+            self._client.close()
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
@@ -101,34 +141,55 @@ class Server:
                 self.proc.wait()
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def launch(name: str, model_dir: Path, env_extra: dict[str, str], log_dir: Path) -> Server:
-    port = free_port()
     env = dict(os.environ)
     env.update({"HF_HUB_OFFLINE": "1", "THAIMT_CACHE": "false", "THAIMT_THREADS": "1"})
     env["THAIMT_CACHE_PATH"] = str(log_dir / f"{name}-cache.sqlite3")
     env.update(env_extra)
     log_path = log_dir / f"{name}.log"
+    # Log level info: uvicorn names the port it bound ("Uvicorn running on ...") at that level.
     if name == "factory":  # plain uvicorn on the app factory: the model loads after binding
         env["THAIMT_MODEL"] = str(model_dir)
         command = [
             sys.executable, "-m", "uvicorn", "--factory", "service.http.app:app_from_env",
-            "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
+            "--host", "127.0.0.1", "--port", "0", "--log-level", "info", "--no-access-log",
         ]  # fmt: skip
     else:
         command = [
             sys.executable, "-m", "service.cli.main", "serve",
-            "--model", str(model_dir), "--host", "127.0.0.1", "--port", str(port),
-            "--log-level", "warning",
+            "--model", str(model_dir), "--host", "127.0.0.1", "--port", "0",
+            "--log-level", "info", "--no-access-log",
         ]  # fmt: skip
     with log_path.open("wb") as log:
         proc = subprocess.Popen(command, env=env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
-    return Server(name, proc, f"http://127.0.0.1:{port}", log_path)
+    return Server(name, proc, log_path)
+
+
+class RawPost:
+    """A POST /v1/translate on a plain socket that the test can hang up on at a moment of its
+    choosing (an HTTP client library gives no such control)."""
+
+    def __init__(self, server: Server, body: dict[str, Any]) -> None:
+        data = json.dumps(body).encode()
+        port = server.wait_port(time.monotonic() + READY_TIMEOUT_S)
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=300)
+        head = (
+            f"POST /v1/translate HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\n"
+            "Connection: close\r\n\r\n"
+        )
+        self.sock.sendall(head.encode() + data)
+
+    def hang_up(self) -> None:
+        self.sock.close()
+
+    def status(self) -> int:
+        """Read the whole response; its status code."""
+        chunks = []
+        while chunk := self.sock.recv(65536):
+            chunks.append(chunk)
+        self.sock.close()
+        return int(b"".join(chunks).split(b" ", 2)[1])
 
 
 def ndjson(text: str) -> list[dict[str, Any]]:

@@ -26,7 +26,8 @@ def test_health_ready_docs(main_server: Server) -> None:
 
 
 def test_ready_only_after_warm_up(factory_server: Server) -> None:
-    """Under plain uvicorn the port opens first; /ready is 503 until the model is warm."""
+    """Under plain uvicorn the port opens first; /ready is 503 until the model is warm. (The
+    fixture has joined the thread that watched the startup.)"""
     assert (200, 503) in factory_server.startup, factory_server.startup
     assert factory_server.startup[-1] == (200, 200)
     r = factory_server.client.post("/v1/translate", json={"text": "แมว"})
@@ -34,12 +35,20 @@ def test_ready_only_after_warm_up(factory_server: Server) -> None:
 
 
 def test_cached_segments_skip_the_model(factory_server: Server) -> None:
+    """THAIMT_CACHE=true with the cache file in the session's temporary directory."""
     text = "ฝนตกหนักเมื่อคืนนี้\nตลาดเปิดตอนเช้า"
+    before = factory_server.metrics()
     first = factory_server.client.post("/v1/translate", json={"text": text}).json()
-    ran = factory_server.metrics()["thaimt_batch_size_sum"]
+    middle = factory_server.metrics()
     again = factory_server.client.post("/v1/translate", json={"text": text}).json()
+    after = factory_server.metrics()
+    segments = first["usage"]["segments"]
     assert again["translation"] == first["translation"]
-    assert factory_server.metrics()["thaimt_batch_size_sum"] == ran  # all from the cache
+    assert middle["thaimt_cache_misses_total"] - before["thaimt_cache_misses_total"] == segments
+    assert middle["thaimt_cache_hits_total"] == before["thaimt_cache_hits_total"]
+    assert after["thaimt_cache_hits_total"] - middle["thaimt_cache_hits_total"] == segments
+    assert after["thaimt_cache_misses_total"] == middle["thaimt_cache_misses_total"]
+    assert after["thaimt_batch_size_sum"] == middle["thaimt_batch_size_sum"]  # no model call
 
 
 def test_translate_text_keeps_lines_and_reports_usage(main_server: Server) -> None:

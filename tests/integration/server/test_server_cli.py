@@ -29,5 +29,12 @@ def test_serve_help_lists_the_server_flags() -> None:
         cwd=REPO, capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert result.returncode == 0
-    for flag in ("--no-batching", "--max-wait-ms", "--queue-size", "--api-key", "--port"):
+    for flag in (
+        "--no-batching",
+        "--max-wait-ms",
+        "--queue-size",
+        "--api-key",
+        "--port",
+        "--no-access-log",
+    ):
         assert flag in result.stdout

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from serverkit import Server
+from serverkit import Server, ndjson
 
 LT = {"source": "th", "target": "en"}
 
@@ -45,10 +45,37 @@ def test_a_valid_key_gets_through_and_slow_work_times_out_with_504(
     assert guarded_server.client.get("/ready").status_code == 200
 
 
-def test_per_key_character_budget(guarded_server: Server) -> None:
+def test_work_not_done_is_not_charged(guarded_server: Server) -> None:
+    """A 504 refunds the characters: the budget (100 a minute) is never used up by them."""
     c = guarded_server.client
+    headers = {"X-API-Key": "key-b"}
+    for _ in range(3):
+        r = c.post("/v1/translate", json={"text": "ก" * 60}, headers=headers)
+        assert r.status_code == 504, r.text
+    r = c.post("/translate", json={"q": "ก" * 60, "api_key": "key-b", **LT})
+    assert r.status_code == 504, r.text
+
+
+def test_a_valid_key_gets_a_translation(keyed_server: Server) -> None:
+    c = keyed_server.client
+    text = "แมวนอนอยู่บนโต๊ะ"  # the budget is 100 characters a minute per key
+    for headers in ({"X-API-Key": "key-a"}, {"Authorization": "Bearer key-a"}):
+        r = c.post("/v1/translate", json={"text": text}, headers=headers)
+        assert r.status_code == 200, r.text
+        ours = r.json()["translation"]
+        assert isinstance(ours, str) and ours
+    r = c.post("/translate", json={"q": text, "api_key": "key-a", **LT})
+    assert r.status_code == 200 and r.json() == {"translatedText": ours}
+    r = c.post("/translate", data={"q": text, **LT}, headers={"X-API-Key": "key-a"})
+    assert r.status_code == 200 and r.json() == {"translatedText": ours}
+    r = c.post("/v1/translate/stream", json={"text": "แมว"}, headers={"X-API-Key": "key-a"})
+    assert r.status_code == 200 and ndjson(r.text)[-1]["done"] is True
+
+
+def test_per_key_character_budget(keyed_server: Server) -> None:
+    c = keyed_server.client
     headers = {"X-API-Key": "key-b"}  # 100 characters a minute
-    assert c.post("/v1/translate", json={"text": "ก" * 60}, headers=headers).status_code == 504
+    assert c.post("/v1/translate", json={"text": "ก" * 60}, headers=headers).status_code == 200
     r = c.post("/v1/translate", json={"text": "ก" * 60}, headers=headers)
     assert r.status_code == 429 and "character limit" in r.json()["error"]
     assert int(r.headers["retry-after"]) >= 1
@@ -56,4 +83,4 @@ def test_per_key_character_budget(guarded_server: Server) -> None:
     assert r.status_code == 429
     # Other keys have their own budget.
     other = c.post("/v1/translate", json={"text": "ก" * 60}, headers={"X-API-Key": "key-c"})
-    assert other.status_code == 504
+    assert other.status_code == 200

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from serverkit import Server
 
 JSON = {"content-type": "application/json"}
+GLOSSARY_1001 = {f"k{i}": "v" for i in range(1001)}
 
 BAD_BODIES: list[tuple[str, bytes]] = [
     ("invalid JSON", '{"text": "แมว"'.encode()),
@@ -28,14 +31,47 @@ BAD_BODIES: list[tuple[str, bytes]] = [
     ("lone low surrogate in list", b'{"texts": ["ok", "x\\udc00"]}'),
     ("surrogate glossary", b'{"text": "a", "glossary": {"\\ud800": "x"}}'),
     ("deep nesting", b'{"text": ' + b"[" * 5000 + b"]" * 5000 + b"}"),
+    ("very deep nesting", b"[" * 49_000 + b"]" * 49_000),  # just under the body limit
+    ("too many glossary entries", json.dumps({"text": "a", "glossary": GLOSSARY_1001}).encode()),
+    ("long glossary term", json.dumps({"text": "a", "glossary": {"ก" * 201: "x"}}).encode()),
+    ("long glossary target", json.dumps({"text": "a", "glossary": {"ก": "x" * 201}}).encode()),
+    ("too many kept terms", json.dumps({"text": "a", "do_not_translate": ["x"] * 1001}).encode()),
+    ("long kept term", json.dumps({"text": "a", "do_not_translate": ["x" * 201]}).encode()),
 ]
 
 
+@pytest.mark.parametrize("path", ["/v1/translate", "/translate", "/detect"])
 @pytest.mark.parametrize(("name", "body"), BAD_BODIES, ids=[n for n, _ in BAD_BODIES])
-def test_malformed_requests_are_4xx(main_server: Server, name: str, body: bytes) -> None:
-    r = main_server.client.post("/v1/translate", content=body, headers=JSON)
+def test_malformed_requests_are_4xx(main_server: Server, name: str, body: bytes, path: str) -> None:
+    r = main_server.client.post(path, content=body, headers=JSON)
     assert 400 <= r.status_code < 500, (name, r.status_code, r.text)
     assert r.json()["error"]
+
+
+@pytest.mark.parametrize(
+    ("glossary", "terms", "message"),
+    [
+        (GLOSSARY_1001, [], "1001 glossary entries; the limit is 1000"),
+        ({"ก" * 201: "x"}, [], "glossary term of 201 characters"),
+        ({}, ["x" * 201], "do_not_translate term of 201 characters"),
+        ({}, ["x"] * 1001, "1001 do_not_translate terms; the limit is 1000"),
+    ],
+)
+def test_glossary_abuse_is_refused_with_a_clear_message(
+    main_server: Server, glossary: dict[str, str], terms: list[str], message: str
+) -> None:
+    body = {"text": "แมว", "glossary": glossary, "do_not_translate": terms}
+    r = main_server.client.post("/v1/translate", json=body)
+    assert r.status_code == 422 and message in r.json()["error"], r.text
+
+
+def test_glossary_characters_count_toward_the_request_limit(main_server: Server) -> None:
+    glossary = {f"คำ{i:04d}": "word" for i in range(400)}  # 400 x 10 characters; the limit is 4000
+    r = main_server.client.post("/v1/translate", json={"text": "แมว", "glossary": glossary})
+    assert r.status_code == 413 and "too many characters: 4003" in r.json()["error"]
+    few = dict(list(glossary.items())[:10])
+    r = main_server.client.post("/v1/translate", json={"text": "แมว", "glossary": few})
+    assert r.status_code == 200 and r.json()["usage"]["characters"] == 3 + 100
 
 
 ODD_TEXTS: list[tuple[str, str]] = [

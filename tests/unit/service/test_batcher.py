@@ -17,6 +17,7 @@ from service.batcher import (
     BatcherConfig,
     BatcherStopped,
     BatchReport,
+    ModelOutputError,
     Overloaded,
 )
 from service.engine import Engine
@@ -44,12 +45,14 @@ class RecordingEngine(Engine):
         super().__init__(*args, **kwargs)
         self.calls: list[tuple[list[str], DecodeOptions]] = []
         self.fail_on = fail_on
+        self.lose_last_output = False  # a broken engine: one output fewer than inputs
 
     def translate_batch(self, texts: Sequence[str], options: DecodeOptions) -> list[str]:
         self.calls.append((list(texts), options))
         if self.fail_on is not None and self.fail_on in texts:
             raise RuntimeError("model failed on this segment")
-        return super().translate_batch(texts, options)
+        outputs = super().translate_batch(texts, options)
+        return outputs[:-1] if self.lose_last_output else outputs
 
 
 class Reports:
@@ -249,3 +252,70 @@ def test_reports_describe_each_model_call(engine: RecordingEngine) -> None:
     assert report.source_tokens == sum(engine.token_lengths(SENTENCES[:5]))
     assert report.output_tokens > 0
     assert len(report.segment_latencies) == 5
+
+
+class FailingListener(Reports):
+    """A metrics listener with a bug: it raises on every report."""
+
+    def batch_finished(self, report: BatchReport) -> None:
+        super().batch_finished(report)
+        raise RuntimeError("listener bug")
+
+
+def test_an_over_budget_segment_fails_its_request_and_the_next_one_is_served(
+    engine: RecordingEngine,
+) -> None:
+    too_long = "แมว" * (engine.max_input_tokens + 10)  # the backend itself refuses it
+
+    async def scenario() -> tuple[BaseException | list[str], list[str]]:
+        batcher = Batcher(engine, BatcherConfig(max_wait_ms=0))
+        batcher.start()
+        failed = await asyncio.gather(batcher.translate([too_long], GREEDY), return_exceptions=True)
+        served = await asyncio.wait_for(batcher.translate(SENTENCES[:2], GREEDY), 60)
+        await batcher.stop()
+        return failed[0], served
+
+    failed, served = run(scenario())
+    assert isinstance(failed, ValueError) and "token budget" in str(failed)
+    assert len(served) == 2 and all(served)
+
+
+def test_a_wrong_number_of_outputs_fails_the_batch_not_the_worker(
+    engine: RecordingEngine,
+) -> None:
+    async def scenario() -> tuple[list[BaseException | list[str]], list[str]]:
+        batcher = Batcher(engine, BatcherConfig(max_wait_ms=0))
+        engine.lose_last_output = True
+        broken = [
+            asyncio.ensure_future(batcher.translate(SENTENCES[i : i + 1], GREEDY)) for i in range(3)
+        ]
+        while batcher.queue_depth < 3:
+            await asyncio.sleep(0)  # all three queued before the worker starts: one batch
+        batcher.start()
+        failed = await asyncio.wait_for(asyncio.gather(*broken, return_exceptions=True), 60)
+        engine.lose_last_output = False
+        served = await asyncio.wait_for(batcher.translate(SENTENCES[3:5], GREEDY), 60)
+        await batcher.stop()
+        return list(failed), served
+
+    failed, served = run(scenario())
+    assert all(isinstance(f, ModelOutputError) for f in failed), failed
+    assert len(engine.calls[0][0]) == 3  # the batch, then each segment alone: all short
+    assert len(served) == 2 and all(served)
+
+
+def test_a_failing_listener_does_not_stop_the_worker(engine: RecordingEngine) -> None:
+    listener = FailingListener()
+
+    async def scenario() -> list[list[str]]:
+        batcher = Batcher(engine, BatcherConfig(max_wait_ms=0), listener)
+        batcher.start()
+        results = [
+            await asyncio.wait_for(batcher.translate([t], GREEDY), 60) for t in SENTENCES[:3]
+        ]
+        await batcher.stop()
+        return results
+
+    results = run(scenario())
+    assert [len(r) for r in results] == [1, 1, 1] and all(r[0] for r in results)
+    assert len(listener.batches) == 3  # every call was reported (and the listener raised)
