@@ -56,7 +56,8 @@ class BenchConfig:
     threads: int = 0  # 0 = every core (torch intra-op; ct2 intra_threads)
     output_tokens: int = 32  # forced length of every translation
     model: Path | None = None  # a transformers model dir; None = the base-size test model
-    cache_pass_segments: int | None = None  # None = 500 (200 with --quick)
+    cache_pass_segments: int | None = None  # None = 500 (64 with --quick)
+    server_max_wait_ms: float | None = None  # the server's batching window; None = its default
 
     @property
     def variants(self) -> list[Variant]:
@@ -220,17 +221,21 @@ def pipeline_segments(
     return [prepare_document(s, translate_options, counter).requests for s in sentences]
 
 
-def single_segment_sentences(counter: Backend, options: DecodeOptions, limit: int) -> list[str]:
-    """FLORES sentences the pipeline sends to the model as one segment, in file order.
+def single_segment_sentences(
+    counter: Backend, options: DecodeOptions, limit: int, tokens: tuple[int, int] = (20, 40)
+) -> list[str]:
+    """FLORES sentences, in file order, that the pipeline sends to the model as one segment of
+    ``tokens[0]``..``tokens[1]`` source tokens.
 
-    Every request (server) and input (engine) then costs the same model work, one segment of
-    ``output_tokens`` tokens, so throughputs compare across configurations and with the
-    offline engine.
+    Every request (server) and input (engine) then costs about the same model work, so
+    throughputs compare across configurations: otherwise the offline engine, which sorts all
+    its input by length before batching, would win by padding less than a server can, whose
+    batches hold whatever arrived together.
     """
     chosen: list[str] = []
     for sentence in bench_sentences():
         requests = pipeline_segments([sentence], counter, options)[0]
-        if len(requests) == 1:
+        if len(requests) == 1 and tokens[0] <= counter.token_lengths(requests)[0] <= tokens[1]:
             chosen.append(sentence)
             if len(chosen) == limit:
                 break
@@ -276,72 +281,68 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def serve_command(
+    model: Path, variant: Variant, config: BenchConfig, batching: bool, port: int
+) -> list[str]:
+    """The ``thaimt serve`` command line for one configuration (cache off: every request must
+    reach the model)."""
+    command = [sys.executable, "-m", "service.cli.main", "serve", "--model", str(model)]
+    command += ["--backend", variant.backend, "--dtype", variant.dtype]
+    command += ["--device", config.device, "--threads", str(config.threads)]
+    command += ["--host", "127.0.0.1", "--port", str(port), "--no-cache"]
+    command += ["--max-batch-size", "32", "--log-level", "warning"]
+    if not batching:
+        command.append("--no-batching")
+    if config.server_max_wait_ms is not None:
+        command += ["--max-wait-ms", str(config.server_max_wait_ms)]
+    return command
+
+
 @contextmanager
 def running_server(
     model: Path, variant: Variant, config: BenchConfig, batching: bool
 ) -> Iterator[str]:
     """``thaimt serve`` in a subprocess; yields its base URL once ``/ready`` says so."""
+    port = free_port()
+    env = dict(os.environ, HF_HUB_OFFLINE="1")
+    env["THAIMT_FORCED_OUTPUT_TOKENS"] = str(config.output_tokens)
+    # stderr goes to a file: a pipe nobody reads could fill up and stall the server.
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as log:
+        process = subprocess.Popen(
+            serve_command(model, variant, config, batching, port),
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+        )
+        try:
+            url = f"http://127.0.0.1:{port}"
+            _wait_ready(url, process, log)
+            yield url
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def _wait_ready(url: str, process: subprocess.Popen[Any], log: Any, timeout: float = 300) -> None:
     import httpx
 
-    port = free_port()
-    command = [
-        sys.executable,
-        "-m",
-        "service.cli.main",
-        "serve",
-        "--model",
-        str(model),
-        "--backend",
-        variant.backend,
-        "--dtype",
-        variant.dtype,
-        "--device",
-        config.device,
-        "--threads",
-        str(config.threads),
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--no-cache",
-        "--max-batch-size",
-        "32",
-        "--log-level",
-        "warning",
-    ]
-    if not batching:
-        command.append("--no-batching")
-    env = dict(
-        os.environ, HF_HUB_OFFLINE="1", THAIMT_FORCED_OUTPUT_TOKENS=str(config.output_tokens)
-    )
-    process = subprocess.Popen(
-        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 300
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(
-                    f"thaimt serve exited ({process.returncode}): "
-                    f"{process.stderr.read()[-2000:] if process.stderr else ''}"
-                )
-            try:
-                if httpx.get(f"{url}/ready", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("thaimt serve did not become ready within 300 s")
-            time.sleep(0.5)
-        yield url
-    finally:
-        process.terminate()
+    deadline = time.monotonic() + timeout
+    while True:
+        if process.poll() is not None:
+            log.seek(0)
+            raise RuntimeError(f"thaimt serve exited ({process.returncode}): {log.read()[-2000:]}")
         try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+            if httpx.get(f"{url}/ready", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"thaimt serve did not become ready within {timeout:.0f} s")
+        time.sleep(0.5)
 
 
 async def _load(
@@ -488,6 +489,7 @@ def run_bench(config: BenchConfig, log: Any = print) -> BenchReport:
             "output_tokens": config.output_tokens,
             "quick": config.quick,
             "threads": config.threads,
+            "server_max_wait_ms": config.server_max_wait_ms,  # None = the server's default
             "variants": [v.label for v in config.variants],
         },
     )

@@ -15,21 +15,32 @@ def plot_bench(report: BenchReport, path: Path) -> Path:
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(7, 4.5))
-    configurations = sorted({(r.variant, r.batching) for r in report.server})
-    for variant, batching in configurations:
-        points = sorted(
-            (r.clients, r.sentences_per_s)
-            for r in report.server
-            if r.variant == variant and r.batching == batching
-        )
-        label = f"server {variant}, batching {'on' if batching else 'off'}"
-        ax.plot([c for c, _ in points], [v for _, v in points], marker="o", label=label)
+    variants = sorted({r.variant for r in report.server})
+    colors = {v: f"C{i}" for i, v in enumerate(variants)}  # one colour per variant
+    for variant in variants:
+        for batching in (True, False):
+            points = sorted(
+                (r.clients, r.sentences_per_s)
+                for r in report.server
+                if r.variant == variant and r.batching == batching
+            )
+            label = f"server {variant}, batching {'on' if batching else 'off'}"
+            style = "-" if batching else ":"
+            ax.plot(
+                [c for c, _ in points],
+                [v for _, v in points],
+                style,
+                marker="o",
+                color=colors[variant],
+                label=label,
+            )
     for r in report.engine:
-        if r.batch_size == 32 and any(s.variant == r.variant for s in report.server):
+        if r.batch_size == 32 and r.variant in colors:
             ax.axhline(
                 r.sentences_per_s,
                 linestyle="--",
                 linewidth=1,
+                color=colors[r.variant],
                 label=f"offline engine {r.variant}, batch 32",
             )
     ax.set_xscale("log", base=2)

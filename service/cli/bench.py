@@ -55,6 +55,11 @@ def register(subparsers: Any) -> None:
         help="transformers model directory to measure instead of the base-size "
         "random model (built once into ~/.cache/thaimt/bench-models)",
     )
+    parser.add_argument(
+        "--server-max-wait-ms",
+        type=float,
+        help="the server's batching window (default: the server's own, THAIMT_MAX_WAIT_MS)",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -70,6 +75,7 @@ def run(args: argparse.Namespace) -> int:
         threads=args.threads,
         output_tokens=args.output_tokens,
         model=args.model,
+        server_max_wait_ms=args.server_max_wait_ms,
     )
     # Progress goes to stderr so --json leaves stdout with exactly one line.
     report = run_bench(config, log=lambda line: print(line, file=sys.stderr, flush=True))

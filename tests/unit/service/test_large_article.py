@@ -75,6 +75,7 @@ def test_200kb_article(
         assert bool(src.strip()) == bool(out.strip())
         have = Counter(LATIN_OR_NUMBER.findall(out))
         assert all(have[w] >= n for w, n in Counter(LATIN_OR_NUMBER.findall(src)).items())
+    print(f"peak RSS: 10 KB article {rss_small} MiB, 200 KB article {rss_large} MiB")
     # 20x the text may not cost more than a little extra memory: nothing is held per segment
     # beyond strings and span maps, and batches are bounded by size and tokens.
     assert rss_large - rss_small < 400, (rss_small, rss_large)
