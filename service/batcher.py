@@ -3,9 +3,13 @@
 A model call on 32 segments costs far less per segment than 32 calls on one, so the server puts
 segments from different requests into the same call. ``Batcher`` owns one queue of segments;
 each segment waits on its own ``asyncio.Future``. A background task forms a batch when
-``max_batch_size`` segments or ``max_batch_tokens`` tokens are waiting, or when the oldest one has
-waited ``max_wait_ms``; it runs the model on a single worker thread (one model call at a time, the
-event loop stays free) and resolves each future.
+``max_batch_size`` segments or ``max_batch_tokens`` tokens are waiting, or when no segment has
+arrived for ``max_wait_ms`` and no announced request is still being prepared, and at the latest
+``max_hold_ms`` after the oldest waiting segment: a burst of requests (whose sentence splitting
+runs in threads, so their segments trickle in) then fills one call instead of two half-full
+ones, while a lone request waits only ``max_wait_ms``. ``max_hold_ms = 0`` gives the plain rule
+"``max_wait_ms`` after the oldest". It runs the model on a single worker thread (one model call
+at a time, the event loop stays free) and resolves each future.
 
 Batches are taken oldest-first (no request can starve) among segments with the same
 ``DecodeOptions`` (a beam-4 segment cannot share a call with a greedy one) and are sorted by
@@ -17,11 +21,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import functools
 import logging
 import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -61,13 +66,19 @@ class BatcherStopped(Exception):
 class BatcherConfig:
     max_batch_size: int = 32
     max_batch_tokens: int = 4096  # padded tokens: segments x longest segment
-    max_wait_ms: float = 10.0
+    max_wait_ms: float = 50.0
     queue_size: int = 2048
+    # While requests are still being prepared, a batch that is not full may wait this long for
+    # them (measured from its oldest segment); 0 turns holding off.
+    max_hold_ms: float = 500.0
 
     @classmethod
     def unbatched(cls, queue_size: int = 2048) -> BatcherConfig:
         """One segment per model call: the baseline that benchmarks compare against."""
-        return cls(max_batch_size=1, max_batch_tokens=1, max_wait_ms=0.0, queue_size=queue_size)
+        return cls(
+            max_batch_size=1, max_batch_tokens=1, max_wait_ms=0.0, queue_size=queue_size,
+            max_hold_ms=0.0,
+        )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -112,6 +123,27 @@ class _Item:
     taken: bool = False
 
 
+# The ticket of the request being handled in this task (set by the server's middleware as soon
+# as a translation request arrives, so the batcher knows about it before its body is parsed).
+CURRENT_TICKET: contextvars.ContextVar[PrepareTicket | None] = contextvars.ContextVar(
+    "thaimt_prepare_ticket", default=None
+)
+
+
+class PrepareTicket:
+    """Held by a request while it is being prepared; released when its segments are queued."""
+
+    def __init__(self, batcher: Batcher) -> None:
+        self._batcher = batcher
+        self.open = True
+
+    def release(self) -> None:
+        if self.open:
+            self.open = False
+            self._batcher._preparing -= 1
+            self._batcher._arrived.set()
+
+
 class Batcher:
     def __init__(
         self,
@@ -127,6 +159,8 @@ class Batcher:
         self._live = 0  # queued items whose future is still pending
         self._live_tokens = 0
         self._arrived = asyncio.Event()
+        self._preparing = 0  # requests that will submit segments soon (see PrepareTicket)
+        self._last_arrival = 0.0
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="thaimt-model")
@@ -154,6 +188,16 @@ class Batcher:
 
     # -- submitting ------------------------------------------------------------------------
 
+    @contextlib.contextmanager
+    def preparing(self) -> Iterator[PrepareTicket]:
+        """Announce a request whose segments are on their way; pass the ticket to ``submit``."""
+        self._preparing += 1
+        ticket = PrepareTicket(self)
+        try:
+            yield ticket
+        finally:
+            ticket.release()
+
     @property
     def queue_depth(self) -> int:
         return self._live
@@ -164,9 +208,15 @@ class Batcher:
         return self._live > 0 and self._live + new_items > self.config.queue_size
 
     def submit(
-        self, texts: Sequence[str], token_lengths: Sequence[int], options: DecodeOptions
+        self,
+        texts: Sequence[str],
+        token_lengths: Sequence[int],
+        options: DecodeOptions,
+        ticket: PrepareTicket | None = None,
     ) -> list[asyncio.Future[str]]:
         """Queue segments; each returned future resolves to its translation."""
+        if ticket is not None:
+            ticket.release()
         if self._stopping:
             raise BatcherStopped("server is shutting down")
         if self.is_overloaded(len(texts)):
@@ -181,23 +231,28 @@ class Batcher:
             self._live_tokens += tokens
             futures.append(item.future)
         if futures:
+            self._last_arrival = time.monotonic()
             self._arrived.set()
         return futures
 
     async def submit_texts(
-        self, texts: Sequence[str], options: DecodeOptions
+        self, texts: Sequence[str], options: DecodeOptions, ticket: PrepareTicket | None = None
     ) -> list[asyncio.Future[str]]:
         """Count tokens (in a thread) and queue the segments; see ``submit``."""
         if not texts:
+            if ticket is not None:
+                ticket.release()
             return []
         if self.is_overloaded(len(texts)):  # refuse before spending time on tokenising
             raise Overloaded(self._live, self.config.queue_size)
         lengths = await asyncio.to_thread(self.engine.token_lengths, list(texts))
-        return self.submit(texts, lengths, options)
+        return self.submit(texts, lengths, options, ticket)
 
-    async def translate(self, texts: Sequence[str], options: DecodeOptions) -> list[str]:
+    async def translate(
+        self, texts: Sequence[str], options: DecodeOptions, ticket: PrepareTicket | None = None
+    ) -> list[str]:
         """Translate segments through the shared queue; cancelling drops what has not run."""
-        futures = await self.submit_texts(texts, options)
+        futures = await self.submit_texts(texts, options, ticket)
         try:
             return list(await asyncio.gather(*futures))
         finally:
@@ -255,6 +310,7 @@ class Batcher:
     async def _next_batch(self) -> list[_Item] | None:
         """Wait until a batch is due; None once stopping and the queue is empty."""
         max_wait_s = self.config.max_wait_ms / 1000
+        max_hold_s = max(self.config.max_hold_ms / 1000, max_wait_s)
         while True:
             self._discard_dropped_head()
             if not self._queue:
@@ -263,12 +319,25 @@ class Batcher:
                 self._arrived.clear()
                 await self._arrived.wait()
                 continue
-            remaining = self._queue[0].enqueued + max_wait_s - time.monotonic()
+            remaining = self._time_to_fire(max_wait_s, max_hold_s)
             if self._stopping or remaining <= 0 or self._batch_is_full():
                 return self._take_batch()
             self._arrived.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._arrived.wait(), remaining)
+
+    def _time_to_fire(self, max_wait_s: float, max_hold_s: float) -> float:
+        """Seconds until a batch that is not full is due (<= 0: now).
+
+        Due ``max_wait_ms`` after the newest arrival once no announced request is still being
+        prepared — a burst keeps filling one batch — and never later than ``max_hold_ms`` after
+        the oldest segment. With ``max_hold_ms`` 0 this is simply ``max_wait_ms`` after the oldest.
+        """
+        now = time.monotonic()
+        deadline = self._queue[0].enqueued + max_hold_s
+        if self._preparing == 0:
+            deadline = min(deadline, self._last_arrival + max_wait_s)
+        return deadline - now
 
     def _batch_is_full(self) -> bool:
         cfg = self.config

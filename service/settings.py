@@ -27,7 +27,12 @@ class Settings(BaseSettings):
     # Batching
     max_batch_size: int = Field(32, ge=1, description="Segments per model call")
     max_batch_tokens: int = Field(4096, ge=1, description="Source tokens per model call")
-    max_wait_ms: float = Field(10.0, ge=0, description="Longest wait to fill a batch")
+    max_wait_ms: float = Field(
+        50.0, ge=0, description="Fire a batch this long after the last arrival (debounce)"
+    )
+    max_hold_ms: float = Field(
+        500.0, ge=0, description="Latest a batch fires after its oldest segment (0 = max_wait)"
+    )
     batching: bool = Field(True, description="Cross-request batching (off = one segment a call)")
     queue_size: int = Field(2048, ge=1, description="Queued segments before 503")
 

@@ -9,9 +9,10 @@ the batcher.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
@@ -19,7 +20,7 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from models.backend import DecodeOptions
-from service.batcher import Batcher, BatcherConfig
+from service.batcher import CURRENT_TICKET, Batcher, BatcherConfig
 from service.http import routes_libre, routes_ops, routes_v1
 from service.http.errors import install_error_handlers
 from service.http.limits import BodySizeLimit, CharBudget
@@ -48,6 +49,7 @@ def batcher_config(settings: Settings) -> BatcherConfig:
         max_batch_tokens=settings.max_batch_tokens,
         max_wait_ms=settings.max_wait_ms,
         queue_size=settings.queue_size,
+        max_hold_ms=settings.max_hold_ms,
     )
 
 
@@ -67,8 +69,13 @@ async def start_model(state: ServerState) -> None:
         state.metrics.watch_cache(state.engine.cache)
         state.batcher = batcher
         batcher.start()
-        decode = DecodeOptions(beam_size=state.settings.beam_size)
-        await batcher.run_in_model_thread([WARM_UP_TEXT], decode)
+        decode = DecodeOptions(
+            beam_size=state.settings.beam_size,
+            forced_output_tokens=state.settings.forced_output_tokens,
+        )
+        # A full batch, so the first burst of clients does not pay for growing buffers.
+        warm_up = [WARM_UP_TEXT] * batcher.config.max_batch_size
+        await batcher.run_in_model_thread(warm_up, decode)
         state.ready = True
         log.info("model %s ready", state.model_id)
     except Exception as exc:
@@ -105,8 +112,21 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         app.include_router(router)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     known = {getattr(route, "path", "") for router in routers for route in router.routes}
-    app.add_middleware(RequestMetrics, metrics=state.metrics, known_paths=known)
+    app.add_middleware(RequestMetrics, metrics=state.metrics, known_paths=known, state=state)
     return app
+
+
+NOT_QUEUED = frozenset({"/detect"})  # POST routes that never reach the batcher
+
+
+@contextlib.contextmanager
+def _current_ticket(batcher: Batcher) -> Iterator[object]:
+    with batcher.preparing() as ticket:
+        token = CURRENT_TICKET.set(ticket)
+        try:
+            yield ticket
+        finally:
+            CURRENT_TICKET.reset(token)
 
 
 def app_from_env() -> FastAPI:
@@ -115,12 +135,27 @@ def app_from_env() -> FastAPI:
 
 
 class RequestMetrics:
-    """ASGI middleware: in-flight gauge and latency by endpoint and status."""
+    """ASGI middleware: in-flight gauge and latency by endpoint and status.
 
-    def __init__(self, app: ASGIApp, metrics: ServerMetrics, known_paths: set[str]) -> None:
+    It also announces each translation request to the batcher the moment it arrives (a
+    ``PrepareTicket`` in ``CURRENT_TICKET``), so that a burst of requests fills one model call
+    rather than two half-full ones; the ticket is released when the request's segments are
+    queued, or when the request ends.
+    """
+
+    def __init__(
+        self, app: ASGIApp, metrics: ServerMetrics, known_paths: set[str], state: ServerState
+    ) -> None:
         self.app = app
         self.metrics = metrics
         self.known_paths = known_paths
+        self.state = state
+
+    def _announce(self, scope: Scope) -> contextlib.AbstractContextManager[object]:
+        batcher = self.state.batcher
+        if batcher is None or scope.get("method") != "POST" or scope.get("path") in NOT_QUEUED:
+            return contextlib.nullcontext()
+        return _current_ticket(batcher)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -137,7 +172,8 @@ class RequestMetrics:
 
         self.metrics.in_flight.inc()
         try:
-            await self.app(scope, receive, send_and_record)
+            with self._announce(scope):
+                await self.app(scope, receive, send_and_record)
         finally:
             self.metrics.in_flight.dec()
             path = scope.get("path", "")

@@ -8,6 +8,7 @@ thread so the event loop keeps serving other requests meanwhile.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncGenerator, Awaitable, Sequence
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from starlette.requests import Request
 
-from service.batcher import Batcher, BatcherStopped, Overloaded
+from service.batcher import CURRENT_TICKET, Batcher, BatcherStopped, Overloaded
 from service.http.errors import CLIENT_CLOSED, ApiError
 from service.pipeline import (
     DocumentResult,
@@ -46,11 +47,15 @@ async def translate_texts(
     engine: Engine, batcher: Batcher, texts: Sequence[str], options: TranslateOptions
 ) -> tuple[list[DocumentResult], int]:
     """Translate whole texts through the shared batcher; returns results and segment count."""
-    prepared = await asyncio.to_thread(prepare_documents, texts, options, engine)
-    requests = unique_requests(prepared)
-    lookup = await asyncio.to_thread(engine.lookup, requests, options.decode)
-    missing = [r for r in requests if r not in lookup]
-    fresh = dict(zip(missing, await batcher.translate(missing, options.decode), strict=True))
+    # The batcher may hold a batch briefly for segments still being prepared (see Batcher).
+    announced = CURRENT_TICKET.get()
+    with contextlib.nullcontext(announced) if announced else batcher.preparing() as ticket:
+        prepared = await asyncio.to_thread(prepare_documents, texts, options, engine)
+        requests = unique_requests(prepared)
+        lookup = await asyncio.to_thread(engine.lookup, requests, options.decode)
+        missing = [r for r in requests if r not in lookup]
+        outputs = await batcher.translate(missing, options.decode, ticket)
+    fresh = dict(zip(missing, outputs, strict=True))
     await asyncio.to_thread(engine.store, fresh, options.decode)
     lookup.update(fresh)
 
@@ -76,7 +81,7 @@ async def start_stream(
     response starts)."""
     prepared = await asyncio.to_thread(prepare_documents, texts, options, engine)
     requests = unique_requests(prepared)
-    futures = await batcher.submit_texts(requests, options.decode)
+    futures = await batcher.submit_texts(requests, options.decode, CURRENT_TICKET.get())
     return StreamJob(prepared, dict(zip(requests, futures, strict=True)))
 
 

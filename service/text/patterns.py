@@ -43,9 +43,7 @@ _TAG_CHAR = r"[\p{L}\p{M}\p{N}_]"
 HANDLE = regex.compile(
     rf"(?<![\p{{Latin}}\p{{N}}_@.])@[\p{{L}}\p{{N}}_](?:[\p{{L}}\p{{M}}\p{{N}}_.]*{_TAG_CHAR})?"
 )
-HASHTAG = regex.compile(
-    rf"(?<![\p{{Latin}}\p{{N}}_#&])#(?=[\p{{N}}\p{{M}}_]*\p{{L}}){_TAG_CHAR}+"
-)
+HASHTAG = regex.compile(rf"(?<![\p{{Latin}}\p{{N}}_#&])#(?=[\p{{N}}\p{{M}}_]*\p{{L}}){_TAG_CHAR}+")
 
 # Latin runs. A word is Latin letters and digits (+ combining marks), possibly with internal
 # - . ' ’ & ("COVID-19", "AT&T", "O'Neil", "U.S"). A run starts with a word that has a Latin
@@ -159,7 +157,7 @@ def _trie_regex(node: dict[str, Any], last: str) -> str:
     """
     chain = ""
     while len(node) == 1 and _END not in node:
-        (char, node), = node.items()
+        ((char, node),) = node.items()
         chain += regex.escape(char)
         last = char
     if chain:
