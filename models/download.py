@@ -32,8 +32,13 @@ def hub_offline() -> bool:
 def download_model(model: str, target_dir: Path | None = None, revision: str | None = None) -> Path:
     """Download ``model`` into the hub cache, or into ``target_dir`` when given; returns the path.
 
-    Offline (HF_HUB_OFFLINE=1) this only succeeds when the model is already cached.
+    Offline (HF_HUB_OFFLINE=1) this only succeeds when the model is already cached. A local
+    model directory (one with a config.json) needs no download and is returned as it is, so
+    ``make serve MODEL=/path/to/model`` works offline.
     """
+    local = Path(model).expanduser()
+    if target_dir is None and (local / "config.json").is_file():
+        return local.resolve()
     from huggingface_hub import snapshot_download
     from huggingface_hub.errors import HfHubHTTPError
 

@@ -124,3 +124,10 @@ def test_cli_make_test_model_prints_the_directory(tmp_path, capsys):
     refused = ["make-test-model", str(tmp_path / "x"), "--size", "base", "--family", "nllb"]
     assert thaimt(refused) == 1
     assert "only built for family 'marian'" in capsys.readouterr().err
+
+
+def test_download_of_a_local_model_directory_is_a_no_op(family_dirs, capsys):
+    # `make serve MODEL=/path/to/dir` runs `thaimt download` first; offline it must pass.
+    model_dir = family_dirs[ModelFamily.MARIAN]
+    assert thaimt(["download", str(model_dir)]) == 0
+    assert capsys.readouterr().out.strip() == str(model_dir.resolve())
