@@ -31,10 +31,15 @@ from models.convert import (
     read_converted_info,
 )
 from models.errors import ModelError
-from models.families import detect_family, family_info, tokenizer_kwargs
+from models.families import (
+    default_max_input_tokens,
+    detect_family,
+    family_info,
+    output_skip_ids,
+    tokenizer_kwargs,
+)
 from models.loading import ModelSpec, is_local_path, model_revision, resolve_model_dir
 
-DEFAULT_MAX_INPUT_TOKENS = 512  # as the torch backend
 COMPUTE_TYPES = (
     "default",
     "auto",
@@ -186,23 +191,15 @@ class Ct2Backend:
             ) from exc
         self.device = device
         self.compute_type: str = self.translator.compute_type  # what "default"/"auto" became
-        self.max_input_tokens = max_input_tokens or self._default_max_input_tokens(info)
+        self.max_input_tokens = max_input_tokens or default_max_input_tokens(
+            info.max_position_embeddings if info is not None else None, self.tokenizer
+        )
         self._target_prefix = family_info(self.family).target_token
         # Dropped when decoding, as the torch backend does (M2M100's language tokens are not
         # "special" to its tokenizer's decode).
-        self._skip_ids: set[int] = set(self.tokenizer.all_special_ids)
-        self._skip_ids.update(getattr(self.tokenizer, "lang_token_to_id", {}).values())
+        self._skip_ids: set[int] = output_skip_ids(self.tokenizer)
         if self._target_prefix is not None:
             self._skip_ids.update(self._token_ids([self._target_prefix]))
-
-    def _default_max_input_tokens(self, info: ConvertedModelInfo | None) -> int:
-        limits = [DEFAULT_MAX_INPUT_TOKENS]
-        if info is not None and info.max_position_embeddings:
-            limits.append(int(info.max_position_embeddings))
-        model_max = getattr(self.tokenizer, "model_max_length", None)
-        if isinstance(model_max, int) and 0 < model_max < 100_000:  # huge = "not set"
-            limits.append(model_max)
-        return min(limits)
 
     def token_lengths(self, texts: Sequence[str]) -> list[int]:
         return [len(ids) for ids in self._encode(texts)]

@@ -71,3 +71,27 @@ def forced_bos_token_id(family: ModelFamily, tokenizer: Any) -> int | None:
             f"the tokenizer has no language token {token!r}; is this a {family} model?"
         )
     return int(token_id)
+
+
+# Upper bound on the default token budget per segment; longer inputs translate badly anyway.
+DEFAULT_MAX_INPUT_TOKENS = 512
+
+
+def default_max_input_tokens(max_position_embeddings: int | None, tokenizer: Any) -> int:
+    """The token budget a backend uses when none is configured: the smallest of 512, the
+    model's positions and the tokenizer's own limit (when it is set)."""
+    limits = [DEFAULT_MAX_INPUT_TOKENS]
+    if max_position_embeddings:
+        limits.append(int(max_position_embeddings))
+    model_max = getattr(tokenizer, "model_max_length", None)
+    if isinstance(model_max, int) and 0 < model_max < 100_000:  # huge = "not set"
+        limits.append(model_max)
+    return min(limits)
+
+
+def output_skip_ids(tokenizer: Any) -> set[int]:
+    """Token ids never shown in a translation: special tokens and language codes (M2M100's
+    are not "special" to its tokenizer's decode)."""
+    ids = set(tokenizer.all_special_ids)
+    ids.update(getattr(tokenizer, "lang_token_to_id", {}).values())
+    return ids

@@ -15,11 +15,14 @@ from typing import Any
 
 from models.backend import DecodeOptions, ModelFamily
 from models.errors import ModelError
-from models.families import detect_family, forced_bos_token_id, tokenizer_kwargs
+from models.families import (
+    default_max_input_tokens,
+    detect_family,
+    forced_bos_token_id,
+    output_skip_ids,
+    tokenizer_kwargs,
+)
 from models.loading import ModelSpec, model_revision, resolve_model_dir
-
-# Upper bound on the default token budget; longer inputs translate badly anyway.
-DEFAULT_MAX_INPUT_TOKENS = 512
 
 _DTYPES = {
     "float32": "float32",
@@ -115,21 +118,13 @@ class TorchBackend:
         # Rust-backed tokenizers (NLLB) are not safe to call from two threads at once, and the
         # server counts tokens in worker threads while the model thread encodes and decodes.
         self._tokenizer_lock = threading.Lock()
-        self.max_input_tokens = spec.max_input_tokens or self._default_max_input_tokens(config)
+        self.max_input_tokens = spec.max_input_tokens or default_max_input_tokens(
+            getattr(config, "max_position_embeddings", None), self.tokenizer
+        )
         # M2M100's language tokens are not "special" to its tokenizer's decode; drop them by id.
-        self._skip_ids = set(self.tokenizer.all_special_ids)
-        self._skip_ids.update(getattr(self.tokenizer, "lang_token_to_id", {}).values())
+        self._skip_ids = output_skip_ids(self.tokenizer)
         if self.forced_bos_token_id is not None:
             self._skip_ids.add(self.forced_bos_token_id)
-
-    def _default_max_input_tokens(self, config: Any) -> int:
-        limits = [DEFAULT_MAX_INPUT_TOKENS]
-        if getattr(config, "max_position_embeddings", None):
-            limits.append(int(config.max_position_embeddings))
-        model_max = getattr(self.tokenizer, "model_max_length", None)
-        if isinstance(model_max, int) and 0 < model_max < 100_000:  # huge = "not set"
-            limits.append(model_max)
-        return min(limits)
 
     def token_lengths(self, texts: Sequence[str]) -> list[int]:
         if not texts:
