@@ -217,15 +217,7 @@ def _build_marian(out: Path, size: ModelSize, seed: int) -> None:
     config = MarianConfig(
         vocab_size=len(vocab),
         decoder_vocab_size=len(vocab),
-        d_model=size.d_model,
-        encoder_layers=size.layers,
-        decoder_layers=size.layers,
-        encoder_attention_heads=size.heads,
-        decoder_attention_heads=size.heads,
-        encoder_ffn_dim=size.ffn_dim,
-        decoder_ffn_dim=size.ffn_dim,
-        max_position_embeddings=size.max_positions,
-        init_std=size.init_std,
+        **_dimensions(size),
         activation_function="swish",
         scale_embedding=True,
         share_encoder_decoder_embeddings=True,
@@ -250,20 +242,27 @@ def _build_marian(out: Path, size: ModelSize, seed: int) -> None:
     _init_and_save(MarianMTModel, config, generation, out, seed, never_generate=never)
 
 
+def _dimensions(size: ModelSize) -> dict[str, Any]:
+    """The architecture sizes shared by the Marian and M2M100 configs."""
+    return {
+        "d_model": size.d_model,
+        "encoder_layers": size.layers,
+        "decoder_layers": size.layers,
+        "encoder_attention_heads": size.heads,
+        "decoder_attention_heads": size.heads,
+        "encoder_ffn_dim": size.ffn_dim,
+        "decoder_ffn_dim": size.ffn_dim,
+        "max_position_embeddings": size.max_positions,
+        "init_std": size.init_std,
+    }
+
+
 def _m2m100_config(size: ModelSize, vocab_size: int) -> Any:
     from transformers import M2M100Config
 
     return M2M100Config(
         vocab_size=vocab_size,
-        d_model=size.d_model,
-        encoder_layers=size.layers,
-        decoder_layers=size.layers,
-        encoder_attention_heads=size.heads,
-        decoder_attention_heads=size.heads,
-        encoder_ffn_dim=size.ffn_dim,
-        decoder_ffn_dim=size.ffn_dim,
-        max_position_embeddings=size.max_positions,
-        init_std=size.init_std,
+        **_dimensions(size),
         activation_function="relu",
         scale_embedding=True,
         pad_token_id=1,
