@@ -9,6 +9,10 @@ the FLORES-200 Thai devtest sentences shipped in ``eval/data``.
 * server: the real ``thaimt serve`` (subprocess, 127.0.0.1, random port, cache off), N
   concurrent clients each sending one sentence per request to ``/v1/translate``, with
   cross-request batching on and off;
+* server vs engine: rounds of 32 sentences, each translated once by the offline engine (one
+  batch) and once by the server (32 concurrent clients, one sentence each), alternating, so a
+  slow spell of the machine (a batch can take 20 % longer from one minute to the next on a
+  shared 2-core VM) weighs on both sides of the ratio alike;
 * cache: two passes over the same segments through an engine with a fresh SQLite cache.
 
 Machines are noisy, so every ratio in the summary comes from numbers measured in the same run.
@@ -88,6 +92,11 @@ class BenchConfig:
         return self.variants[:1] if self.quick else self.variants[:2]
 
     @property
+    def paired_rounds(self) -> int:
+        """Rounds of 32 sentences for the server-vs-engine comparison."""
+        return 4 if self.quick else 8
+
+    @property
     def cache_segments(self) -> int:
         if self.cache_pass_segments is not None:
             return self.cache_pass_segments
@@ -118,6 +127,16 @@ class ServerResult:
 
 
 @dataclass
+class PairedRound:
+    """One round of the server-vs-engine comparison: the same sentences both ways."""
+
+    sentences: int
+    engine_s: float
+    server_s: float
+    engine_first: bool
+
+
+@dataclass
 class CacheResult:
     variant: str
     segments: int
@@ -136,6 +155,7 @@ class BenchReport:
     engine: list[EngineResult] = field(default_factory=list)
     server: list[ServerResult] = field(default_factory=list)
     cache: CacheResult | None = None
+    paired: dict[str, list[PairedRound]] = field(default_factory=dict)  # variant -> rounds
     server_outputs_identical: dict[str, bool] = field(default_factory=dict)  # batching on/off
     summary: dict[str, float | None] = field(default_factory=dict)
 
@@ -342,7 +362,7 @@ def _wait_ready(url: str, process: subprocess.Popen[Any], log: Any, timeout: flo
             pass
         if time.monotonic() > deadline:
             raise RuntimeError(f"thaimt serve did not become ready within {timeout:.0f} s")
-        time.sleep(0.5)
+        time.sleep(0.1)
 
 
 async def _load(
@@ -395,35 +415,124 @@ def server_request_count(config: BenchConfig, clients: int, batching: bool) -> i
 
 
 def measure_server(
-    base: Path, variant: Variant, config: BenchConfig, batching: bool, sentences: Sequence[str]
+    url: str,
+    variant: Variant,
+    config: BenchConfig,
+    batching: bool,
+    sentences: Sequence[str],
+    client_counts: Sequence[int],
 ) -> tuple[list[ServerResult], list[str]]:
-    """One server, every client count in turn; also returns the first run's translations."""
+    """Closed loops of N clients against a running server; also returns the first run's
+    translations."""
     results: list[ServerResult] = []
     first_outputs: list[str] = []
-    with running_server(model_dir_for(variant, base), variant, config, batching) as url:
-        asyncio.run(_load(url, sentences[:4], 2))  # warm-up
-        for clients in config.client_counts:
-            texts = sentences[: server_request_count(config, clients, batching)]
-            segments_before, calls_before = batch_counters(url)
-            seconds, latencies, outputs = asyncio.run(_load(url, texts, clients))
-            segments_after, calls_after = batch_counters(url)
-            calls = calls_after - calls_before
-            first_outputs = first_outputs or outputs
-            latencies.sort()
-            results.append(
-                ServerResult(
-                    variant.label,
-                    batching,
-                    clients,
-                    len(texts),
-                    seconds,
-                    len(texts) / seconds,
-                    1000 * statistics.median(latencies),
-                    1000 * latencies[min(len(latencies) - 1, int(0.95 * len(latencies)))],
-                    (segments_after - segments_before) / calls if calls else None,
-                )
+    for clients in client_counts:
+        texts = sentences[: server_request_count(config, clients, batching)]
+        segments_before, calls_before = batch_counters(url)
+        seconds, latencies, outputs = asyncio.run(_load(url, texts, clients))
+        segments_after, calls_after = batch_counters(url)
+        first_outputs = first_outputs or outputs
+        results.append(
+            server_result(
+                variant,
+                batching,
+                clients,
+                len(texts),
+                seconds,
+                latencies,
+                (segments_after - segments_before, calls_after - calls_before),
             )
+        )
     return results, first_outputs
+
+
+def server_result(
+    variant: Variant,
+    batching: bool,
+    clients: int,
+    requests: int,
+    seconds: float,
+    latencies: list[float],
+    batches: tuple[float, float],  # segments, model calls
+) -> ServerResult:
+    latencies = sorted(latencies)
+    segments, calls = batches
+    return ServerResult(
+        variant.label,
+        batching,
+        clients,
+        requests,
+        seconds,
+        requests / seconds,
+        1000 * statistics.median(latencies),
+        1000 * latencies[min(len(latencies) - 1, int(0.95 * len(latencies)))],
+        segments / calls if calls else None,
+    )
+
+
+def measure_paired(
+    url: str,
+    backend: Backend,
+    variant: Variant,
+    config: BenchConfig,
+    sentences: Sequence[str],
+    batch_size: int = 32,
+) -> tuple[EngineResult, ServerResult, list[PairedRound], list[str]]:
+    """Server (``batch_size`` concurrent clients, one sentence each) against the offline engine
+    (one batch of the same sentences' segments), round after round, alternating which goes
+    first. Throughputs are totals over all rounds; also returns the server's translations of
+    ``sentences`` from the first on, in order."""
+    from service.engine import Engine
+
+    options = decode_options(config)
+    engine = Engine(backend, max_batch_size=batch_size, max_batch_tokens=1 << 30)
+    rounds: list[PairedRound] = []
+    latencies: list[float] = []
+    segments_before, calls_before = batch_counters(url)
+    tokens = 0
+    translations: list[str] = []
+    for number in range(config.paired_rounds + 1):  # round 0 warms both sides up, untimed
+        first = number * batch_size
+        chunk = [sentences[i % len(sentences)] for i in range(first, first + batch_size)]
+        segments = [seg for per in pipeline_segments(chunk, backend, options) for seg in per]
+        engine_first = number % 2 == 0
+        engine_s = server_s = 0.0
+        for side in ("engine", "server") if engine_first else ("server", "engine"):
+            if side == "engine":
+                started = time.perf_counter()
+                engine.translate(segments, options)
+                engine_s = time.perf_counter() - started
+            else:
+                server_s, round_latencies, outputs = asyncio.run(_load(url, chunk, batch_size))
+                translations += outputs
+        if number == 0:
+            segments_before, calls_before = batch_counters(url)
+            continue
+        rounds.append(PairedRound(len(chunk), engine_s, server_s, engine_first))
+        latencies += round_latencies
+        tokens += len(set(segments)) * (options.forced_output_tokens or 0)
+    segments_after, calls_after = batch_counters(url)
+    sentences_done = sum(r.sentences for r in rounds)
+    engine_total = sum(r.engine_s for r in rounds)
+    server_total = sum(r.server_s for r in rounds)
+    engine_result = EngineResult(
+        variant.label,
+        batch_size,
+        sentences_done,
+        engine_total,
+        sentences_done / engine_total,
+        tokens / engine_total,
+    )
+    server = server_result(
+        variant,
+        True,
+        batch_size,
+        sentences_done,
+        server_total,
+        latencies,
+        (segments_after - segments_before, calls_after - calls_before),
+    )
+    return engine_result, server, rounds, translations
 
 
 # --- cache ------------------------------------------------------------------------------------
@@ -491,16 +600,22 @@ def run_bench(config: BenchConfig, log: Any = print) -> BenchReport:
             "threads": config.threads,
             "server_max_wait_ms": config.server_max_wait_ms,  # None = the server's default
             "variants": [v.label for v in config.variants],
+            "paired_rounds": config.paired_rounds,
         },
     )
     sentences: list[str] = []
     for variant in config.variants:
+        log(f"loading {variant.label}")
         backend = load_variant(variant, base, config)
         if not sentences:
-            sentences = single_segment_sentences(backend, options, limit=256)
+            wanted = max(256, 32 * (config.paired_rounds + 1))
+            sentences = single_segment_sentences(backend, options, limit=wanted)
             report.settings["sentences"] = len(sentences)
+        served = variant in config.server_variants
         segments = [[s] for s in sentences]
         for batch_size in config.batch_sizes:
+            if served and batch_size == 32:
+                continue  # measured in rounds against the server below
             count = engine_sentence_count(config, batch_size, variant)
             report.engine.append(
                 measure_engine(backend, variant, segments[:count], batch_size, options)
@@ -514,24 +629,54 @@ def run_bench(config: BenchConfig, log: Any = print) -> BenchReport:
                 backend, variant, bench_sentences(config.cache_segments), options
             )
             log(f"cache {variant.label}: second pass {report.cache.speedup:.0f}x faster")
+        if served:
+            measure_serving(report, backend, variant, base, config, sentences, log)
         del backend
-    for variant in config.server_variants:
-        answers: list[list[str]] = []
-        for batching in (True, False):
-            results, outputs = measure_server(base, variant, config, batching, sentences)
-            report.server.extend(results)
-            answers.append(outputs)
-            for r in results:
-                log(
-                    f"server {r.variant} batching={'on' if batching else 'off'} "
-                    f"{r.clients} clients: {r.sentences_per_s:.1f} sentences/s"
-                )
-        # Greedy output must not depend on batch-mates: the same sentences, batched or not.
-        common = min(len(a) for a in answers)
-        report.server_outputs_identical[variant.label] = answers[0][:common] == answers[1][:common]
     report.environment["load_average_after"] = os.getloadavg()
     report.summary = summarize(report, config)
     return report
+
+
+def measure_serving(
+    report: BenchReport,
+    backend: Backend,
+    variant: Variant,
+    base: Path,
+    config: BenchConfig,
+    sentences: Sequence[str],
+    log: Any,
+) -> None:
+    """The server with batching on (closed loops, then rounds against the engine) and off."""
+    answers: list[list[str]] = []
+    for batching in (True, False):
+        log(f"server {variant.label} batching={'on' if batching else 'off'}: starting")
+        with running_server(model_dir_for(variant, base), variant, config, batching) as url:
+            asyncio.run(_load(url, sentences[:1], 1))  # the server warmed its model already
+            counts = config.client_counts
+            if batching:  # 32 clients: measured in rounds against the engine
+                counts = tuple(c for c in counts if c != 32)
+            results, outputs = measure_server(url, variant, config, batching, sentences, counts)
+            if batching:
+                engine_result, server, rounds, outputs = measure_paired(
+                    url, backend, variant, config, sentences
+                )
+                report.engine.append(engine_result)
+                results.append(server)
+                report.paired[variant.label] = rounds
+                log(
+                    f"engine {variant.label} batch 32 (rounds against the server): "
+                    f"{engine_result.sentences_per_s:.1f} sentences/s"
+                )
+        report.server.extend(results)
+        answers.append(outputs)
+        for r in results:
+            log(
+                f"server {r.variant} batching={'on' if batching else 'off'} "
+                f"{r.clients} clients: {r.sentences_per_s:.1f} sentences/s"
+            )
+    # Greedy output must not depend on batch-mates: the same sentences, batched or not.
+    common = min(len(a) for a in answers)
+    report.server_outputs_identical[variant.label] = answers[0][:common] == answers[1][:common]
 
 
 def summarize(report: BenchReport, config: BenchConfig) -> dict[str, float | None]:
@@ -599,6 +744,19 @@ def markdown(report: BenchReport) -> str:
             f"{r.requests} | {r.sentences_per_s:.2f} | {r.p50_ms:.0f} | "
             f"{r.p95_ms:.0f} | {mean} |"
         )
+    for label, rounds in report.paired.items():
+        lines += [
+            "",
+            f"## Server vs engine, {label}: rounds of the same sentences, alternating",
+            "",
+            "| round | sentences | first | engine s | server s | server / engine |",
+            "|---:|---:|---|---:|---:|---:|",
+        ]
+        lines += [
+            f"| {i} | {r.sentences} | {'engine' if r.engine_first else 'server'} | "
+            f"{r.engine_s:.2f} | {r.server_s:.2f} | {r.engine_s / r.server_s:.3f} |"
+            for i, r in enumerate(rounds, start=1)
+        ]
     if report.cache is not None:
         c = report.cache
         lines += [

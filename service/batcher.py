@@ -249,10 +249,19 @@ class Batcher:
         return self.submit(texts, lengths, options, ticket)
 
     async def translate(
-        self, texts: Sequence[str], options: DecodeOptions, ticket: PrepareTicket | None = None
+        self,
+        texts: Sequence[str],
+        options: DecodeOptions,
+        ticket: PrepareTicket | None = None,
+        token_lengths: Sequence[int] | None = None,
     ) -> list[str]:
-        """Translate segments through the shared queue; cancelling drops what has not run."""
-        futures = await self.submit_texts(texts, options, ticket)
+        """Translate segments through the shared queue; cancelling drops what has not run.
+
+        ``token_lengths`` (one per text), when the caller already has them, saves counting."""
+        if not texts or token_lengths is None:
+            futures = await self.submit_texts(texts, options, ticket)
+        else:
+            futures = self.submit(texts, token_lengths, options, ticket)
         try:
             return list(await asyncio.gather(*futures))
         finally:

@@ -7,6 +7,7 @@ the backend. The async server's batcher forms its own batches and calls :meth:`t
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
@@ -16,6 +17,8 @@ from service.text.repetition import trim_repetition
 
 if TYPE_CHECKING:
     from service.settings import Settings
+
+LENGTH_MEMO = 8192  # distinct segments whose token counts the engine remembers
 
 
 class SegmentCache(Protocol):
@@ -54,6 +57,10 @@ class Engine:
         self.cache = cache
         self.stats = EngineStats()
         self._lock = threading.Lock()  # one model call at a time
+        # Recent token counts: the pipeline counts a segment to check its budget, and batching
+        # needs the same count again moments later (a request's whole path tokenises once).
+        self._lengths: OrderedDict[str, int] = OrderedDict()
+        self._lengths_lock = threading.Lock()
 
     @classmethod
     def from_settings(cls, settings: Settings, *, use_cache: bool | None = None) -> Engine:
@@ -89,7 +96,20 @@ class Engine:
         return self.backend.model_id
 
     def token_lengths(self, texts: Sequence[str]) -> list[int]:
-        return self.backend.token_lengths(texts) if texts else []
+        """Source tokens per text (remembered for the last ``LENGTH_MEMO`` distinct texts)."""
+        if not texts:
+            return []
+        with self._lengths_lock:
+            known = {t: self._lengths[t] for t in texts if t in self._lengths}
+        todo = list(dict.fromkeys(t for t in texts if t not in known))
+        if todo:
+            fresh = dict(zip(todo, self.backend.token_lengths(todo), strict=True))
+            known.update(fresh)
+            with self._lengths_lock:
+                self._lengths.update(fresh)
+                while len(self._lengths) > LENGTH_MEMO:
+                    self._lengths.popitem(last=False)
+        return [known[t] for t in texts]
 
     def translate(self, texts: Sequence[str], options: DecodeOptions) -> list[str]:
         """Translate every text; duplicates and cache hits never reach the model."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -77,8 +78,12 @@ def run(args: argparse.Namespace) -> int:
         model=args.model,
         server_max_wait_ms=args.server_max_wait_ms,
     )
-    # Progress goes to stderr so --json leaves stdout with exactly one line.
-    report = run_bench(config, log=lambda line: print(line, file=sys.stderr, flush=True))
+    started = time.monotonic()
+
+    def progress(line: str) -> None:  # stderr, so --json leaves stdout with exactly one line
+        print(f"[{time.monotonic() - started:5.0f} s] {line}", file=sys.stderr, flush=True)
+
+    report = run_bench(config, log=progress)
     table = write_outputs(report, args.out)
     if args.json:
         print(json.dumps(report.summary))

@@ -26,6 +26,7 @@ from service.http.errors import install_error_handlers
 from service.http.limits import BodySizeLimit, CharBudget
 from service.http.metrics import ServerMetrics
 from service.http.state import ServerState
+from service.http.translation import prepare_warm_up
 from service.settings import Settings
 
 if TYPE_CHECKING:
@@ -73,6 +74,7 @@ async def start_model(state: ServerState) -> None:
             beam_size=state.settings.beam_size,
             forced_output_tokens=state.settings.forced_output_tokens,
         )
+        await asyncio.to_thread(prepare_warm_up, state.engine, WARM_UP_TEXT)
         # A full batch, so the first burst of clients does not pay for growing buffers.
         warm_up = [WARM_UP_TEXT] * batcher.config.max_batch_size
         await batcher.run_in_model_thread(warm_up, decode)

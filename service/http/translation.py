@@ -46,20 +46,54 @@ class ClientGone(ApiError):
 async def translate_texts(
     engine: Engine, batcher: Batcher, texts: Sequence[str], options: TranslateOptions
 ) -> tuple[list[DocumentResult], int]:
-    """Translate whole texts through the shared batcher; returns results and segment count."""
+    """Translate whole texts through the shared batcher; returns results and segment count.
+
+    Two thread hops per request (everything before the model, everything after): with 32
+    requests per batch, each hop is paid 32 times while the model waits for the batch to fill.
+    """
     # The batcher may hold a batch briefly for segments still being prepared (see Batcher).
     announced = CURRENT_TICKET.get()
     with contextlib.nullcontext(announced) if announced else batcher.preparing() as ticket:
-        prepared = await asyncio.to_thread(prepare_documents, texts, options, engine)
-        requests = unique_requests(prepared)
-        lookup = await asyncio.to_thread(engine.lookup, requests, options.decode)
-        missing = [r for r in requests if r not in lookup]
-        outputs = await batcher.translate(missing, options.decode, ticket)
-    fresh = dict(zip(missing, outputs, strict=True))
-    await asyncio.to_thread(engine.store, fresh, options.decode)
-    lookup.update(fresh)
+        staged = await asyncio.to_thread(_stage_in, engine, texts, options)
+        outputs = await batcher.translate(
+            staged.missing, options.decode, ticket, token_lengths=staged.lengths
+        )
+    results = await asyncio.to_thread(_stage_out, engine, staged, outputs, options)
+    return results, len(staged.requests)
 
-    return await asyncio.to_thread(assemble_documents, prepared, lookup), len(requests)
+
+def prepare_warm_up(engine: Engine, text: str) -> None:
+    """Prepare one text untimed, so the first request does not pay for loading PyThaiNLP's
+    sentence and word models (seconds)."""
+    prepare_documents([text], TranslateOptions(), engine)
+
+
+@dataclass
+class _Staged:
+    """A request between preparing and the model: its documents, its unique segments, those
+    the cache already had, and the others with their token counts."""
+
+    prepared: list[PreparedDocument]
+    requests: list[str]
+    found: dict[str, str]
+    missing: list[str]
+    lengths: list[int]
+
+
+def _stage_in(engine: Engine, texts: Sequence[str], options: TranslateOptions) -> _Staged:
+    prepared = prepare_documents(texts, options, engine)
+    requests = unique_requests(prepared)
+    found = engine.lookup(requests, options.decode)
+    missing = [r for r in requests if r not in found]
+    return _Staged(prepared, requests, found, missing, engine.token_lengths(missing))
+
+
+def _stage_out(
+    engine: Engine, staged: _Staged, outputs: Sequence[str], options: TranslateOptions
+) -> list[DocumentResult]:
+    fresh = dict(zip(staged.missing, outputs, strict=True))
+    engine.store(fresh, options.decode)
+    return assemble_documents(staged.prepared, {**staged.found, **fresh})
 
 
 @dataclass

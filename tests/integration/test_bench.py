@@ -28,6 +28,17 @@ def test_quick_bench_on_the_tiny_model(tiny_model_dir: Path, tmp_path: Path) -> 
     assert on.mean_batch_size is not None and on.mean_batch_size > 1
     assert report.server_outputs_identical == {"torch-float32": True}
 
+    # Server vs engine: rounds of the same 32 sentences both ways, alternating the order; the
+    # 32-client server row and the batch-32 engine row are the totals of those rounds.
+    rounds = report.paired["torch-float32"]
+    assert len(rounds) == config.paired_rounds == 4
+    assert [r.engine_first for r in rounds] == [False, True, False, True]
+    assert all(r.sentences == 32 and r.engine_s > 0 and r.server_s > 0 for r in rounds)
+    torch32 = next(r for r in report.engine if r.variant == "torch-float32")
+    assert torch32.sentences == 128
+    assert torch32.seconds == sum(r.engine_s for r in rounds)
+    assert on.requests == 128 and on.seconds == sum(r.server_s for r in rounds)
+
     assert report.cache is not None
     assert report.cache.identical
     assert (report.cache.hits, report.cache.misses) == (60, 60)
@@ -37,6 +48,7 @@ def test_quick_bench_on_the_tiny_model(tiny_model_dir: Path, tmp_path: Path) -> 
 
     table = write_outputs(report, tmp_path / "out")
     assert "| torch-float32 | on | 32 |" in table
+    assert "## Server vs engine, torch-float32" in table
     saved = json.loads((tmp_path / "out" / "bench.json").read_text(encoding="utf-8"))
     assert saved["summary"] == report.summary
     assert (tmp_path / "out" / "bench.png").read_bytes().startswith(b"\x89PNG")
