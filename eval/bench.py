@@ -368,30 +368,12 @@ def _wait_ready(url: str, process: subprocess.Popen[Any], log: Any, timeout: flo
 async def _load(
     url: str, sentences: Sequence[str], clients: int
 ) -> tuple[float, list[float], list[str]]:
-    """``clients`` concurrent clients, each sending one sentence per request until none left."""
-    import httpx
+    """``clients`` concurrent clients, each sending one sentence per request until none left
+    (seconds, latencies, translations in input order)."""
+    from eval.loadgen import closed_loop
 
-    queue: asyncio.Queue[tuple[int, str]] = asyncio.Queue()
-    for item in enumerate(sentences):
-        queue.put_nowait(item)
-    latencies: list[float] = []
-    outputs = [""] * len(sentences)
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-
-    async def client(http: httpx.AsyncClient) -> None:
-        while not queue.empty():
-            index, text = queue.get_nowait()
-            started = time.perf_counter()
-            response = await http.post(f"{url}/v1/translate", json={"text": text})
-            response.raise_for_status()
-            latencies.append(time.perf_counter() - started)
-            outputs[index] = response.json()["translation"]
-
-    async with httpx.AsyncClient(timeout=600, limits=limits) as http:
-        started = time.perf_counter()
-        await asyncio.gather(*(client(http) for _ in range(clients)))
-        seconds = time.perf_counter() - started
-    return seconds, latencies, outputs
+    result = await closed_loop(url, sentences, clients)
+    return result.seconds, result.latencies, result.translations
 
 
 def batch_counters(url: str) -> tuple[float, float]:
