@@ -683,6 +683,12 @@ def summarize(report: BenchReport, config: BenchConfig) -> dict[str, float | Non
 
     reference, fast = config.variants[0], config.variants[1]
     served = config.server_variants[0].label
+    others = {  # the other served backends' own ratio (the full run serves ct2 int8 too)
+        f"server_vs_engine_{v.backend}_{v.dtype}": ratio(
+            server(v.label, True, 32), engine(v.label, 32)
+        )
+        for v in config.server_variants[1:]
+    }
     return {
         "batching_speedup": ratio(server(served, True, 32), server(served, False, 32)),
         "server_vs_engine": ratio(server(served, True, 32), engine(served, 32)),
@@ -694,6 +700,7 @@ def summarize(report: BenchReport, config: BenchConfig) -> dict[str, float | Non
         if report.cache is not None
         else None,
         "cache_identical": float(report.cache.identical) if report.cache is not None else None,
+        **others,
     }
 
 
