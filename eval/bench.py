@@ -34,9 +34,12 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from models.backend import Backend, DecodeOptions
+
+if TYPE_CHECKING:
+    from service.pipeline import TokenCounter
 
 BENCH_MODELS = Path.home() / ".cache" / "thaimt" / "bench-models"
 
@@ -231,7 +234,7 @@ def decode_options(config: BenchConfig) -> DecodeOptions:
 
 
 def pipeline_segments(
-    sentences: Sequence[str], counter: Backend, options: DecodeOptions
+    sentences: Sequence[str], counter: TokenCounter, options: DecodeOptions
 ) -> list[list[str]]:
     """The masked segments the pipeline sends to the model for each sentence (a sentence may
     become several segments), so the engine does exactly the model work the server does."""
@@ -270,14 +273,16 @@ def measure_engine(
     options: DecodeOptions,
 ) -> EngineResult:
     """Throughput of ``Engine.translate`` (tokenising and batching included, no cache) over the
-    pipeline segments of ``len(segments)`` sentences; counted per input sentence."""
+    pipeline segments of ``len(segments)`` sentences, ``batch_size`` consecutive sentences per
+    call (each batch sorted within itself, like a server batch); counted per input sentence."""
     from service.engine import Engine
 
     flat = [seg for per_sentence in segments for seg in per_sentence]
     engine = Engine(backend, max_batch_size=batch_size, max_batch_tokens=1 << 30)
     engine.translate(flat[:batch_size], options)  # warm-up: allocations, caches
     started = time.perf_counter()
-    engine.translate(flat, options)
+    for start in range(0, len(flat), batch_size):
+        engine.translate(flat[start : start + batch_size], options)
     seconds = time.perf_counter() - started
     tokens = len(set(flat)) * (options.forced_output_tokens or 0)
     return EngineResult(
@@ -476,7 +481,9 @@ def measure_paired(
     for number in range(config.paired_rounds + 1):  # round 0 warms both sides up, untimed
         first = number * batch_size
         chunk = [sentences[i % len(sentences)] for i in range(first, first + batch_size)]
-        segments = [seg for per in pipeline_segments(chunk, backend, options) for seg in per]
+        # Counted by the engine, as the server's pipeline counts through its engine: both
+        # sides then find the token counts remembered when they batch.
+        segments = [seg for per in pipeline_segments(chunk, engine, options) for seg in per]
         engine_first = number % 2 == 0
         engine_s = server_s = 0.0
         for side in ("engine", "server") if engine_first else ("server", "engine"):

@@ -34,8 +34,19 @@ class Connection:
         self._writer: asyncio.StreamWriter | None = None
         self._http = h11.Connection(h11.CLIENT)
 
-    async def post_json(self, path: str, body: Any) -> Any:
-        """POST ``body`` as JSON; the decoded JSON answer (LoadError unless 200)."""
+    async def post_json(self, path: str, body: Any, timeout_s: float = 600) -> Any:
+        """POST ``body`` as JSON; the decoded JSON answer. LoadError unless 200 within
+        ``timeout_s``, or when the server breaks the protocol or the connection."""
+        try:
+            return await asyncio.wait_for(self._post_json(path, body), timeout_s)
+        except TimeoutError as exc:
+            await self.close()
+            raise LoadError(f"POST {path}: no answer within {timeout_s:g} s") from exc
+        except (h11.ProtocolError, OSError) as exc:
+            await self.close()
+            raise LoadError(f"POST {path}: {type(exc).__name__}: {exc}") from exc
+
+    async def _post_json(self, path: str, body: Any) -> Any:
         if self._reader is None or self._writer is None:
             self._reader, self._writer = await asyncio.open_connection(self.host, self.port)
         data = json.dumps(body).encode("utf-8")
@@ -66,8 +77,7 @@ class Connection:
                 chunks.append(bytes(event.data))
             elif isinstance(event, h11.EndOfMessage):
                 break
-            elif isinstance(event, h11.ConnectionClosed):
-                raise LoadError("the server closed the connection mid-response")
+            # A close before the end of the response makes h11 raise RemoteProtocolError.
         if self._http.our_state is h11.MUST_CLOSE or self._http.their_state is h11.MUST_CLOSE:
             await self.close()
         else:

@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 class BatchEngine(Protocol):
     """What the batcher needs from the engine (``service.engine.Engine`` satisfies it)."""
 
-    def token_lengths(self, texts: Sequence[str]) -> list[int]: ...
+    def token_lengths(self, texts: Sequence[str], remember: bool = True) -> list[int]: ...
 
     def translate_batch(self, texts: Sequence[str], options: DecodeOptions) -> list[str]: ...
 
@@ -431,7 +431,7 @@ class Batcher:
         """Approximate tokens generated: the engine's counter applied to the outputs."""
         texts = [o for o in outputs if isinstance(o, str)]
         try:
-            return sum(self.engine.token_lengths(texts)) if texts else 0
+            return sum(self.engine.token_lengths(texts, remember=False)) if texts else 0
         except Exception:  # metrics must never fail a request
             return 0
 

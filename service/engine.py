@@ -18,7 +18,8 @@ from service.text.repetition import trim_repetition
 if TYPE_CHECKING:
     from service.settings import Settings
 
-LENGTH_MEMO = 8192  # distinct segments whose token counts the engine remembers
+LENGTH_MEMO = 4096  # distinct segments whose token counts the engine remembers
+LENGTH_MEMO_MAX_CHARS = 2000  # longer texts (budget probes of huge lines) are not remembered
 
 
 class SegmentCache(Protocol):
@@ -95,8 +96,11 @@ class Engine:
     def model_id(self) -> str:
         return self.backend.model_id
 
-    def token_lengths(self, texts: Sequence[str]) -> list[int]:
-        """Source tokens per text (remembered for the last ``LENGTH_MEMO`` distinct texts)."""
+    def token_lengths(self, texts: Sequence[str], remember: bool = True) -> list[int]:
+        """Source tokens per text. The counts of the ``LENGTH_MEMO`` most recently counted
+        segments (up to ``LENGTH_MEMO_MAX_CHARS`` characters) are remembered: the pipeline
+        counts a segment for its budget check and the batcher needs the count again moments
+        later. ``remember=False`` for texts that will not come back (model outputs)."""
         if not texts:
             return []
         with self._lengths_lock:
@@ -105,11 +109,17 @@ class Engine:
         if todo:
             fresh = dict(zip(todo, self.backend.token_lengths(todo), strict=True))
             known.update(fresh)
-            with self._lengths_lock:
-                self._lengths.update(fresh)
-                while len(self._lengths) > LENGTH_MEMO:
-                    self._lengths.popitem(last=False)
+            if remember:
+                self._remember(fresh)
         return [known[t] for t in texts]
+
+    def _remember(self, lengths: dict[str, int]) -> None:
+        with self._lengths_lock:
+            for text, count in lengths.items():
+                if len(text) <= LENGTH_MEMO_MAX_CHARS:
+                    self._lengths[text] = count
+            while len(self._lengths) > LENGTH_MEMO:
+                self._lengths.popitem(last=False)  # first in, first out
 
     def translate(self, texts: Sequence[str], options: DecodeOptions) -> list[str]:
         """Translate every text; duplicates and cache hits never reach the model."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -19,6 +20,7 @@ from service.text.normalize import has_thai
 THAIMT = [sys.executable, "-m", "service.cli"]
 PAGE = Path(__file__).resolve().parents[1] / "data" / "alibaba_digital_hub_th.txt"
 TERMS = ("Startup Digital Hub CLMVT", "Ms. Angel Zhao")
+RUNNING_ON = re.compile(r"Uvicorn running on (http://127\.0\.0\.1:\d+)")
 
 
 def thaimt(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -79,23 +81,25 @@ def test_batch_serve_and_translate_agree(
     assert "ct2" in manifest
 
     single = subprocess.run(
-        [*THAIMT, "translate", *model], env=env, input=text, capture_output=True, text=True
+        [*THAIMT, "translate", *model],
+        env=env,
+        input=text,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert single.returncode == 0, single.stderr
     assert single.stdout.rstrip("\n") == batched
     assert "Startup Digital Hub CLMVT" in batched
 
     serve = ["serve", *model, "--host", "127.0.0.1", "--port", "0", "--no-access-log"]
-    server = subprocess.Popen(
-        [*THAIMT, *serve, "--log-level", "info"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    log = tmp_path / "serve.log"
+    with log.open("w", encoding="utf-8") as sink:  # a file: nobody has to drain a pipe
+        server = subprocess.Popen(
+            [*THAIMT, *serve, "--log-level", "info"], env=env, stdout=sink, stderr=sink
+        )
     try:
-        url = _wait_for_url(server)
-        _wait_ready(url)
+        url = _wait_ready(server, log)
         answer = httpx.post(f"{url}/v1/translate", json={"text": text}, timeout=60).json()
         assert answer["translation"] == batched
     finally:
@@ -116,18 +120,17 @@ def test_eval_runs_on_ct2(ct2_dir: Path, env: dict[str, str], tmp_path: Path) ->
     assert len(hyps) == 5
 
 
-def _wait_for_url(server: subprocess.Popen[str]) -> str:
-    assert server.stderr is not None
-    for line in server.stderr:
-        if "Uvicorn running on" in line:
-            return line.split("running on ")[1].split()[0]
-    pytest.fail(f"thaimt serve exited ({server.wait()}) before binding a port")
-
-
-def _wait_ready(url: str, timeout_s: float = 120) -> None:
+def _wait_ready(server: subprocess.Popen[bytes], log: Path, timeout_s: float = 180) -> str:
+    """The server's URL once ``/ready`` answers 200 (the port comes from uvicorn's log)."""
     deadline = time.monotonic() + timeout_s
+    url = None
     while time.monotonic() < deadline:
-        if httpx.get(f"{url}/ready", timeout=5).status_code == 200:
-            return
+        if server.poll() is not None:
+            pytest.fail(f"thaimt serve exited ({server.returncode}): {log.read_text()[-2000:]}")
+        if url is None:
+            match = RUNNING_ON.search(log.read_text(encoding="utf-8", errors="replace"))
+            url = match.group(1) if match else None
+        elif httpx.get(f"{url}/ready", timeout=5).status_code == 200:
+            return url
         time.sleep(0.2)
-    pytest.fail("thaimt serve --backend ct2 did not become ready")
+    pytest.fail(f"thaimt serve --backend ct2 not ready within {timeout_s:g} s")

@@ -3,13 +3,24 @@ pipeline (budget check) and the batcher (batch limits), and the counts are alway
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 
 import pytest
 
 import service.engine as engine_module
+from models.backend import DecodeOptions
 from models.corpus import thai_lines
+from service.batcher import Batcher, BatcherConfig
 from service.engine import Engine
+from service.http.translation import translate_texts
+from service.pipeline import (
+    DocumentResult,
+    TranslateOptions,
+    prepare_documents,
+    translate_documents,
+    unique_requests,
+)
 
 
 class CountingCounter:
@@ -53,3 +64,29 @@ def test_the_memory_is_bounded_and_forgets_the_oldest(
     assert spy.counted == []  # all remembered
     assert engine.token_lengths(texts[:1]) == tiny_backend.token_lengths(texts[:1])
     assert spy.counted == texts[:1]  # the oldest had been forgotten
+
+
+def test_a_served_request_tokenises_each_segment_once(tiny_backend) -> None:
+    """Through the server's path (prepare → batcher → assemble): the budget check counts each
+    segment, the batcher reuses that count, and the text equals the offline pipeline's."""
+    spy = CountingCounter(tiny_backend)
+    engine = Engine(spy)
+    options = TranslateOptions(decode=DecodeOptions(forced_output_tokens=4))
+    texts = ["สวัสดีครับ วันนี้อากาศดีมาก", "ผมชอบกินข้าวผัดที่ Startup Digital Hub CLMVT ทุกวัน"]
+
+    async def serve() -> tuple[list[DocumentResult], int]:
+        batcher = Batcher(engine, BatcherConfig(max_wait_ms=5))
+        batcher.start()
+        try:
+            return await translate_texts(engine, batcher, texts, options)
+        finally:
+            await batcher.stop()
+
+    results, count = asyncio.run(serve())
+
+    segments = unique_requests(prepare_documents(texts, options, tiny_backend))
+    assert count == len(segments) > 1
+    assert {s: spy.counted.count(s) for s in segments} == {s: 1 for s in segments}
+    offline = translate_documents(texts, Engine(tiny_backend), options)
+    assert [r.text for r in results] == [r.text for r in offline]
+    assert "Startup Digital Hub CLMVT" in results[1].text
