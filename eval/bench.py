@@ -251,9 +251,7 @@ def single_segment_sentences(
     ``tokens[0]``..``tokens[1]`` source tokens.
 
     Every request (server) and input (engine) then costs about the same model work, so
-    throughputs compare across configurations: otherwise the offline engine, which sorts all
-    its input by length before batching, would win by padding less than a server can, whose
-    batches hold whatever arrived together.
+    throughputs compare across configurations and batches pad alike on both sides.
     """
     chosen: list[str] = []
     for sentence in bench_sentences():
