@@ -67,15 +67,7 @@ class Engine:
     def from_settings(cls, settings: Settings, *, use_cache: bool | None = None) -> Engine:
         from models.loading import ModelSpec, load_backend
 
-        spec = ModelSpec(
-            model=settings.model,
-            backend=settings.backend,
-            device=settings.device,
-            dtype=settings.dtype,
-            threads=settings.threads,
-            revision=settings.revision,
-            max_input_tokens=settings.max_input_tokens,
-        )
+        spec = ModelSpec.from_settings(settings)
         cache = None
         if settings.cache if use_cache is None else use_cache:
             from service.cache import open_cache

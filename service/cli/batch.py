@@ -12,7 +12,7 @@ from service.cli.common import (
     settings_from_args,
     translate_options_from_args,
 )
-from service.cli.main import CLIError
+from service.cli.errors import CLIError
 
 FORMATS = ("auto", "txt", "md", "html", "jsonl", "srt")
 
@@ -61,10 +61,10 @@ def _translator(args: argparse.Namespace, options: Any, settings: Any) -> Any:
             return ServerTranslator(args.server, options)
         except ServerError as exc:
             raise CLIError(str(exc), code=1) from exc
-    from service.engine import Engine
+    from service.cli.common import load_engine
     from service.files.translator import LocalTranslator
 
-    return LocalTranslator(Engine.from_settings(settings), options)
+    return LocalTranslator(load_engine(settings), options)
 
 
 def run(args: argparse.Namespace) -> int:

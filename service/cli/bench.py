@@ -66,7 +66,7 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from eval.bench import BenchConfig, run_bench, write_outputs
-    from service.cli.main import CLIError
+    from service.cli.errors import CLIError
 
     if args.output_tokens < 1:
         raise CLIError("--output-tokens must be at least 1")

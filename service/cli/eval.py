@@ -7,7 +7,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from service.cli.main import CLIError
+from models.loading import BACKEND_CHOICES
+from service.cli.errors import CLIError
 
 if TYPE_CHECKING:
     from eval.runner import EvalConfig, SystemResult
@@ -51,7 +52,7 @@ def register(sub: Any) -> None:
     data.add_argument("--src", type=Path, metavar="FILE", help="sources for --refs (term keeping)")
     data.add_argument("--limit", type=int, metavar="N", help="score only the first N lines")
     run = parser.add_argument_group("decoding")
-    run.add_argument("--backend", choices=["torch", "ct2"], help="THAIMT_BACKEND")
+    run.add_argument("--backend", choices=BACKEND_CHOICES, help="THAIMT_BACKEND (default: auto)")
     run.add_argument("--device", help="auto, cpu, cuda or cuda:N (THAIMT_DEVICE)")
     run.add_argument("--dtype", help="THAIMT_DTYPE")
     run.add_argument("--threads", type=int, help="intra-op threads, 0 = all cores")

@@ -17,6 +17,7 @@ from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from models.backend import DecodeOptions
@@ -79,7 +80,7 @@ async def start_model(state: ServerState) -> None:
         warm_up = [WARM_UP_TEXT] * batcher.config.max_batch_size
         await batcher.run_in_model_thread(warm_up, decode)
         state.ready = True
-        log.info("model %s ready", state.model_id)
+        log.info("thaimt ready on %s (%s)", state.settings.server_url(), runtime(state))
     except Exception as exc:
         state.load_error = str(exc)
         log.error("model failed to load: %s", exc)
@@ -101,11 +102,14 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             if state.batcher is not None:
                 await state.batcher.stop()
 
-    app = FastAPI(
+    # /docs and /redoc from assets inside the installed package: no CDN (air-gapped sites),
+    # and no Swagger validator badge fetched from the internet.
+    app = FastAPIOffline(
         title="thaimt",
         summary="Thai→English machine translation with cross-request batching",
         version="0.1.0",
         lifespan=lifespan,
+        swagger_ui_parameters={"validatorUrl": None},
     )
     app.state.thaimt = state
     install_error_handlers(app)
@@ -133,7 +137,19 @@ def _current_ticket(batcher: Batcher) -> Iterator[object]:
 
 def app_from_env() -> FastAPI:
     """For ``uvicorn --factory service.http.app:app_from_env``: settings from THAIMT_*."""
+    from service.logs import log_through_uvicorn
+
+    log_through_uvicorn()
     return create_app(settings_from_env())
+
+
+def runtime(state: ServerState) -> str:
+    """``ct2 int8, cpu, 2 threads``: what the ready line reports."""
+    from models.loading import runtime_of
+
+    if state.engine is None:
+        return "no model"
+    return str(runtime_of(state.engine.backend, state.settings.threads))
 
 
 class RequestMetrics:
