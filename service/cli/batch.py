@@ -30,7 +30,7 @@ def register(sub: Any) -> None:
     )
     parser.add_argument("inputs", nargs="+", metavar="INPUT", help="file, directory or glob")
     parser.add_argument("-o", "--output", required=True, type=Path, metavar="OUTDIR")
-    parser.add_argument("--format", choices=FORMATS, default="auto", help="default: by extension")
+    parser.add_argument("--format", choices=FORMATS, default="auto", help="auto: by extension")
     parser.add_argument(
         "--field",
         action="append",

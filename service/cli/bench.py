@@ -31,7 +31,7 @@ def register(subparsers: Any) -> None:
         "--out",
         type=Path,
         default=Path("bench-results"),
-        help="output directory (default ./bench-results)",
+        help="output directory",
     )
     parser.add_argument(
         "--device",
@@ -48,7 +48,7 @@ def register(subparsers: Any) -> None:
         "--output-tokens",
         type=int,
         default=32,
-        help="forced length of every translation (default 32)",
+        help="forced length of every translation",
     )
     parser.add_argument(
         "--model",

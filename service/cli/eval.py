@@ -68,7 +68,7 @@ def register(sub: Any) -> None:
         "--mode",
         choices=["sentence", "article"],
         default="sentence",
-        help="sentence: each test line alone (default); article: paragraphs of K lines, "
+        help="sentence: each test line alone; article: paragraphs of K lines, "
         "scored per paragraph next to the joined sentence-mode output",
     )
     run.add_argument(
@@ -76,7 +76,7 @@ def register(sub: Any) -> None:
         type=int,
         default=4,
         metavar="K",
-        help="test lines per paragraph in article mode (default 4)",
+        help="test lines per paragraph in article mode",
     )
     parser.add_argument("--out", type=Path, default=Path("eval-report"), help="output folder")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")

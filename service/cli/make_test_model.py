@@ -28,7 +28,10 @@ def register(subparsers: Any) -> None:
         help="tiny: seconds to build; base: opus-mt-th-en dimensions (marian only)",
     )
     parser.add_argument(
-        "--family", choices=[f.value for f in ModelFamily], default=ModelFamily.MARIAN.value
+        "--family",
+        choices=[f.value for f in ModelFamily],
+        default=ModelFamily.MARIAN.value,
+        help="model family",
     )
     parser.add_argument("--seed", type=int, default=0, help="weight and tokenizer seed")
     parser.add_argument(
