@@ -154,6 +154,10 @@ def bind(settings: Settings) -> socket.socket:
         raise CLIError(
             f"cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc}"
         ) from exc
+    # uvicorn announces the address only when it binds itself; for a socket handed to it, as
+    # after its own Config.bind_socket(), the binder does, in uvicorn's words.
+    url = settings.model_copy(update={"port": sock.getsockname()[1]}).server_url()
+    logging.getLogger("uvicorn.error").info("Uvicorn running on %s (Press CTRL+C to quit)", url)
     return sock
 
 
