@@ -143,9 +143,11 @@ def warn_if_exposed(settings: Settings) -> None:
 
 def bind(settings: Settings) -> socket.socket:
     """The listening socket, bound here so that a taken address is one line and the log can name
-    the port the system chose for ``--port 0``. Options as uvicorn's own binding."""
+    the port the system chose for ``--port 0``. Options as asyncio's own binding."""
     family = socket.AF_INET6 if ":" in settings.host else socket.AF_INET
-    sock = socket.socket(family=family)
+    # IPPROTO_TCP spelled out: asyncio sets TCP_NODELAY on accepted connections only for sockets
+    # whose proto says TCP, and without it an early error reply (413) can be lost to a reset.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((settings.host.strip("[]"), settings.port))
