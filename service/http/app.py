@@ -80,7 +80,7 @@ async def start_model(state: ServerState) -> None:
         warm_up = [WARM_UP_TEXT] * batcher.config.max_batch_size
         await batcher.run_in_model_thread(warm_up, decode)
         state.ready = True
-        log.info("thaimt ready on %s (%s)", state.settings.server_url(), runtime(state))
+        log.info(ready_line(state))
     except Exception as exc:
         state.load_error = str(exc)
         log.error("model failed to load: %s", exc)
@@ -141,6 +141,15 @@ def app_from_env() -> FastAPI:
 
     log_through_uvicorn()
     return create_app(settings_from_env())
+
+
+def ready_line(state: ServerState) -> str:
+    """``thaimt ready on URL (ct2 int8, cpu, 2 threads)``. The URL is named when the port is
+    known: ``thaimt serve`` sets the one it bound; under plain uvicorn only uvicorn knows it
+    (unless THAIMT_PORT says the same), so its own "running on" line names it there."""
+    known = "port" in state.settings.model_fields_set
+    where = f" on {state.settings.server_url()}" if known else ""
+    return f"thaimt ready{where} ({runtime(state)})"
 
 
 def runtime(state: ServerState) -> str:

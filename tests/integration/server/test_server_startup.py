@@ -110,3 +110,13 @@ def test_serve_on_an_outside_address_without_keys_warns(
     warnings = [line for line in lines if line.startswith("WARNING:")]
     assert len(warnings) == 1 and "192.0.2.1 with no API key" in warnings[0], result.stderr
     assert lines[-1].startswith("thaimt: error: cannot listen on 192.0.2.1:0")
+
+
+def test_plain_uvicorn_logs_ready_too(server_pool: dict[str, Server]) -> None:
+    """Under ``uvicorn --factory`` thaimt's log lines go through uvicorn's handlers; the port is
+    uvicorn's to name (its "running on" line), so the ready line names what runs."""
+    factory = server_pool["factory"]
+    factory.wait_ready()
+    log = factory.log()
+    assert "loaded: ct2 int8" in log
+    assert "thaimt ready (ct2 int8_float32, cpu, 1 thread)" in log
