@@ -15,15 +15,31 @@ LOGGERS = ("service", "models")
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
 
 
+class _StderrHandler(logging.StreamHandler):
+    """Writes to ``sys.stderr`` as it is when a record comes (not as it was when configured), so
+    a caller that swaps stderr (a test capturing it) gets the lines."""
+
+    @property
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: Any) -> None:
+        pass
+
+
 def configure_cli_logging(quiet: bool = False) -> None:
-    """One ``thaimt: message`` line per record on stderr; warnings only when ``quiet``."""
-    handler = logging.StreamHandler(sys.stderr)
+    """One ``thaimt: message`` line per record on stderr; warnings only when ``quiet``.
+
+    Records still propagate: the root logger has no handler in a command (so nothing is printed
+    twice), while an embedding program's or a test's own root handlers see them too."""
+    handler = _StderrHandler()
     handler.setFormatter(logging.Formatter("thaimt: %(message)s"))
     for name in LOGGERS:
         logger = logging.getLogger(name)
         logger.handlers = [handler]
         logger.setLevel(logging.WARNING if quiet else logging.INFO)
-        logger.propagate = False
+        logger.propagate = True
 
 
 def uvicorn_log_config(level: str) -> dict[str, Any]:

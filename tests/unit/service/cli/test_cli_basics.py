@@ -106,3 +106,16 @@ def test_make_test_model_refuses_to_overwrite_without_force(
     assert thaimt(["make-test-model", str(other), "--force"]) == 2
     assert "holds no model" in capsys.readouterr().err
     assert (other / "thesis.tex").read_text(encoding="utf-8") == "months of work"
+
+
+def test_cli_logging_writes_to_current_stderr_and_still_propagates(
+    tiny_model_dir: Path, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import logging
+
+    assert thaimt(["download", str(tiny_model_dir)]) == 0  # sets up thaimt's log lines here
+    capsys.readouterr()
+    caplog.set_level(logging.INFO, logger="models")
+    logging.getLogger("models.loading").info("probe")
+    assert "probe" in caplog.text  # an embedding program's (here: pytest's) handler sees it
+    assert "thaimt: probe" in capsys.readouterr().err
