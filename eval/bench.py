@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any
 from models.backend import Backend, DecodeOptions
 
 if TYPE_CHECKING:
-    from service.pipeline import TokenCounter
+    from service.pipeline import Encoder
 
 BENCH_MODELS = Path.home() / ".cache" / "thaimt" / "bench-models"
 
@@ -234,7 +234,7 @@ def decode_options(config: BenchConfig) -> DecodeOptions:
 
 
 def pipeline_segments(
-    sentences: Sequence[str], counter: TokenCounter, options: DecodeOptions
+    sentences: Sequence[str], counter: Encoder, options: DecodeOptions
 ) -> list[list[str]]:
     """The masked segments the pipeline sends to the model for each sentence (a sentence may
     become several segments), so the engine does exactly the model work the server does."""
@@ -256,7 +256,7 @@ def single_segment_sentences(
     chosen: list[str] = []
     for sentence in bench_sentences():
         requests = pipeline_segments([sentence], counter, options)[0]
-        if len(requests) == 1 and tokens[0] <= counter.token_lengths(requests)[0] <= tokens[1]:
+        if len(requests) == 1 and tokens[0] <= len(counter.encode(requests)[0]) <= tokens[1]:
             chosen.append(sentence)
             if len(chosen) == limit:
                 break
