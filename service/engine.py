@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from models.backend import Backend, DecodeOptions
-from service.text.repetition import trim_repetition
 
 if TYPE_CHECKING:
     from service.settings import Settings
@@ -144,7 +143,7 @@ class Engine:
             out = self.backend.translate_batch(texts, options)
             self.stats.model_calls += 1
             self.stats.segments += len(texts)
-        return [trim_repetition(t) for t in out]
+        return list(out)  # the repetition guard runs when the pipeline assembles (flags)
 
     def _batches(self, texts: list[str], lengths: list[int]) -> Iterator[list[str]]:
         """Length-sorted batches bounded by segment count and padded token count."""

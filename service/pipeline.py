@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 from models.backend import DecodeOptions
 from service.text.budget import split_to_budget
+from service.text.flags import finish_output
 from service.text.normalize import has_thai, normalize, split_lines
 from service.text.protect import ProtectedSpan, SpanMap, find_spans, mask
 from service.text.restore import restore
@@ -54,6 +55,7 @@ class SegmentResult:
     target_raw: str  # what the model returned
     target: str  # with spans restored
     spans: list[ProtectedSpan]
+    flags: tuple[str, ...] = ()  # see service.text.flags
 
 
 @dataclass
@@ -181,8 +183,9 @@ def assemble_paragraph(
     results = []
     for seg in paragraph.segments:
         raw = next(outputs) if seg.needs_model else seg.masked
-        target = restore(raw, seg.span_map)
-        results.append(SegmentResult(seg.source, seg.masked, raw, target, seg.span_map.spans))
+        done = finish_output(seg.source, seg.span_map, raw, modelled=seg.needs_model)
+        spans = seg.span_map.spans
+        results.append(SegmentResult(seg.source, seg.masked, raw, done.text, spans, done.flags))
     body = " ".join(t for t in (r.target.strip() for r in results) if t)
     return ParagraphResult(paragraph.source, paragraph.indent + body, results)
 
