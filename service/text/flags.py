@@ -138,10 +138,23 @@ def length_ratio_usual(source: str, span_map: SpanMap, restored: str) -> bool:
     return low <= ratio <= high
 
 
-def count_flags(flag_lists: Sequence[Sequence[str]]) -> dict[str, int]:
-    """How many segments carry each flag (every name present, zeros included)."""
-    counts = dict.fromkeys(FLAG_NAMES, 0)
+@dataclass(frozen=True)
+class FlagSummary:
+    """Flags over many segments: how many were judged, how many flagged, and per flag."""
+
+    segments: int
+    flagged: int
+    by_flag: dict[str, int]
+
+    @property
+    def share(self) -> float:
+        return self.flagged / self.segments if self.segments else 0.0
+
+
+def summarize_flags(flag_lists: Sequence[Sequence[str]]) -> FlagSummary:
+    """Counts over the flags of many segments (every name present in ``by_flag``)."""
+    by_flag = dict.fromkeys(FLAG_NAMES, 0)
     for flags in flag_lists:
         for name in flags:
-            counts[name] += 1
-    return counts
+            by_flag[name] += 1
+    return FlagSummary(len(flag_lists), sum(1 for f in flag_lists if f), by_flag)

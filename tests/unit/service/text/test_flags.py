@@ -19,8 +19,8 @@ from service.text.flags import (
     REPETITION_TRIMMED,
     THAI_LEFT,
     FinishedSegment,
-    count_flags,
     finish_output,
+    summarize_flags,
 )
 from service.text.protect import protect
 
@@ -92,8 +92,9 @@ def test_glossary_outputs_count_as_input_length() -> None:
 
 def test_every_flag_has_a_reason_and_counts_start_at_zero() -> None:
     assert set(FLAG_REASONS) == set(FLAG_NAMES)
-    counts = count_flags([(THAI_LEFT,), (), (THAI_LEFT, LENGTH_RATIO)])
-    assert counts == {**dict.fromkeys(FLAG_NAMES, 0), THAI_LEFT: 2, LENGTH_RATIO: 1}
+    summary = summarize_flags([(THAI_LEFT,), (), (THAI_LEFT, LENGTH_RATIO), ()])
+    assert summary.by_flag == {**dict.fromkeys(FLAG_NAMES, 0), THAI_LEFT: 2, LENGTH_RATIO: 1}
+    assert (summary.segments, summary.flagged, summary.share) == (4, 2, 0.5)
 
 
 def _ratios(folder: Path, thai: str, english: str, min_chars: int = 1) -> np.ndarray:
