@@ -20,6 +20,7 @@ from service.http.limits import charged, check_api_key, check_sizes
 from service.http.schemas import find_lone_surrogate
 from service.http.state import ServerState, get_state
 from service.http.translation import guarded, translate_any
+from service.http.uploads import SUPPORTED_EXTENSIONS
 from service.pipeline import TranslateOptions
 from service.text.detect import detect_language
 
@@ -180,8 +181,8 @@ async def frontend_settings(request: Request) -> dict[str, Any]:
         "apiKeys": bool(settings.api_keys),
         "keyRequired": bool(settings.api_keys),
         "suggestions": False,
-        "filesTranslation": False,
-        "supportedFilesFormat": [],
+        "filesTranslation": settings.files_translation,
+        "supportedFilesFormat": list(SUPPORTED_EXTENSIONS) if settings.files_translation else [],
         "language": {
             "source": {"code": "th", "name": "Thai"},
             "target": {"code": "en", "name": "English"},
