@@ -407,14 +407,14 @@ function addParagraph(number, source, translation, segments) {
   } else {
     renderSegments(number, segments, sourceBox, targetBox);
   }
-  const order = String(2 * state.rows + 1); // phone width: each paragraph, then its translation
-  sourceBox.style.order = order;
+  // Phone width (one column): each paragraph, then its translation.
+  sourceBox.style.order = String(2 * state.rows + 1);
   targetBox.style.order = String(2 * state.rows + 2);
   $("source-view").append(sourceBox);
   $("target").append(targetBox);
   state.rows += 1;
   $("panes").style.setProperty("--rows", String(state.rows + 1));
-  makeRoving();
+  makeRoving([sourceBox, targetBox]);
   updateSummary();
 }
 
@@ -528,11 +528,13 @@ function highlight(seg) {
 }
 
 // Each pane is one tab stop; the arrow keys move between its sentences (roving tabindex).
-function makeRoving() {
-  for (const pane of [$("source-view"), $("target")]) {
-    const items = pane.querySelectorAll(".seg, .para.kept");
-    if (items.length && !pane.querySelector('[tabindex="0"]')) items[0].setAttribute("tabindex", "0");
-    pane.querySelectorAll(".para.kept:not([tabindex])").forEach((node) => node.setAttribute("tabindex", "-1"));
+// Called with each new paragraph box, so a long article costs no rescans.
+function makeRoving(boxes) {
+  for (const box of boxes) {
+    if (box.classList.contains("kept")) box.setAttribute("tabindex", "-1");
+    const pane = box.closest(".pane");
+    const first = box.classList.contains("kept") ? box : box.querySelector(".seg");
+    if (first && !pane.querySelector('[tabindex="0"]')) first.setAttribute("tabindex", "0");
   }
 }
 

@@ -9,7 +9,6 @@ both there); nothing is downloaded.
 
 from __future__ import annotations
 
-import os
 import sys
 import tempfile
 import threading
@@ -24,30 +23,20 @@ import uvicorn
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "server"))
 from serverkit import Server, launch
+from webkit import (
+    API_KEY,
+    CHAR_LIMIT,
+    CHROMEDRIVER,
+    CHROMIUM,
+    CHROMIUM_FLAGS,
+    GatedBackend,
+    GatedServer,
+)
 
 from models.loading import ModelSpec, load_backend
 from service.engine import Engine
 from service.http.app import create_app
 from service.settings import Settings
-
-os.environ["SE_OFFLINE"] = "true"  # Selenium Manager, should anything call it, never downloads
-
-CHAR_LIMIT = 3000  # the example article has 2122 characters
-API_KEY = "web-page-key"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
-CHROMIUM_FLAGS = (
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-quic",
-    "--no-first-run",
-    "--window-size=1280,1000",
-)
 
 
 @pytest.fixture(scope="session")
@@ -66,39 +55,6 @@ def web_server(tiny_model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -
         yield server
     finally:
         server.stop()
-
-
-class GatedBackend:
-    """The real tiny backend behind a gate: while ``gate`` is clear, a model call waits.
-
-    ``entered`` is set when a call reaches the gate, so a test knows work is in the model."""
-
-    def __init__(self, inner: Any) -> None:
-        self.inner = inner
-        self.gate = threading.Event()
-        self.gate.set()
-        self.entered = threading.Event()
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.inner, name)
-
-    def translate_batch(self, *args: Any, **kwargs: Any) -> Any:
-        self.entered.set()
-        if not self.gate.wait(120):
-            raise RuntimeError("test gate never opened")
-        return self.inner.translate_batch(*args, **kwargs)
-
-
-class GatedServer:
-    def __init__(self, url: str, backend: GatedBackend) -> None:
-        self.url = url
-        self.backend = backend
-
-    def metric(self, name: str) -> float:
-        for line in httpx.get(f"{self.url}/metrics").text.splitlines():
-            if line.startswith(name + " "):
-                return float(line.split()[1])
-        raise KeyError(name)
 
 
 @pytest.fixture(scope="session")

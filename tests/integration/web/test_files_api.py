@@ -10,39 +10,11 @@ from urllib.parse import urlparse
 
 import httpx
 import pytest
-from bs4 import BeautifulSoup, Tag
-from conftest import API_KEY, CHAR_LIMIT, GatedServer
+from htmltree import tag_tree
 from serverkit import Server
+from webkit import API_KEY, CHAR_LIMIT, HTML, TXT, GatedServer
 
 from service.text.flags import FLAG_NAMES
-
-TXT = "สมคิด เผยผู้บริหารอาลีบาบา เลือกไทยเป็น Startup Digital Hub CLMVT\n\nTop\nวันนี้อากาศดีมาก\n"
-HTML = """<!doctype html>
-<html lang="th"><head><meta charset="utf-8"><title>ข่าวเศรษฐกิจ</title>
-<meta name="description" content="อาลีบาบา เลือกไทย"></head>
-<body><h1 class="headline">สมคิด เผยผู้บริหาร <b>อาลีบาบา</b> เลือกไทย</h1>
-<p>นายสมคิด เปิดเผยว่า <a href="https://www.alibaba.com/th" title="เว็บไซต์">อาลีบาบา กรุ๊ป</a>
-จะลงทุนใน <em>Digital Hub</em> ของไทย<br>ภายในเดือนมีนาคม 2567</p>
-<ul><li>ด้านการเกษตร</li><li>ด้านการท่องเที่ยว <code>EEC</code></li></ul>
-<script>var x = "ไม่แปล";</script></body></html>
-"""
-
-
-def tag_tree(html: str) -> list[tuple[int, str, tuple[tuple[str, str], ...]]]:
-    """Every element as (depth, name, attributes other than the translated ones), in order."""
-    soup = BeautifulSoup(html, "html.parser")
-    translated = {"title", "alt", "aria-label", "placeholder", "content"}
-    out = []
-    for node in soup.descendants:
-        if isinstance(node, Tag):
-            depth = len(list(node.parents))
-            attrs = tuple(
-                sorted(
-                    (k, " ".join(v) if isinstance(v, list) else v) for k, v in node.attrs.items()
-                )
-            )
-            out.append((depth, node.name, tuple(a for a in attrs if a[0] not in translated)))
-    return out
 
 
 def libre_file_call(
