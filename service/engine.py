@@ -46,7 +46,7 @@ class SegmentCache(Protocol):
 
 
 # Called after each model call with the number of segments it translated (progress bars).
-BatchCallback = Callable[[int], None]
+BatchCallback = Callable[[int], object]
 
 
 @dataclass

@@ -58,6 +58,12 @@ def register(sub: Any) -> None:
     run.add_argument("--beam", type=int, help="beam size (THAIMT_BEAM_SIZE)")
     run.add_argument("--batch-size", type=int, help="segments per model call")
     run.add_argument(
+        "--cache",
+        action="store_true",
+        help="use the translation cache (off by default: every score and speed figure then "
+        "comes from the model, not from an earlier run)",
+    )
+    run.add_argument(
         "--max-output-tokens",
         type=int,
         metavar="N",
@@ -145,6 +151,7 @@ def _config(args: argparse.Namespace) -> EvalConfig:
         batch_tokens=settings.max_batch_tokens,
         max_output_tokens=args.max_output_tokens,
         progress=not args.quiet,
+        cache=args.cache,
     )
 
 
