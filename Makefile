@@ -21,8 +21,8 @@ $(STAMP): pyproject.toml constraints.txt
 install: $(STAMP)
 
 lint: install
-	$(BIN)/ruff check service models eval tests
-	$(BIN)/ruff format --check service models eval tests
+	$(BIN)/ruff check service models eval bench tests
+	$(BIN)/ruff format --check service models eval bench tests
 	$(BIN)/mypy
 
 test: install lint

@@ -94,7 +94,11 @@ def make_articles(sentences: Sequence[str], count: int, rng: random.Random) -> l
 
 
 def request_pool(
-    counter: Backend, options: DecodeOptions, seed: int = 0, sentences: int = 120, articles: int = 12
+    counter: Backend,
+    options: DecodeOptions,
+    seed: int = 0,
+    sentences: int = 120,
+    articles: int = 12,
 ) -> RequestPool:
     """The mix's requests, their segment counts measured with the pipeline itself."""
     rng = random.Random(seed)

@@ -14,9 +14,7 @@ def _pyplot() -> Any:
     try:
         import matplotlib
     except ImportError as exc:
-        raise ImportError(
-            "the bench plots need matplotlib: pip install 'thaimt[bench]'"
-        ) from exc
+        raise ImportError("the bench plots need matplotlib: pip install 'thaimt[bench]'") from exc
     matplotlib.use("Agg")  # no display on servers
     import matplotlib.pyplot as plt
 

@@ -156,8 +156,7 @@ def sweep_section(report: BenchReport) -> list[str]:
             "|---:|---:|---:|---:|",
         ]
         lines += [
-            f"| {t.intra_threads} | {t.inter_threads} | {t.batch_size} | "
-            f"{t.sentences_per_s:.2f} |"
+            f"| {t.intra_threads} | {t.inter_threads} | {t.batch_size} | {t.sentences_per_s:.2f} |"
             for t in report.threads
         ]
     return lines

@@ -178,9 +178,7 @@ class BenchReport:
 
     def engine_rate(self, variant: str, batch: int) -> float | None:
         hits = [
-            r.sentences_per_s
-            for r in self.engine
-            if r.variant == variant and r.batch_size == batch
+            r.sentences_per_s for r in self.engine if r.variant == variant and r.batch_size == batch
         ]
         return hits[0] if hits else None
 

@@ -19,6 +19,7 @@ import json
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -73,7 +74,9 @@ def sentence_flops(dims: ModelDims, source: int, output: int) -> float:
     encoder = dims.encoder_layers * (4 * s * d * d + 2 * s * s * d + 2 * s * d * dims.encoder_ffn)
     self_attention = 4 * t * d * d + t * (t + 1) * d
     cross_attention = 2 * t * d * d + 2 * s * d * d + 2 * t * s * d
-    decoder = dims.decoder_layers * (self_attention + cross_attention + 2 * t * d * dims.decoder_ffn)
+    decoder = dims.decoder_layers * (
+        self_attention + cross_attention + 2 * t * d * dims.decoder_ffn
+    )
     projection = t * d * dims.vocab
     return 2.0 * (encoder + decoder + projection)
 
@@ -123,9 +126,9 @@ def fp32_candidates(sizes: Sequence[int], reps: int, device: str = "cpu") -> dic
             found[f"torch.matmul fp16 {n}³"] = _gflops(n, _best_seconds(cuda_mm, reps))
             continue
         a, b = torch.randn(n, n), torch.randn(n, n)
-        found[f"torch.matmul {n}³"] = _gflops(n, _best_seconds(lambda a=a, b=b: a @ b, reps))
-        an, bn = a.numpy(), b.numpy()
-        found[f"numpy.matmul {n}³"] = _gflops(n, _best_seconds(lambda: np.matmul(an, bn), reps))
+        found[f"torch.matmul {n}³"] = _gflops(n, _best_seconds(partial(torch.matmul, a, b), reps))
+        numpy_mm = partial(np.matmul, a.numpy(), b.numpy())
+        found[f"numpy.matmul {n}³"] = _gflops(n, _best_seconds(numpy_mm, reps))
     return found
 
 
@@ -139,16 +142,15 @@ def int8_candidates(sizes: Sequence[int], reps: int, device: str = "cpu") -> dic
     for n in sizes:
         a = torch.randint(-128, 127, (n, n), dtype=torch.int8, device=device)
         b = torch.randint(-128, 127, (n, n), dtype=torch.int8, device=device)
-        found[f"torch._int_mm {n}³"] = _gflops(
-            n, _best_seconds(lambda a=a, b=b: torch._int_mm(a, b), reps)
-        )
+        int_mm = partial(torch._int_mm, a, b)
+        found[f"torch._int_mm {n}³"] = _gflops(n, _best_seconds(int_mm, reps))
         if device.startswith("cuda"):
             continue
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # torch deprecates its quantized tensor types
             layer = torch.ao.nn.quantized.dynamic.Linear(n, n)
             x = torch.randn(n, n)
-            seconds = _best_seconds(lambda layer=layer, x=x: layer(x), reps)
+            seconds = _best_seconds(partial(layer, x), reps)
         found[f"fbgemm dynamic int8 linear {n}³"] = _gflops(n, seconds)
     return found
 

@@ -150,7 +150,9 @@ def measure_variant(
         if served and batch_size == 32:
             continue  # measured in rounds against the server below
         count = engine_sentence_count(config, batch_size, variant)
-        report.engine.append(measure_engine(backend, variant, segments[:count], batch_size, options))
+        report.engine.append(
+            measure_engine(backend, variant, segments[:count], batch_size, options)
+        )
         log(
             f"engine {variant.label} batch {batch_size}: "
             f"{report.engine[-1].sentences_per_s:.1f} sentences/s"
@@ -242,7 +244,13 @@ def add_arithmetic(report: BenchReport, base: Path, config: BenchConfig) -> None
         tokens = config.output_tokens
         for side, seconds in (("engine", sum(raw.engine_s)), ("raw", sum(raw.raw_s))):
             rate = arithmetic_rate(
-                f"{raw.variant} {side}", variant.dtype, dims, raw.lengths, tokens, seconds, report.peaks
+                f"{raw.variant} {side}",
+                variant.dtype,
+                dims,
+                raw.lengths,
+                tokens,
+                seconds,
+                report.peaks,
             )
             report.arithmetic.append(rate)
 

@@ -34,9 +34,7 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def serve_command(
-    model: Path, server: ServerConfig, config: BenchConfig, port: int
-) -> list[str]:
+def serve_command(model: Path, server: ServerConfig, config: BenchConfig, port: int) -> list[str]:
     """The ``thaimt serve`` command line for one configuration (cache off: every request must
     reach the model)."""
     variant = server.variant

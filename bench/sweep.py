@@ -85,7 +85,9 @@ def run_sweep(
     if variant.backend == "ct2":
         sentences = single_segment_sentences(backend, natural_options(), limit=128)
         cores = config.threads or len(os.sched_getaffinity(0))
-        report.threads = measure_threads(backend, sentences, natural_options(), cores, thread_batches)
+        report.threads = measure_threads(
+            backend, sentences, natural_options(), cores, thread_batches
+        )
     del backend
     common: float | None = None
     for server in servers or sweep_servers(variant):

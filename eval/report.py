@@ -186,7 +186,10 @@ def report_data(
 
 def plot_scores(results: Sequence[SystemResult], path: Path) -> ChartData:
     """Grouped bar chart: one group per system, one bar per metric in CHART_METRICS."""
-    import matplotlib
+    try:
+        import matplotlib
+    except ImportError as exc:
+        raise ImportError("the eval chart needs matplotlib: pip install 'thaimt[plot]'") from exc
 
     matplotlib.use("Agg")  # files only; never needs a display
     import matplotlib.pyplot as plt

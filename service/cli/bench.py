@@ -115,7 +115,8 @@ def run(args: argparse.Namespace) -> int:
 
         table = write_outputs(report, args.out)
     except ImportError as exc:  # the bench extra (h11, matplotlib) is not installed
-        raise CLIError(f"thaimt bench needs {exc.name or exc}: pip install 'thaimt[bench]'") from exc
+        missing = "the bench package" if exc.name == "bench" else (exc.name or str(exc))
+        raise CLIError(f"thaimt bench needs {missing}: pip install 'thaimt[bench]'") from exc
     if args.json:
         print(json.dumps(report.summary))
     else:
