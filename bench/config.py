@@ -67,6 +67,8 @@ class OpenLoopConfig:
 
     rates: tuple[float, ...] = FULL_RATES  # fractions of the measured capacity
     arrival_seconds: float = 30.0  # arrivals per rate; every request is then waited for
+    min_requests: int = 25  # a low rate gets a longer window, for a p95 worth the name...
+    max_arrival_seconds: float = 90.0  # ...up to this long
     capacity_seconds: float = 20.0  # the saturating closed loop that measures capacity
     capacity_clients: int = 64  # enough to keep two full batches queued
     single_requests: int = 5  # lone one-sentence requests on the idle server (median)
@@ -75,6 +77,11 @@ class OpenLoopConfig:
     @classmethod
     def quick(cls) -> OpenLoopConfig:
         return cls(rates=QUICK_RATES, arrival_seconds=20.0, capacity_seconds=12.0)
+
+    def window(self, rate_rps: float) -> float:
+        """Seconds of arrivals at ``rate_rps``: ``arrival_seconds``, longer for low rates."""
+        wanted = max(self.arrival_seconds, self.min_requests / rate_rps)
+        return min(wanted, max(self.max_arrival_seconds, self.arrival_seconds))
 
 
 @dataclass(frozen=True)

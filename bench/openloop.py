@@ -92,7 +92,7 @@ def measure_rate(
     """Poisson arrivals at ``fraction`` of the capacity, every answer waited for."""
     rate = fraction * capacity_rps
     rng = random.Random(settings.seed * 1000 + round(fraction * 100))
-    planned = schedule(pool, rate, settings.arrival_seconds, rng)
+    planned = schedule(pool, rate, settings.window(rate), rng)
     if not planned:  # a very short window: still one request
         planned = [(0.0, pool.by_kind["sentence"][0])]
     arrivals = [Arrival(t, r.kind, r.path, r.body) for t, r in planned]

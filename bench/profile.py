@@ -34,6 +34,7 @@ from bench.config import BenchConfig, Variant
 from bench.inputs import single_segment_sentences
 from bench.models import base_model_dir, load_variant, model_dir_for
 from bench.roofline import ModelDims, flop_shares
+from bench.run import decode_options
 
 if TYPE_CHECKING:
     from models.backend import Backend, DecodeOptions
@@ -192,8 +193,6 @@ def profile_ct2(
 
 def run_profile(config: BenchConfig, log: Callable[[str], object] = print) -> list[ProfileShares]:
     """Profile torch float32 and the default backend on one batch of 32 sentences."""
-    from bench.run import decode_options
-
     base = config.model or base_model_dir()
     dims = ModelDims.from_config(base)
     options = decode_options(config)

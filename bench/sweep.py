@@ -23,6 +23,7 @@ from bench.inputs import request_pool, single_segment_sentences
 from bench.models import base_model_dir, load_variant, model_dir_for
 from bench.openloop import measure_curve
 from bench.results import BenchReport, OpenLoopCurve, SweepRow
+from bench.run import natural_options, new_report
 from bench.server import running_server
 
 SWEEP_LOAD = 0.7  # of the default configuration's capacity
@@ -74,8 +75,6 @@ def run_sweep(
     servers: Sequence[ServerConfig] | None = None,
     thread_batches: Sequence[int] = (32, 64),
 ) -> BenchReport:
-    from bench.run import natural_options, new_report
-
     base = config.model or base_model_dir()
     report = new_report(config, base)
     variant = config.default
@@ -97,8 +96,14 @@ def run_sweep(
         common = common or curve.capacity_rps
         report.open_loop.append(curve)
         report.sweep.append(sweep_row(server, curve))
-    choose(report.sweep).chosen = True
+    chosen = choose(report.sweep)
+    chosen.chosen = True
     report.settings["sweep_load_rps"] = common
+    report.settings["sweep_chosen"] = chosen.label
+    report.summary = {
+        "sweep_chosen_capacity_segments_per_s": round(chosen.capacity_segments_per_s, 2),
+        "sweep_chosen_p95_ms": round(chosen.p95_ms, 1),
+    }
     return report
 
 

@@ -79,11 +79,21 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from bench.config import BenchConfig
     from service.cli.main import CLIError
 
     if args.output_tokens < 1:
         raise CLIError("--output-tokens must be at least 1")
+    try:
+        return _run(args)
+    except ImportError as exc:  # the bench extra (h11, matplotlib) is not installed
+        missing = "the bench package" if exc.name == "bench" else (exc.name or str(exc))
+        raise CLIError(f"thaimt bench needs {missing}: pip install 'thaimt[bench]'") from exc
+
+
+def _run(args: argparse.Namespace) -> int:
+    from bench.config import BenchConfig
+    from bench.report import write_outputs
+
     config = BenchConfig(
         quick=args.quick,
         device=args.device,
@@ -97,26 +107,20 @@ def run(args: argparse.Namespace) -> int:
     def progress(line: str) -> None:  # stderr, so --json leaves stdout with exactly one line
         print(f"[{time.monotonic() - started:5.0f} s] {line}", file=sys.stderr, flush=True)
 
-    try:
-        if args.profile:
-            from bench.profile import profile_report, run_profile
+    if args.profile:
+        from bench.profile import profile_report, run_profile
 
-            print(profile_report(run_profile(config, log=progress)))
-            return 0
-        if args.sweep:
-            from bench.sweep import run_sweep
+        print(profile_report(run_profile(config, log=progress)))
+        return 0
+    if args.sweep:
+        from bench.sweep import run_sweep
 
-            report = run_sweep(config, log=progress)
-        else:
-            from bench.run import run_bench
+        report = run_sweep(config, log=progress)
+    else:
+        from bench.run import run_bench
 
-            report = run_bench(config, log=progress)
-        from bench.report import write_outputs
-
-        table = write_outputs(report, args.out)
-    except ImportError as exc:  # the bench extra (h11, matplotlib) is not installed
-        missing = "the bench package" if exc.name == "bench" else (exc.name or str(exc))
-        raise CLIError(f"thaimt bench needs {missing}: pip install 'thaimt[bench]'") from exc
+        report = run_bench(config, log=progress)
+    table = write_outputs(report, args.out)
     if args.json:
         print(json.dumps(report.summary))
     else:

@@ -13,7 +13,13 @@ from bench.report import write_outputs
 from bench.sweep import SWEEP_LOAD, run_sweep
 
 TINY_OPEN_LOOP = OpenLoopConfig(
-    rates=(0.7,), arrival_seconds=2.0, capacity_seconds=2.0, capacity_clients=8, single_requests=2
+    rates=(0.7,),
+    arrival_seconds=2.0,
+    min_requests=1,
+    max_arrival_seconds=2.0,
+    capacity_seconds=2.0,
+    capacity_clients=8,
+    single_requests=2,
 )
 
 

@@ -15,7 +15,13 @@ from bench.results import BenchReport
 from bench.run import run_bench
 
 TINY_OPEN_LOOP = OpenLoopConfig(
-    rates=(0.7,), arrival_seconds=2.0, capacity_seconds=2.0, capacity_clients=8, single_requests=2
+    rates=(0.7,),
+    arrival_seconds=2.0,
+    min_requests=1,
+    max_arrival_seconds=2.0,
+    capacity_seconds=2.0,
+    capacity_clients=8,
+    single_requests=2,
 )
 
 NEW_KEYS = (

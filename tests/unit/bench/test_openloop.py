@@ -66,3 +66,13 @@ def test_summarize_rate_counts_refusals_and_failures_apart() -> None:
 )
 def test_percentile_nearest_rank(values: list[float], q: float, expected: float) -> None:
     assert percentile(values, q) == expected
+
+
+@pytest.mark.parametrize(
+    ("rate", "seconds"),
+    [(10.0, 30.0), (1.0, 30.0), (0.5, 50.0), (0.1, 90.0)],
+)
+def test_low_rates_get_a_longer_window(rate: float, seconds: float) -> None:
+    from bench.config import OpenLoopConfig
+
+    assert OpenLoopConfig(min_requests=25).window(rate) == pytest.approx(seconds)
