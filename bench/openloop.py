@@ -59,7 +59,12 @@ def _host_port(url: str) -> tuple[str, int]:
 
 
 def measure_capacity(url: str, pool: RequestPool, settings: OpenLoopConfig) -> float:
-    """Segments per second the server sustains with its queue kept full by the mix."""
+    """Segments per second the server sustains with its queue kept full by the mix.
+
+    The window runs from the end of one model call to the end of a later one, at least
+    ``capacity_seconds`` apart: it then holds whole batches only (a window cut at arbitrary
+    moments would count a batch of 32 that was mostly done before it, or none of one that was
+    mostly done inside it: ±30 % with 3 batches in the window)."""
     rng = random.Random(settings.seed)
     stream = [(r.path, r.body) for r in saturating_stream(pool, rng, 512)]
     ramp = min(3.0, settings.capacity_seconds / 4)
@@ -68,18 +73,26 @@ def measure_capacity(url: str, pool: RequestPool, settings: OpenLoopConfig) -> f
         stop = asyncio.Event()
         clients = asyncio.create_task(saturate(url, stream, settings.capacity_clients, stop))
         await asyncio.sleep(ramp)
-        before = await asyncio.to_thread(scrape, url)
-        started = time.perf_counter()
+        before, started = await _after_next_batch(url)
         await asyncio.sleep(settings.capacity_seconds)
-        after = await asyncio.to_thread(scrape, url)
-        seconds = time.perf_counter() - started
+        after, ended = await _after_next_batch(url)
         stop.set()
         await clients
-        return MetricsDelta(before, after), seconds
+        return MetricsDelta(before, after), ended - started
 
     delta, seconds = asyncio.run(run())
     wait_idle(url)
     return delta.segments / seconds
+
+
+async def _after_next_batch(url: str, poll_s: float = 0.1) -> tuple[dict[str, float], float]:
+    """The metrics right after the next model call ends, and when that was seen."""
+    first = await asyncio.to_thread(scrape, url)
+    while True:
+        await asyncio.sleep(poll_s)
+        samples = await asyncio.to_thread(scrape, url)
+        if samples.get("thaimt_batch_size_count", 0) > first.get("thaimt_batch_size_count", 0):
+            return samples, time.perf_counter()
 
 
 def measure_rate(

@@ -1,7 +1,7 @@
 """Distance to the limit: this machine's GEMM peak, and the model's arithmetic per sentence.
 
 Peaks are measured, not looked up: the best of several square GEMMs (1024³ and 2048³, best of
-``reps`` calls each) per precision, over every kernel a backend could reach:
+``reps`` calls each after a warm-up call) per precision, over every kernel a backend could reach:
 
 * fp32 — ``torch.matmul`` (MKL/oneDNN, what torch float32 uses) and ``numpy.matmul`` (its BLAS);
 * int8 — ``torch._int_mm`` (int8 × int8 → int32, oneDNN with VNNI where the CPU has it) and
@@ -156,7 +156,7 @@ def int8_candidates(sizes: Sequence[int], reps: int, device: str = "cpu") -> dic
 
 
 def measure_peaks(
-    device: str = "cpu", sizes: Sequence[int] = GEMM_SIZES, reps: int = 8
+    device: str = "cpu", sizes: Sequence[int] = GEMM_SIZES, reps: int = 4
 ) -> list[GemmPeak]:
     """The fp32 and int8 GEMM peaks of this machine (fp16 and int8 on CUDA)."""
     peaks = []

@@ -81,7 +81,7 @@ def run_sweep(
     backend = load_variant(variant, base, config)
     settings = config.open_loop_settings
     pool = request_pool(backend, natural_options(), seed=settings.seed)
-    if variant.backend == "ct2":
+    if variant.backend == "ct2" and not config.on_cuda:  # CPU threads only
         sentences = single_segment_sentences(backend, natural_options(), limit=128)
         cores = config.threads or len(os.sched_getaffinity(0))
         report.threads = measure_threads(
