@@ -6,9 +6,12 @@ adapted here and nowhere else:
 
 * ``new_engine`` / ``engine_translate`` / ``model_segments`` — the offline engine and the
   pipeline's preparation (what the server sends to the model for a text);
-* ``prepare_raw`` / ``run_raw`` — the raw library on pre-tokenised inputs
-  (``ctranslate2.Translator.translate_batch``, ``model.generate``), reaching into the backends'
-  tokenizer, translator and model on purpose: it is the baseline the engine is compared with.
+* ``source_lengths`` — token counts (``encode``);
+* ``prepare_raw`` / ``engine_run`` / ``run_raw`` — the engine and the raw library on the same
+  pre-tokenised inputs (``Engine.run`` on segments with ids; ``ctranslate2.Translator.
+  translate_batch``, ``model.generate``), reaching into the backends' tokenizer, translator and
+  model on purpose: the raw library is the baseline the engine is compared with;
+* ``ct2_translator`` / ``run_ct2`` — CTranslate2 with other thread layouts (the sweep).
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from models.backend import Backend, DecodeOptions
-    from service.engine import Engine, SegmentCache
+    from service.engine import Engine, Segment, SegmentCache
 
 
 def new_engine(
@@ -49,31 +52,39 @@ def model_segments(
 
 def source_lengths(backend: Backend | Engine, texts: Sequence[str]) -> list[int]:
     """Source tokens per text, special tokens included."""
-    return list(backend.token_lengths(list(texts)))
+    return [len(ids) for ids in backend.encode(list(texts))]
 
 
 @dataclass
 class RawBatch:
-    """One batch, tokenised ahead of time for the raw library call."""
+    """One batch, tokenised ahead of time, for the engine and for the raw library call."""
 
-    rows: int
+    segments: list[Segment]  # the engine's input: texts with their token ids
     longest: int  # source tokens of the longest row (padding: rows x longest)
-    inputs: Any  # ct2: (source tokens, target prefix); torch: the tokenizer's tensors
+    inputs: Any  # ct2: (source tokens, target prefix); torch: padded tensors and mask
 
 
 def prepare_raw(backend: Backend, texts: Sequence[str]) -> RawBatch:
-    """Tokenise ``texts`` exactly as the backend would, outside any timing."""
-    impl: Any = backend  # both backends hold their transformers tokenizer
-    tokenizer = impl.tokenizer
-    ids = tokenizer(list(texts), add_special_tokens=True, truncation=False)["input_ids"]
+    """Tokenise ``texts`` once, as the pipeline does, outside any timing; the raw library's
+    own input (tokens for CTranslate2, padded tensors for torch) made from those ids."""
+    from service.engine import Segment
+
+    impl: Any = backend  # reaching into the backends on purpose: the raw library is the baseline
+    ids = backend.encode(list(texts))
+    segments = [Segment(t, tuple(row)) for t, row in zip(texts, ids, strict=True)]
     longest = max(len(row) for row in ids)
     if backend.name == "ct2":
-        source = [tokenizer.convert_ids_to_tokens(list(row)) for row in ids]
+        source = [impl.tokenizer.convert_ids_to_tokens(list(row)) for row in ids]
         target = getattr(impl, "_target_prefix", None)
         prefix = [[target]] * len(texts) if target else None
-        return RawBatch(len(texts), longest, (source, prefix))
-    batch = tokenizer(list(texts), return_tensors="pt", padding=True, truncation=False)
-    return RawBatch(len(texts), longest, batch.to(impl.device))
+        return RawBatch(segments, longest, (source, prefix))
+    return RawBatch(segments, longest, impl._padded(ids))
+
+
+def engine_run(engine: Engine, batch: RawBatch, options: DecodeOptions) -> None:
+    """The engine on already-tokenised segments (as the workflow hands them over): batching,
+    the backend's call, decoding and the repetition guard."""
+    engine.run(batch.segments, options)
 
 
 def run_raw(backend: Backend, batch: RawBatch, options: DecodeOptions) -> None:

@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING
 
 from bench.adapters import (
     ct2_translator,
+    engine_run,
     engine_translate,
     new_engine,
     prepare_raw,
     run_ct2,
     run_raw,
-    source_lengths,
 )
 from bench.config import BenchConfig, Variant
 from bench.results import CacheResult, EngineResult, RawComparison, ThreadRow
@@ -63,11 +63,11 @@ def measure_engine_vs_raw(
     rounds: int,
     batch_size: int = 32,
 ) -> RawComparison:
-    """Rounds of ``batch_size`` one-segment sentences, each translated once by the engine (text
-    in, text out: tokenising, batching, decoding, repetition trimming) and once by the raw
-    library on the same tokens prepared beforehand (``Translator.translate_batch`` /
-    ``model.generate``, outputs left as ids), alternating which goes first. One untimed round
-    warms both up first."""
+    """Rounds of ``batch_size`` one-segment sentences, tokenised once beforehand (as the
+    pipeline does), each round translated once by the engine (``Engine.run``: batching, the
+    backend's call, decoding, the repetition guard) and once by the raw library on the same
+    tokens (``Translator.translate_batch`` / ``model.generate``, outputs left as ids),
+    alternating which goes first. One untimed round warms both up first."""
     engine = new_engine(backend, batch_size)
     result = RawComparison(variant.label, batch_size, 0, [], [], 0, 0, 0)
     for number in range(rounds + 1):
@@ -79,7 +79,7 @@ def measure_engine_vs_raw(
         for side in sides:
             started = time.perf_counter()
             if side == "engine":
-                engine_translate(engine, chunk, options)
+                engine_run(engine, raw, options)
             else:
                 run_raw(backend, raw, options)
             times[side] = time.perf_counter() - started
@@ -88,7 +88,7 @@ def measure_engine_vs_raw(
         result.engine_s.append(times["engine"])
         result.raw_s.append(times["raw"])
         result.sentences += len(chunk)
-        lengths = source_lengths(backend, chunk)
+        lengths = [s.tokens for s in raw.segments]
         result.lengths += lengths
         result.source_tokens += sum(lengths)
         result.padded_source_tokens += len(chunk) * max(lengths)

@@ -3,8 +3,7 @@
 The engine caches what the model returns for one masked segment. That output depends on the
 model (id, revision, backend and its precision), the decoding options and the masked segment
 itself, so those make the key. Glossary targets and protected spans are put back *after* the
-model, which is why a glossary does not need to be part of the key for engine-level caching;
-``make_key`` still takes a fingerprint for callers that cache at another level.
+model, which is why a glossary is not part of the key: one cached segment serves every glossary.
 
 Keys are SHA-256 digests, stored as 32-byte blobs. Each row records when it was last used, and
 when the table grows past ``max_entries`` the least recently used tenth is deleted in one
@@ -80,7 +79,6 @@ class TranslationCache:
             backend.revision,
             backend_variant(backend),
             options.cache_key(),
-            "",
             segment,
         )
 
@@ -172,33 +170,20 @@ class TranslationCache:
         self._count -= excess
 
 
-def make_key(
-    model_id: str,
-    revision: str,
-    backend: str,
-    decode_key: str,
-    glossary_fingerprint: str,
-    segment: str,
-) -> str:
+# Bumped when what the cache stores changes shape (2: a model output as JSON, n-best included).
+VALUE_FORMAT = "2"
+
+
+def make_key(model_id: str, revision: str, backend: str, decode_key: str, segment: str) -> str:
     """A hex digest naming everything that decides the model's output for ``segment``."""
-    parts = [model_id, revision, backend, decode_key, glossary_fingerprint, segment]
+    parts = [VALUE_FORMAT, model_id, revision, backend, decode_key, segment]
     # A JSON array keeps the parts apart whatever they contain (and escapes lone surrogates).
     return hashlib.sha256(json.dumps(parts).encode("ascii")).hexdigest()
 
 
 def backend_variant(backend: Backend) -> str:
     """Backend name plus its numeric precision: int8 and float32 runs translate differently."""
-    precision = getattr(backend, "compute_type", None) or getattr(backend, "dtype", None)
-    name = str(getattr(backend, "name", type(backend).__name__))
-    return f"{name}:{precision}" if precision is not None else name
-
-
-def glossary_fingerprint(glossary: Mapping[str, str], do_not_translate: Sequence[str] = ()) -> str:
-    """A short stable digest of a glossary and do-not-translate list ("" when both are empty)."""
-    if not glossary and not do_not_translate:
-        return ""
-    text = json.dumps([sorted(glossary.items()), sorted(do_not_translate)])
-    return hashlib.sha256(text.encode("ascii")).hexdigest()[:16]
+    return f"{backend.name}:{backend.precision}"
 
 
 def open_cache(path: str | Path, max_entries: int = 1_000_000) -> TranslationCache:

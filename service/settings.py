@@ -6,9 +6,16 @@ Command-line flags override these; nothing else in thaimt reads the environment 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from service import defaults
+
+if TYPE_CHECKING:
+    from models.backend import DecodeOptions
+    from models.loading import ModelSpec
 
 
 class Settings(BaseSettings):
@@ -25,21 +32,32 @@ class Settings(BaseSettings):
     max_input_tokens: int | None = Field(None, description="Token budget per segment")
 
     # Batching
-    max_batch_size: int = Field(32, ge=1, description="Segments per model call")
-    max_batch_tokens: int = Field(4096, ge=1, description="Source tokens per model call")
+    max_batch_size: int = Field(defaults.MAX_BATCH_SIZE, ge=1, description="Segments per call")
+    max_batch_tokens: int = Field(
+        defaults.MAX_BATCH_TOKENS, ge=1, description="Padded source tokens x beam per model call"
+    )
     max_wait_ms: float = Field(
-        50.0, ge=0, description="Fire a batch this long after the last arrival (debounce)"
+        defaults.MAX_WAIT_MS, ge=0, description="Fire a batch this long after the last arrival"
     )
     max_hold_ms: float = Field(
-        500.0, ge=0, description="Latest a batch fires after its oldest segment (0 = max_wait)"
+        defaults.MAX_HOLD_MS,
+        ge=0,
+        description="Latest a batch fires after its oldest segment (0 = max_wait)",
     )
     batching: bool = Field(True, description="Cross-request batching (off = one segment a call)")
-    queue_size: int = Field(2048, ge=1, description="Queued segments before 503")
+    queue_size: int | None = Field(
+        None,
+        ge=1,
+        description="Queued segments before 503 (default: what the measured model speed serves "
+        "in half the request timeout)",
+    )
 
     # Server limits
     host: str = Field("127.0.0.1", description="Bind address")
     port: int = Field(8000, description="Bind port")
-    request_timeout_s: float = Field(120.0, gt=0, description="Per-request timeout (504)")
+    request_timeout_s: float = Field(
+        defaults.REQUEST_TIMEOUT_S, gt=0, description="Per-request timeout (504)"
+    )
     max_chars_per_request: int = Field(200_000, ge=1, description="Characters per request (413)")
     max_texts_per_request: int = Field(128, ge=1, description="Texts per request (413)")
     max_body_bytes: int = Field(2_000_000, ge=1, description="Request body bytes (413)")
@@ -55,3 +73,34 @@ class Settings(BaseSettings):
     forced_output_tokens: int | None = Field(
         None, ge=1, description="Benchmarks only: force every output to this many tokens"
     )
+
+    @classmethod
+    def load(cls, **overrides: Any) -> Settings:
+        """The one way settings are built: ``THAIMT_*`` variables, then ``overrides`` (flags);
+        an override of None means "not given"."""
+        return cls(**{k: v for k, v in overrides.items() if v is not None})
+
+    def model_spec(self) -> ModelSpec:
+        """The model these settings name (serve, translate, batch and eval all load this)."""
+        from models.loading import ModelSpec
+
+        return ModelSpec(
+            model=self.model,
+            backend=self.backend,
+            device=self.device,
+            dtype=self.dtype,
+            threads=self.threads,
+            revision=self.revision,
+            max_input_tokens=self.max_input_tokens,
+        )
+
+    def decode_options(self, beam_size: int | None = None, alternatives: int = 0) -> DecodeOptions:
+        """Decoding for one request: its beam (default: this server's), n-best alternatives,
+        and the benchmarks' forced output length (None in normal use)."""
+        from models.backend import DecodeOptions
+
+        return DecodeOptions(
+            beam_size=beam_size or self.beam_size,
+            forced_output_tokens=self.forced_output_tokens,
+            alternatives=alternatives,
+        )

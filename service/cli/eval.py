@@ -132,7 +132,7 @@ def _config(args: argparse.Namespace) -> EvalConfig:
     from eval.runner import EvalConfig
     from service.settings import Settings
 
-    settings = Settings.model_validate({})  # THAIMT_* variables; flags override below
+    settings = Settings.load()  # THAIMT_* variables; flags override below
     return EvalConfig(
         backend=args.backend or settings.backend,
         device=args.device or settings.device,

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from service.batcher import BatcherStopped, Overloaded
+from service.batching import BatcherStopped, Overloaded, TooExpensive
 from service.http.errors import ApiError
 
 
@@ -176,7 +176,7 @@ def charged(budget: CharBudget | None, key: str | None, chars: int) -> Iterator[
     window = budget.spend(key, chars)
     try:
         yield
-    except (Overloaded, BatcherStopped):
+    except (Overloaded, BatcherStopped, TooExpensive):
         budget.refund(key, chars, window)
         raise
     except ApiError as exc:

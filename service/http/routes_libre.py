@@ -13,8 +13,7 @@ from urllib.parse import parse_qs
 from fastapi import APIRouter, Request
 from starlette.datastructures import FormData
 
-from models.backend import DecodeOptions
-from service.batcher import BatcherStopped, Overloaded
+from service.batching import BatcherStopped, Overloaded, TooExpensive
 from service.http.errors import ApiError
 from service.http.limits import charged, check_api_key, check_sizes
 from service.http.schemas import find_lone_surrogate
@@ -131,13 +130,16 @@ async def translate(request: Request) -> dict[str, Any]:
         texts, state.settings.max_texts_per_request, state.settings.max_chars_per_request
     )
     engine, batcher = state.require_ready()
-    options = TranslateOptions(decode=_decode(state))
+    options = TranslateOptions(decode=state.settings.decode_options())
     try:
         with charged(state.char_budget, key, chars):  # refunded if overloaded or timed out
             work = translate_any(engine, batcher, texts, options, text_format)
             done = await guarded(request, work, state.settings.request_timeout_s)
     except (Overloaded, BatcherStopped) as exc:
-        raise ApiError(429, f"Slowdown: {exc}", {"Retry-After": "1"}) from None
+        retry = exc.retry_after_s if isinstance(exc, Overloaded) else 5
+        raise ApiError(429, f"Slowdown: {exc}", {"Retry-After": str(retry)}) from None
+    except TooExpensive as exc:
+        raise ApiError(413, str(exc)) from None
     state.metrics.characters.inc(chars)
     outputs = done.texts
     response: dict[str, Any] = {"translatedText": outputs if is_list else outputs[0]}
@@ -145,10 +147,6 @@ async def translate(request: Request) -> dict[str, Any]:
         detected = [_detected(t) for t in texts]
         response["detectedLanguage"] = detected if is_list else detected[0]
     return response
-
-
-def _decode(state: ServerState) -> DecodeOptions:
-    return DecodeOptions(beam_size=state.settings.beam_size)
 
 
 def _detected(text: str) -> dict[str, Any]:

@@ -12,19 +12,13 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import StreamingResponse
 
-from models.backend import DecodeOptions
 from service.http.errors import ApiError
 from service.http.limits import charged, check_api_key, check_sizes
 from service.http.schemas import TranslateRequest, TranslateResponse, Usage
 from service.http.state import ServerState, get_state
-from service.http.translation import (
-    StreamJob,
-    guarded,
-    start_stream,
-    stream_paragraphs,
-    translate_any,
-)
+from service.http.translation import guarded, translate_any
 from service.pipeline import TranslateOptions
+from service.workflow import StreamJob, start_stream, stream_paragraphs
 
 log = logging.getLogger(__name__)
 
@@ -59,14 +53,10 @@ def request_chars(state: ServerState, body: TranslateRequest) -> int:
 
 
 def translate_options(body: TranslateRequest, state: ServerState) -> TranslateOptions:
-    decode = DecodeOptions(
-        beam_size=body.beam_size or state.settings.beam_size,
-        forced_output_tokens=state.settings.forced_output_tokens,  # None except in benchmarks
-    )
     return TranslateOptions(
         glossary=dict(body.glossary),
         do_not_translate=tuple(body.do_not_translate),
-        decode=decode,
+        decode=state.settings.decode_options(body.beam_size),
     )
 
 
@@ -94,7 +84,7 @@ async def translate(
         translations=done.texts if body.texts is not None else None,
         model=state.model_id,
         usage=usage,
-        detail=done.details if body.detail else None,
+        detail=done.details(body.format) if body.detail else None,
     )
 
 
@@ -137,7 +127,9 @@ async def ndjson_lines(
     try:
         while True:
             remaining = max(0.0, deadline - time.perf_counter())
-            item = await guarded(request, anext(paragraphs, None), remaining)
+            item = await guarded(
+                request, anext(paragraphs, None), remaining, state.settings.request_timeout_s
+            )
             if item is None:
                 break
             index, number, result = item
@@ -162,7 +154,7 @@ async def ndjson_lines(
         await paragraphs.aclose()
     usage = {
         "characters": chars,
-        "segments": len(job.futures),
+        "segments": len(job.staged.segments),
         "milliseconds": round((time.perf_counter() - started) * 1000, 1),
     }
     yield _line({"done": True, "model": state.model_id, "usage": usage})

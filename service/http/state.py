@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from fastapi import Request
 
-from service.batcher import Batcher
+from service.batching import Batcher
 from service.http.errors import ApiError
 from service.http.limits import CharBudget
 from service.http.metrics import ServerMetrics

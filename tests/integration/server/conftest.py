@@ -34,6 +34,9 @@ SERVER_CONFIGS: dict[str, dict[str, str]] = {
     },
     # One segment per model call and a small queue: backpressure and disconnects.
     "small": {"THAIMT_BATCHING": "false", "THAIMT_QUEUE_SIZE": "40"},
+    # A batch may be held for 10 minutes while a request is being prepared (the slow-upload
+    # test: a request still uploading its body must not count as being prepared).
+    "patient": {"THAIMT_MAX_HOLD_MS": "600000", "THAIMT_MAX_CHARS_PER_REQUEST": "1100000"},
     # Stopped by the SIGTERM test, so no other test may use it.
     "doomed": {"THAIMT_BATCHING": "false"},
     # Started with `python -m uvicorn --factory`; watched from launch to readiness. The
@@ -84,6 +87,11 @@ def keyed_server(server_pool: dict[str, Server]) -> Server:
 @pytest.fixture(scope="session")
 def small_server(server_pool: dict[str, Server]) -> Server:
     return _ready(server_pool, "small")
+
+
+@pytest.fixture(scope="session")
+def patient_server(server_pool: dict[str, Server]) -> Server:
+    return _ready(server_pool, "patient")
 
 
 @pytest.fixture(scope="session")
