@@ -20,6 +20,8 @@ from urllib.parse import urlsplit
 
 import h11
 
+REFUSED_BACKOFF_S = 0.25  # a saturating client's pause after a 429/503
+
 
 class LoadError(RuntimeError):
     """A request that did not get a 200 answer (the message carries status and body)."""
@@ -226,6 +228,8 @@ async def saturate(
                 except LoadError:
                     continue  # the connection reopens on the next request
                 done += status == 200
+                if status in (429, 503):  # refused: back off rather than spin on the server
+                    await asyncio.sleep(REFUSED_BACKOFF_S)
         finally:
             await connection.close()
 
