@@ -85,14 +85,18 @@ def measure_capacity(url: str, pool: RequestPool, settings: OpenLoopConfig) -> f
     return delta.segments / seconds
 
 
-async def _after_next_batch(url: str, poll_s: float = 0.1) -> tuple[dict[str, float], float]:
+async def _after_next_batch(
+    url: str, poll_s: float = 0.1, timeout_s: float = 600
+) -> tuple[dict[str, float], float]:
     """The metrics right after the next model call ends, and when that was seen."""
     first = await asyncio.to_thread(scrape, url)
-    while True:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
         await asyncio.sleep(poll_s)
         samples = await asyncio.to_thread(scrape, url)
         if samples.get("thaimt_batch_size_count", 0) > first.get("thaimt_batch_size_count", 0):
             return samples, time.perf_counter()
+    raise RuntimeError(f"no model call ended within {timeout_s:g} s under a saturating load")
 
 
 def measure_rate(
