@@ -9,7 +9,12 @@ MODEL ?= $(or $(THAIMT_MODEL),Helsinki-NLP/opus-mt-th-en)
 HOST  ?= 127.0.0.1
 PORT  ?= 8000
 
-.PHONY: install lint typecheck test serve model bench clean
+.PHONY: install browser lint typecheck test serve model bench clean
+
+# The browser tests (tests/integration/web) drive the system's Chromium through its ChromeDriver,
+# and the page's screenshots need a Thai system font: Debian packages, installed when missing.
+BROWSER_PACKAGES := chromium chromium-driver fonts-tlwg-loma-otf
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -18,7 +23,18 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/pip install --quiet -c constraints.txt -e ".[dev]"
 	touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP) browser
+
+browser:
+	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null \
+	    && fc-list :lang=th 2>/dev/null | grep -q .; then :; \
+	elif command -v apt-get >/dev/null; then \
+	  $(SUDO) apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(BROWSER_PACKAGES); \
+	else \
+	  echo "warning: no apt-get: install Chromium, its ChromeDriver and a Thai font yourself" \
+	       "(the browser tests in tests/integration/web need them)" >&2; \
+	fi
 
 lint: install
 	$(BIN)/ruff check service models eval bench tests

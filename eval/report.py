@@ -30,6 +30,10 @@ METRIC_NOTES = """\
   also contains (names, acronyms, figures), the share that appear as tokens in the hypothesis
   (case-sensitive, count-aware, micro-averaged over the corpus).
 - **untranslated**: hypotheses that still contain Thai script.
+- **flagged**: segments (the pipeline's sentences) the model translated that carry at least one
+  segment flag, then the count of each flag that occurred: `placeholder_dropped`,
+  `placeholder_mangled`, `invented_number`, `repetition_trimmed`, `thai_left`, `length_ratio`
+  (see the README's "Segment flags"). Hypotheses read from a file have none (–).
 - **sent/s, tok/s**: test lines and target tokens (whitespace-separated words of the output)
   per second of wall time through the whole pipeline (sentence split, protection, model,
   restoration), after one untimed warm-up call.
@@ -151,8 +155,27 @@ def system_data(result: SystemResult, hyp_file: str) -> dict[str, Any]:
             "model_calls": run.model_calls if run else None,
             "segments": run.segments if run else None,
         },
+        "flags": _flags_data(result),
         "hypotheses_file": hyp_file,
     }
+
+
+def _flags_data(result: SystemResult) -> dict[str, Any]:
+    flags = result.flags
+    return {
+        "segments": flags.segments if flags else None,
+        "flagged": flags.flagged if flags else None,
+        "share": flags.share if flags else None,
+        "by_flag": dict(flags.by_flag) if flags else None,
+    }
+
+
+def _flagged_cell(flags: dict[str, Any]) -> str:
+    if flags["segments"] is None:
+        return "–"
+    cell = f"{flags['flagged']}/{flags['segments']} ({100 * flags['share']:.1f}%)"
+    named = [f"{name} {n}" for name, n in flags["by_flag"].items() if n]
+    return cell + (": " + ", ".join(named) if named else "")
 
 
 def report_data(
@@ -234,10 +257,10 @@ def _fmt(value: float | None, pattern: str = "{:.1f}") -> str:
 
 def table_rows(data: dict[str, Any]) -> list[str]:
     header = (
-        "| system | BLEU | chrF++ | TER | term keeping | untranslated | sent/s | tok/s "
+        "| system | BLEU | chrF++ | TER | term keeping | untranslated | flagged | sent/s | tok/s "
         "| backend | beam | mode |"
     )
-    lines = [header, "|" + "---|" * 11]
+    lines = [header, "|" + "---|" * 12]
     for s in data["systems"]:
         terms, untr, run = s["term_keeping"], s["untranslated"], s["throughput"]
         keeping = (
@@ -252,6 +275,7 @@ def table_rows(data: dict[str, Any]) -> list[str]:
             _fmt(s["ter"]),
             keeping,
             f"{untr['count']} ({100 * untr['share']:.1f}%)",
+            _flagged_cell(s["flags"]),
             _fmt(run["sentences_per_s"]),
             _fmt(run["tokens_per_s"]),
             s["backend"] or "–",

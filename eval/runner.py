@@ -24,6 +24,7 @@ from eval.metrics import CorpusScores, score_corpus
 from eval.testsets import TestSet, TestSetError, group_spans, join_groups, read_lines
 from models.backend import DecodeOptions
 from service import defaults
+from service.text.flags import FlagSummary, summarize_flags
 
 if TYPE_CHECKING:
     from models.backend import ModelOutput
@@ -85,6 +86,7 @@ class SystemResult:
     hypotheses: list[str]  # at the scoring granularity (sentences, or paragraphs in article mode)
     scores: CorpusScores
     throughput: Throughput | None  # None for hypotheses read from a file
+    flags: FlagSummary | None = None  # segment flags (service.text.flags); None for files
 
 
 @dataclass(frozen=True)
@@ -135,15 +137,20 @@ def evaluate_model(
     grain = Granularity.for_mode(config.mode, len(sources), config.article_size)
     decode = config.decode_options()
     _warm_up(engine, sources, decode)
-    sentence_hyps, sentence_run = _translate(engine, sources, decode, config, f"{name} sentences")
-    runs = [("sentence", grain.apply(sentence_hyps), sentence_run)]
+    sentence_hyps, sentence_run, sentence_flags = _translate(
+        engine, sources, decode, config, f"{name} sentences"
+    )
+    runs = [("sentence", grain.apply(sentence_hyps), sentence_run, sentence_flags)]
     if config.mode == "article":  # the article run first, then the sentence run it compares to
         paragraphs = grain.apply(sources)
-        article_hyps, article_run = _translate(
+        article_hyps, article_run, article_flags = _translate(
             engine, paragraphs, decode, config, f"{name} articles"
         )
         article_run = _with_sentences(article_run, len(sources))
-        runs = [("article", article_hyps, article_run), ("sentence (joined)", *runs[0][1:])]
+        runs = [
+            ("article", article_hyps, article_run, article_flags),
+            ("sentence (joined)", *runs[0][1:]),
+        ]
     refs, srcs = grain.apply(testset.references), grain.apply(sources)
     backend = engine.backend
     return [
@@ -158,8 +165,9 @@ def evaluate_model(
             hypotheses=hyps,
             scores=score_corpus(hyps, refs, srcs),
             throughput=run,
+            flags=flags,
         )
-        for mode, hyps, run in runs
+        for mode, hyps, run, flags in runs
     ]
 
 
@@ -192,10 +200,11 @@ def score_hypotheses_file(
 
 def _translate(
     engine: Engine, texts: Sequence[str], decode: DecodeOptions, config: EvalConfig, label: str
-) -> tuple[list[str], Throughput]:
+) -> tuple[list[str], Throughput, FlagSummary]:
     from tqdm import tqdm
 
     from service.pipeline import TranslateOptions
+    from service.text.normalize import has_thai
     from service.workflow import translate_documents
 
     calls, segments = engine.stats.model_calls, engine.stats.segments
@@ -211,13 +220,16 @@ def _translate(
     seconds = time.perf_counter() - start
     # A one-line document comes back as one line; flatten defensively so files stay aligned.
     hyps = [" ".join(r.text.split("\n")) for r in results]
-    return hyps, Throughput(
+    made = [s for r in results for p in r.paragraphs for s in p.segments if has_thai(s.masked)]
+    flags = summarize_flags([s.flags for s in made])  # segments the model translated
+    throughput = Throughput(
         seconds=seconds,
         sentences=len(texts),
         target_tokens=sum(len(h.split()) for h in hyps),
         model_calls=engine.stats.model_calls - calls,
         segments=engine.stats.segments - segments,
     )
+    return hyps, throughput, flags
 
 
 def _with_sentences(run: Throughput, sentences: int) -> Throughput:

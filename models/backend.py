@@ -68,7 +68,6 @@ class ModelOutput:
     text: str  # the best hypothesis, decoded
     tokens: int  # tokens generated for it (metrics)
     alternatives: tuple[str, ...] = ()  # the next-best hypotheses, best first (n-best)
-    trimmed: bool = False  # a runaway repetition was cut out of ``text`` (see repetition.py)
 
 
 @runtime_checkable

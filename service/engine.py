@@ -13,12 +13,11 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from models.backend import Backend, DecodeOptions, ModelOutput
 from service import defaults
-from service.text.repetition import trim_repetition
 
 if TYPE_CHECKING:
     from service.settings import Settings
@@ -131,7 +130,7 @@ class Engine:
             out = self.backend.translate_batch([s.ids for s in segments], options)
             self.stats.model_calls += 1
             self.stats.segments += len(segments)
-        return [_trimmed(o) for o in out]
+        return list(out)  # the repetition guard runs when the pipeline assembles (flags)
 
     def translate(self, texts: Sequence[str], options: DecodeOptions) -> list[str]:
         """Plain texts in, translations out: cache, de-duplication, batches. For callers that
@@ -180,26 +179,17 @@ class Engine:
             )
 
 
-def _trimmed(output: ModelOutput) -> ModelOutput:
-    """The repetition guard, applied to every hypothesis the same way for every backend."""
-    text = trim_repetition(output.text)
-    alternatives = tuple(trim_repetition(a) for a in output.alternatives)
-    if text == output.text and alternatives == output.alternatives:
-        return output
-    return replace(output, text=text, alternatives=alternatives, trimmed=text != output.text)
-
-
 def _dumps(output: ModelOutput) -> str:
     """The cached form of an output: what a later hit needs (no token count: nothing ran)."""
-    return json.dumps([output.text, list(output.alternatives), output.trimmed], ensure_ascii=False)
+    return json.dumps([output.text, list(output.alternatives)], ensure_ascii=False)
 
 
 def _loads(value: str) -> ModelOutput | None:
     """An output from its cached form; None for an entry of another format (a miss)."""
     try:
-        text, alternatives, trimmed = json.loads(value)
+        text, alternatives = json.loads(value)
     except (ValueError, TypeError):
         return None
     if not isinstance(text, str) or not isinstance(alternatives, list):
         return None
-    return ModelOutput(text, 0, tuple(str(a) for a in alternatives), bool(trimmed))
+    return ModelOutput(text, 0, tuple(str(a) for a in alternatives))

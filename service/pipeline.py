@@ -19,6 +19,7 @@ from typing import Any, Protocol
 from models.backend import DecodeOptions, ModelOutput
 from service.engine import Segment
 from service.text.budget import split_to_budget
+from service.text.flags import finish_output
 from service.text.normalize import has_thai, normalize, split_lines
 from service.text.protect import ProtectedSpan, SpanMap, find_spans, mask
 from service.text.restore import restore
@@ -52,6 +53,7 @@ class SegmentResult:
     target: str  # with spans restored
     spans: list[ProtectedSpan]
     alternatives: list[str] = field(default_factory=list)  # next-best translations, restored
+    flags: tuple[str, ...] = ()  # see service.text.flags
 
 
 @dataclass
@@ -248,11 +250,19 @@ def assemble_paragraph(
     results = []
     for seg in paragraph.segments:
         output = next(given) if seg.needs_model else ModelOutput(seg.masked, 0)
-        target = restore(output.text, seg.span_map)
-        alternatives = [restore(a, seg.span_map) for a in output.alternatives]
+        done = finish_output(seg.source, seg.span_map, output.text, modelled=seg.needs_model)
+        alternatives = [
+            finish_output(seg.source, seg.span_map, a).text for a in output.alternatives
+        ]
         results.append(
             SegmentResult(
-                seg.source, seg.masked, output.text, target, seg.span_map.spans, alternatives
+                seg.source,
+                seg.masked,
+                output.text,
+                done.text,
+                seg.span_map.spans,
+                alternatives,
+                done.flags,
             )
         )
     body = " ".join(t for t in (r.target.strip() for r in results) if t)

@@ -5,6 +5,7 @@ Command-line flags override these; nothing else in thaimt reads the environment 
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -63,6 +64,21 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(2_000_000, ge=1, description="Request body bytes (413)")
     api_keys: list[str] = Field(default_factory=list, description="Accepted API keys (JSON list)")
     key_char_limit: int | None = Field(None, description="Characters per API key per minute")
+
+    # The web page (GET /) and file translation
+    web_ui: bool = Field(True, description="Serve the web page at GET / (off: 404)")
+    files_translation: bool = Field(
+        True, description="File upload endpoints: /v1/translate/file, /translate_file"
+    )
+    download_dir: Path = Field(
+        Path(tempfile.gettempdir()) / "thaimt-downloads",
+        description="Where /translate_file keeps results until /download_file fetches them",
+    )
+    download_ttl_s: float = Field(3600.0, gt=0, description="How long a result stays there")
+    download_max_bytes: int = Field(
+        200_000_000, ge=1, description="Size cap of that folder (oldest removed first)"
+    )
+    download_max_files: int = Field(1000, ge=1, description="File cap of that folder")
 
     # Cache
     cache: bool = Field(True, description="Use the persistent translation cache")

@@ -19,7 +19,7 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.batching import Batcher, BatcherConfig
-from service.http import routes_libre, routes_ops, routes_v1
+from service.http import routes_files, routes_libre, routes_ops, routes_v1, routes_web
 from service.http.errors import install_error_handlers
 from service.http.limits import BodySizeLimit, CharBudget
 from service.http.metrics import ServerMetrics
@@ -90,7 +90,13 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     )
     app.state.thaimt = state
     install_error_handlers(app)
-    routers = (routes_v1.router, routes_libre.router, routes_ops.router)
+    routers = (
+        routes_v1.router,
+        routes_libre.router,
+        routes_ops.router,
+        routes_files.router,  # file uploads
+        routes_web.router,  # the page at GET /
+    )
     for router in routers:
         app.include_router(router)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)

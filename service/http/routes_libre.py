@@ -19,6 +19,7 @@ from service.http.limits import charged, check_api_key, check_sizes
 from service.http.schemas import find_lone_surrogate
 from service.http.state import ServerState, get_state
 from service.http.translation import guarded, translate_any
+from service.http.uploads import SUPPORTED_EXTENSIONS
 from service.pipeline import TranslateOptions
 from service.text.detect import detect_language
 
@@ -135,11 +136,8 @@ async def translate(request: Request) -> dict[str, Any]:
         with charged(state.char_budget, key, chars):  # refunded if overloaded or timed out
             work = translate_any(engine, batcher, texts, options, text_format)
             done = await guarded(request, work, state.settings.request_timeout_s)
-    except (Overloaded, BatcherStopped) as exc:
-        retry = exc.retry_after_s if isinstance(exc, Overloaded) else 5
-        raise ApiError(429, f"Slowdown: {exc}", {"Retry-After": str(retry)}) from None
-    except TooExpensive as exc:
-        raise ApiError(413, str(exc)) from None
+    except (Overloaded, BatcherStopped, TooExpensive) as exc:
+        raise libre_refusal(exc) from None
     state.metrics.characters.inc(chars)
     outputs = done.texts
     response: dict[str, Any] = {"translatedText": outputs if is_list else outputs[0]}
@@ -147,6 +145,14 @@ async def translate(request: Request) -> dict[str, Any]:
         detected = [_detected(t) for t in texts]
         response["detectedLanguage"] = detected if is_list else detected[0]
     return response
+
+
+def libre_refusal(exc: Overloaded | BatcherStopped | TooExpensive) -> ApiError:
+    """A refusal as LibreTranslate answers it: 429 "Slowdown" (it has no 503), or 413."""
+    if isinstance(exc, TooExpensive):
+        return ApiError(413, str(exc))
+    retry = exc.retry_after_s if isinstance(exc, Overloaded) else 5
+    return ApiError(429, f"Slowdown: {exc}", {"Retry-After": str(retry)})
 
 
 def _detected(text: str) -> dict[str, Any]:
@@ -178,8 +184,8 @@ async def frontend_settings(request: Request) -> dict[str, Any]:
         "apiKeys": bool(settings.api_keys),
         "keyRequired": bool(settings.api_keys),
         "suggestions": False,
-        "filesTranslation": False,
-        "supportedFilesFormat": [],
+        "filesTranslation": settings.files_translation,
+        "supportedFilesFormat": list(SUPPORTED_EXTENSIONS) if settings.files_translation else [],
         "language": {
             "source": {"code": "th", "name": "Thai"},
             "target": {"code": "en", "name": "English"},
