@@ -37,8 +37,8 @@ browser:
 	fi
 
 lint: install
-	$(BIN)/ruff check service models eval tests
-	$(BIN)/ruff format --check service models eval tests
+	$(BIN)/ruff check service models eval bench tests
+	$(BIN)/ruff format --check service models eval bench tests
 	$(BIN)/mypy
 
 test: install lint

@@ -104,7 +104,10 @@ def handle(args: argparse.Namespace) -> int:
         ln for ln in paths["md"].read_text(encoding="utf-8").splitlines() if ln.startswith("|")
     ]
     print("\n".join(table))
-    print(f"\nwrote {paths['md']}, {paths['json']}, {paths['png']} and {paths['hyps']}/")
+    chart = f", {paths['png']}" if "png" in paths else ""
+    print(f"\nwrote {paths['md']}, {paths['json']}{chart} and {paths['hyps']}/")
+    if "png" not in paths:
+        print("report.png skipped: the chart needs matplotlib (pip install 'thaimt[plot]')")
     return 0
 
 
