@@ -76,11 +76,9 @@ class Engine:
             revision=settings.revision,
             max_input_tokens=settings.max_input_tokens,
         )
-        cache = None
-        if settings.cache if use_cache is None else use_cache:
-            from service.cache import open_cache
+        from service.cache import cache_from_settings
 
-            cache = open_cache(settings.cache_path, settings.cache_max_entries)
+        cache = cache_from_settings(settings, use_cache)  # SQLite, Redis or none
         return cls(
             load_backend(spec),
             max_batch_size=settings.max_batch_size,

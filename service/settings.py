@@ -6,9 +6,10 @@ Command-line flags override these; nothing else in thaimt reads the environment 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated, Any, Literal
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class Settings(BaseSettings):
@@ -44,14 +45,46 @@ class Settings(BaseSettings):
     max_texts_per_request: int = Field(128, ge=1, description="Texts per request (413)")
     max_body_bytes: int = Field(2_000_000, ge=1, description="Request body bytes (413)")
     api_keys: list[str] = Field(default_factory=list, description="Accepted API keys (JSON list)")
-    key_char_limit: int | None = Field(None, description="Characters per API key per minute")
+    key_char_limit: int | None = Field(
+        None, ge=1, description="Characters per API key (or client address) per window"
+    )
+    key_char_window_s: float = Field(60.0, gt=0, description="Window of key_char_limit")
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Proxies whose X-Forwarded-For is believed"
+    )
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Origins allowed by CORS ('*' = any); empty = off"
+    )
+    metrics_key: str | None = Field(None, description="Key /metrics requires (default: open)")
+    docs: bool = Field(True, description="Serve /docs, /redoc and /openapi.json")
 
     # Cache
     cache: bool = Field(True, description="Use the persistent translation cache")
     cache_path: Path = Field(Path.home() / ".cache" / "thaimt" / "cache.sqlite3")
     cache_max_entries: int = Field(1_000_000, ge=1, description="Cache size cap (LRU eviction)")
 
+    # Shared state for a fleet of replicas
+    redis_url: str | None = Field(None, description="redis://… for the shared cache and budgets")
+    redis_cache_ttl_s: int = Field(30 * 24 * 3600, ge=1, description="TTL of a cached entry")
+    redis_timeout_s: float = Field(0.5, gt=0, description="Redis connect and socket timeout")
+    redis_limit_fallback: Literal["local", "open", "closed"] = Field(
+        "local", description="Budgets while Redis is unreachable: local, open or closed"
+    )
+
     # Benchmarks (thaimt bench): every output exactly this many tokens, so runs compare
     forced_output_tokens: int | None = Field(
         None, ge=1, description="Benchmarks only: force every output to this many tokens"
     )
+
+    @field_validator("trusted_proxies", "cors_origins", mode="before")
+    @classmethod
+    def _list_or_commas(cls, value: Any) -> Any:
+        """A JSON list (``["a", "b"]``) or a comma-separated string (``a,b``)."""
+        if not isinstance(value, str):
+            return value
+        text = value.strip()
+        if text.startswith("["):
+            import json
+
+            return json.loads(text)
+        return [item.strip() for item in text.split(",") if item.strip()]
