@@ -160,7 +160,9 @@ class RedisLink:
 
 
 def _answer_kind(exc: BaseException) -> str:
-    return "full" if str(exc).startswith("OOM") else "error"
+    """``full`` for Redis at its ``maxmemory`` under ``noeviction`` (alone or in a pipeline)."""
+    message = str(exc)
+    return "full" if message.startswith("OOM") or "maxmemory" in message else "error"
 
 
 @functools.lru_cache(maxsize=8)
