@@ -13,7 +13,7 @@ import pytest
 
 from models.backend import DecodeOptions
 from service.cache import TranslationCache, make_key
-from service.state.budgets import BudgetUnavailable, LocalBudget, OverBudget, SharedBudget
+from service.state.budgets import BudgetUnavailable, OverBudget, SharedBudget
 from service.state.redis_cache import PREFIX, RedisCache
 from service.state.redis_link import RedisLink
 from tests.realdeps import RedisProcess
@@ -49,8 +49,10 @@ def test_same_keys_as_the_sqlite_cache_with_a_renewed_ttl(
     backend, options = StandInBackend(), DecodeOptions(beam_size=2)
     key = cache.key(backend, options, "แมว")  # type: ignore[arg-type]
     sqlite_key = TranslationCache(tmp_path / "c.sqlite3").key(backend, options, "แมว")  # type: ignore[arg-type]
-    assert key == sqlite_key == make_key(
-        "some/model", "abc", "ct2:int8", options.cache_key(), "", "แมว"
+    assert (
+        key
+        == sqlite_key
+        == make_key("some/model", "abc", "ct2:int8", options.cache_key(), "", "แมว")
     )
     cache.put_many({key: "cat ✓", make_key("m", "r", "b", "d", "", "x"): "x"})
     assert cache.get_many([key, key, "0" * 64]) == {key: "cat ✓"}
@@ -143,5 +145,3 @@ def test_a_full_redis_refuses_stores_and_lookups_go_on(tmp_path: Path) -> None:
         assert cache.get_many([first]) == {first: "kept"}
     finally:
         proc.stop()
-
-
