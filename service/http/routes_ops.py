@@ -34,7 +34,10 @@ async def ready(request: Request) -> JSONResponse:
     if not state.ready:
         return JSONResponse({"status": "loading"}, status_code=503, headers={"Retry-After": "5"})
     body: dict[str, Any] = {"status": "ready", "model": state.model_id}
-    body.update(await asyncio.to_thread(dependencies, state))
+    if state.redis is None:
+        body.update(dependencies(state))
+    else:
+        body.update(await asyncio.to_thread(dependencies, state))  # pings Redis
     return JSONResponse(body)
 
 
