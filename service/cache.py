@@ -154,9 +154,9 @@ class TranslationCache:
 
     @property
     def status(self) -> str:
-        """``ok``, or ``degraded`` after recent faults or while no file could be opened."""
-        with self._lock:
-            closed = self._conn is None
+        """``ok``, or ``degraded`` after recent faults or while no file could be opened. Reads
+        without the lock: ``/ready`` must not wait behind a statement stuck on a busy file."""
+        closed = self._conn is None
         return "degraded" if closed or self.faults.degraded else "ok"
 
     def __len__(self) -> int:
