@@ -235,6 +235,12 @@ def budget_from_settings(
     """The budget ``THAIMT_KEY_CHAR_LIMIT`` asks for: none, shared (Redis) or local."""
     if settings.key_char_limit is None:
         return None
+    if not settings.api_keys:
+        proxies = ", ".join(settings.trusted_proxies) or "none (THAIMT_TRUSTED_PROXIES)"
+        log.info(
+            "no API keys: the character budget is per client address; X-Forwarded-For is "
+            "believed from: %s", proxies,
+        )  # fmt: skip
     window = settings.key_char_window_s
     if link is None:
         return LocalBudget(settings.key_char_limit, window)

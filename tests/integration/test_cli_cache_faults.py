@@ -14,6 +14,8 @@ from service.cache import TranslationCache, make_key
 
 THAIMT = [sys.executable, "-m", "service.cli"]
 
+pytestmark = pytest.mark.slow  # real servers or subprocesses that load a model
+
 
 def garbage(path: Path) -> None:
     path.write_bytes(b"\x00not a database at all\xff" * 300)

@@ -14,6 +14,8 @@ from serverkit import Server, launch
 from service.cache import TranslationCache, make_key
 from tests.realdeps import fill_disk, tmpfs
 
+pytestmark = pytest.mark.slow  # real servers or subprocesses that load a model
+
 
 def truncated_cache(path: Path) -> None:
     """A real cache file with its second half cut off (a crash or a copy gone wrong)."""

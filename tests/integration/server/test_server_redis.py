@@ -19,6 +19,8 @@ from tests.realdeps import RedisProcess
 
 KEYS = ["k-cache", "k-budget", "k-load", "k-after"]
 
+pytestmark = pytest.mark.slow  # real servers or subprocesses that load a model
+
 
 @pytest.fixture(scope="module")
 def redis_proc(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisProcess]:
