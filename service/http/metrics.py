@@ -163,12 +163,21 @@ class ServerMetrics:
         self.queue_capacity.set_function(lambda: float(capacity()))
 
     def watch_cache(self, cache: object) -> None:
-        """Export ``thaimt_cache_hits_total`` and ``thaimt_cache_misses_total`` from the
-        engine's translation cache, read at scrape time (no series when caching is off)."""
-        from service.cache import CacheCollector, TranslationCache
+        """Export ``thaimt_cache_hits_total``, ``thaimt_cache_misses_total`` and
+        ``thaimt_cache_errors_total{kind}`` from the engine's translation cache (SQLite or
+        Redis), read at scrape time (no series when caching is off)."""
+        from service.cache import CacheCollector
 
-        if isinstance(cache, TranslationCache):
-            self.registry.register(CacheCollector(cache))
+        if cache is not None and hasattr(cache, "faults") and hasattr(cache, "stats"):
+            self.registry.register(CacheCollector(cache))  # type: ignore[arg-type]
+
+    def watch_shared_state(self, link: object | None, budget: object | None) -> None:
+        """Export ``thaimt_redis_up`` and ``thaimt_key_budget_errors_total`` (Redis only)."""
+        from service.state.metrics import SharedStateCollector
+        from service.state.redis_link import RedisLink
+
+        if isinstance(link, RedisLink):
+            self.registry.register(SharedStateCollector(link, budget))
 
     # BatchListener
     def batch_finished(self, report: BatchReport) -> None:
