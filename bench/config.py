@@ -27,6 +27,7 @@ class ServerConfig:
     max_batch_size: int | None = None  # None = the server's default
     max_batch_tokens: int | None = None
     max_wait_ms: float | None = None
+    queue_size: int | None = None  # None = the server's own (derived from its speed)
 
     @property
     def label(self) -> str:

@@ -50,6 +50,13 @@ class Connection:
     ) -> tuple[int, bytes]:
         """One request (``body`` sent as JSON unless None): status and payload, whatever the
         status. LoadError when no answer comes within ``timeout_s`` or the connection breaks."""
+        status, _, payload = await self.exchange(method, path, body, timeout_s)
+        return status, payload
+
+    async def exchange(
+        self, method: str, path: str, body: Any = None, timeout_s: float = 600
+    ) -> tuple[int, dict[str, str], bytes]:
+        """:meth:`request`, with the response headers (names in lower case)."""
         try:
             return await asyncio.wait_for(self._request(method, path, body), timeout_s)
         except TimeoutError as exc:
@@ -59,7 +66,9 @@ class Connection:
             await self.close()
             raise LoadError(f"{method} {path}: {type(exc).__name__}: {exc}") from exc
 
-    async def _request(self, method: str, path: str, body: Any) -> tuple[int, bytes]:
+    async def _request(
+        self, method: str, path: str, body: Any
+    ) -> tuple[int, dict[str, str], bytes]:
         if self._reader is None or self._writer is None:
             self._reader, self._writer = await asyncio.open_connection(self.host, self.port)
         data = b"" if body is None else json.dumps(body).encode("utf-8")
@@ -73,14 +82,17 @@ class Connection:
         await self._writer.drain()
         return await self._read_response(self._reader)
 
-    async def _read_response(self, reader: asyncio.StreamReader) -> tuple[int, bytes]:
-        status, chunks = 0, []
+    async def _read_response(
+        self, reader: asyncio.StreamReader
+    ) -> tuple[int, dict[str, str], bytes]:
+        status, headers, chunks = 0, {}, []
         while True:
             event = self._http.next_event()
             if event is h11.NEED_DATA:
                 self._http.receive_data(await reader.read(65536))
             elif isinstance(event, h11.Response):
                 status = event.status_code
+                headers = {k.decode().lower(): v.decode("latin-1") for k, v in event.headers}
             elif isinstance(event, h11.Data):
                 chunks.append(bytes(event.data))
             elif isinstance(event, h11.EndOfMessage):
@@ -90,7 +102,7 @@ class Connection:
             await self.close()
         else:
             self._http.start_next_cycle()
-        return status, b"".join(chunks)
+        return status, headers, b"".join(chunks)
 
     async def close(self) -> None:
         if self._writer is not None:

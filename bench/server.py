@@ -51,6 +51,8 @@ def serve_command(model: Path, server: ServerConfig, config: BenchConfig, port: 
         command += ["--max-batch-tokens", str(server.max_batch_tokens)]
     if server.max_wait_ms is not None:
         command += ["--max-wait-ms", str(server.max_wait_ms)]
+    if server.queue_size is not None:
+        command += ["--queue-size", str(server.queue_size)]
     return command
 
 

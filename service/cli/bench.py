@@ -36,6 +36,17 @@ def register(subparsers: Any) -> None:
         action="store_true",
         help="where the model time goes (torch.profiler for torch, perf for CTranslate2)",
     )
+    mode.add_argument(
+        "--overload",
+        action="store_true",
+        help="many clients against a small queue: every answer a translation or a refusal "
+        "with Retry-After, and articles served as often as sentences (overload.md/.json)",
+    )
+    parser.add_argument("--clients", type=int, default=200, help="--overload: clients")
+    parser.add_argument("--seconds", type=float, default=60.0, help="--overload: duration")
+    parser.add_argument(
+        "--queue-size", type=int, default=50, help="--overload: the server's queue bound"
+    )
     parser.add_argument(
         "--json",
         action="store_true",
@@ -112,6 +123,8 @@ def _run(args: argparse.Namespace) -> int:
 
         print(profile_report(run_profile(config, log=progress)))
         return 0
+    if args.overload:
+        return _overload(args, config, progress)
     if args.sweep:
         from bench.sweep import run_sweep
 
@@ -125,4 +138,16 @@ def _run(args: argparse.Namespace) -> int:
         print(json.dumps(report.summary))
     else:
         print(table)
+    return 0
+
+
+def _overload(args: argparse.Namespace, config: Any, progress: Any) -> int:
+    from bench.overload import dumps, markdown, run_overload
+
+    result = run_overload(config, args.clients, args.seconds, args.queue_size, log=progress)
+    args.out.mkdir(parents=True, exist_ok=True)
+    table = markdown(result)
+    (args.out / "overload.md").write_text(table, encoding="utf-8")
+    (args.out / "overload.json").write_text(dumps(result), encoding="utf-8")
+    print(json.dumps(result.summary()) if args.json else table)
     return 0
