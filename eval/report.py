@@ -77,21 +77,23 @@ class ChartData:
 def write_report(
     results: Sequence[SystemResult], context: ReportContext, out_dir: Path
 ) -> dict[str, Path]:
-    """Write every output into ``out_dir``; returns {"md", "json", "png", "hyps"} paths."""
+    """Write every output into ``out_dir``; returns {"md", "json", "hyps"} paths, and "png"
+    when matplotlib is installed (the chart is skipped without it: ``thaimt[plot]``)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     hyp_files = write_hypotheses(results, out_dir / "hyps")
-    chart = plot_scores(results, out_dir / "report.png")
+    try:
+        chart: ChartData | None = plot_scores(results, out_dir / "report.png")
+    except ImportError:
+        chart = None
     data = report_data(results, context, hyp_files, chart, out_dir)
     (out_dir / "report.json").write_text(
         json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
     )
     (out_dir / "report.md").write_text(render_markdown(data), encoding="utf-8")
-    return {
-        "md": out_dir / "report.md",
-        "json": out_dir / "report.json",
-        "png": out_dir / "report.png",
-        "hyps": out_dir / "hyps",
-    }
+    paths = {"md": out_dir / "report.md", "json": out_dir / "report.json", "hyps": out_dir / "hyps"}
+    if chart is not None:
+        paths["png"] = out_dir / "report.png"
+    return paths
 
 
 def sanitise_name(name: str) -> str:
@@ -182,7 +184,7 @@ def report_data(
     results: Sequence[SystemResult],
     context: ReportContext,
     hyp_files: Sequence[Path],
-    chart: ChartData,
+    chart: ChartData | None,
     out_dir: Path,
 ) -> dict[str, Any]:
     import sacrebleu
@@ -203,13 +205,18 @@ def report_data(
             system_data(r, str(p.relative_to(out_dir)))
             for r, p in zip(results, hyp_files, strict=True)
         ],
-        "chart": {"file": "report.png", "systems": chart.systems, "series": chart.series},
+        "chart": None
+        if chart is None
+        else {"file": "report.png", "systems": chart.systems, "series": chart.series},
     }
 
 
 def plot_scores(results: Sequence[SystemResult], path: Path) -> ChartData:
     """Grouped bar chart: one group per system, one bar per metric in CHART_METRICS."""
-    import matplotlib
+    try:
+        import matplotlib
+    except ImportError as exc:
+        raise ImportError("the eval chart needs matplotlib: pip install 'thaimt[plot]'") from exc
 
     matplotlib.use("Agg")  # files only; never needs a display
     import matplotlib.pyplot as plt

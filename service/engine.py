@@ -46,7 +46,7 @@ class SegmentCache(Protocol):
 
 
 # Called after each model call with the number of segments it translated (progress bars).
-BatchCallback = Callable[[int], None]
+BatchCallback = Callable[[int], object]
 
 
 @dataclass
@@ -78,12 +78,9 @@ class Engine:
     @classmethod
     def from_settings(cls, settings: Settings, *, use_cache: bool | None = None) -> Engine:
         from models.loading import load_backend
+        from service.cache import cache_from_settings
 
-        cache = None
-        if settings.cache if use_cache is None else use_cache:
-            from service.cache import open_cache
-
-            cache = open_cache(settings.cache_path, settings.cache_max_entries)
+        cache = cache_from_settings(settings, use_cache)  # SQLite, Redis or none
         return cls(
             load_backend(settings.model_spec()),
             max_batch_size=settings.max_batch_size,

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from service import defaults
 
@@ -68,7 +68,18 @@ class Settings(BaseSettings):
     max_texts_per_request: int = Field(128, ge=1, description="Texts per request (413)")
     max_body_bytes: int = Field(2_000_000, ge=1, description="Request body bytes (413)")
     api_keys: list[str] = Field(default_factory=list, description="Accepted API keys (JSON list)")
-    key_char_limit: int | None = Field(None, description="Characters per API key per minute")
+    key_char_limit: int | None = Field(
+        None, ge=1, description="Characters per API key (or client address) per window"
+    )
+    key_char_window_s: float = Field(60.0, gt=0, description="Window of key_char_limit")
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Proxies whose X-Forwarded-For is believed"
+    )
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Origins allowed by CORS ('*' = any); empty = off"
+    )
+    metrics_key: str | None = Field(None, description="Key /metrics requires (default: open)")
+    docs: bool = Field(True, description="Serve /docs, /redoc and /openapi.json")
 
     # The web page (GET /) and file translation
     web_ui: bool = Field(True, description="Serve the web page at GET / (off: 404)")
@@ -89,6 +100,14 @@ class Settings(BaseSettings):
     cache: bool = Field(True, description="Use the persistent translation cache")
     cache_path: Path = Field(Path.home() / ".cache" / "thaimt" / "cache.sqlite3")
     cache_max_entries: int = Field(1_000_000, ge=1, description="Cache size cap (LRU eviction)")
+
+    # Shared state for a fleet of replicas
+    redis_url: str | None = Field(None, description="redis://… for the shared cache and budgets")
+    redis_cache_ttl_s: int = Field(30 * 24 * 3600, ge=1, description="TTL of a cached entry")
+    redis_timeout_s: float = Field(0.5, gt=0, description="Redis connect and socket timeout")
+    redis_limit_fallback: Literal["local", "open", "closed"] = Field(
+        "local", description="Budgets while Redis is unreachable: local, open or closed"
+    )
 
     # Benchmarks (thaimt bench): every output exactly this many tokens, so runs compare
     forced_output_tokens: int | None = Field(

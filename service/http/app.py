@@ -20,15 +20,18 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.batching import Batcher, BatcherConfig
 from service.http import routes_files, routes_libre, routes_ops, routes_v1, routes_web
+from service.http.cors import install_cors
 from service.http.errors import install_error_handlers
-from service.http.limits import BodySizeLimit, CharBudget
+from service.http.limits import BodySizeLimit
 from service.http.metrics import ServerMetrics
 from service.http.state import ServerState
 from service.pipeline import TranslateOptions, prepare_documents
 from service.settings import Settings
+from service.state.budgets import budget_from_settings
 
 if TYPE_CHECKING:
     from service.engine import Engine
+    from service.state.redis_link import RedisLink
 
 log = logging.getLogger(__name__)
 
@@ -69,8 +72,9 @@ async def start_model(state: ServerState) -> None:
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
     settings = settings or Settings.load()
     state = ServerState(settings=settings, engine=engine, metrics=ServerMetrics())
-    if settings.key_char_limit is not None:
-        state.char_budget = CharBudget(settings.key_char_limit)
+    state.redis = redis_link(settings)
+    state.char_budget = budget_from_settings(settings, state.redis)
+    state.metrics.watch_shared_state(state.redis, state.char_budget)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -87,6 +91,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         summary="Thai→English machine translation with cross-request batching",
         version="0.1.0",
         lifespan=lifespan,
+        docs_url="/docs" if settings.docs else None,  # THAIMT_DOCS=false: no API pages
+        redoc_url="/redoc" if settings.docs else None,
+        openapi_url="/openapi.json" if settings.docs else None,
     )
     app.state.thaimt = state
     install_error_handlers(app)
@@ -102,7 +109,16 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     known = {getattr(route, "path", "") for router in routers for route in router.routes}
     app.add_middleware(RequestMetrics, metrics=state.metrics, known_paths=known)
+    install_cors(app, settings)  # outermost: refusals carry CORS headers too
     return app
+
+
+def redis_link(settings: Settings) -> RedisLink | None:
+    if not settings.redis_url:
+        return None
+    from service.state.redis_link import shared_link
+
+    return shared_link(settings)
 
 
 def app_from_env() -> FastAPI:

@@ -154,7 +154,7 @@ async def _translate(
     chars: int,
 ) -> TranslatedFile:
     engine, batcher = state.require_ready()
-    with charged(state.char_budget, key, chars):  # refunded if overloaded or timed out
+    async with charged(state.char_budget, key, chars):  # refunded if overloaded or timed out
         work = translate_file(engine, batcher, loaded, options)
         done = await guarded(request, work, state.settings.request_timeout_s)
     state.metrics.characters.inc(chars)

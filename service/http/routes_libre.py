@@ -19,7 +19,13 @@ from starlette.datastructures import FormData
 
 from service.batching import BatcherStopped, Overloaded, TooExpensive
 from service.http.errors import ApiError
-from service.http.limits import charged, check_api_key, check_sizes
+from service.http.limits import (
+    budget_identity,
+    charged,
+    check_api_key,
+    check_sizes,
+    request_api_key,
+)
 from service.http.schemas import find_lone_surrogate
 from service.http.state import ServerState, get_state
 from service.http.translation import guarded, translate_any
@@ -138,15 +144,15 @@ def alternatives_param(value: object, limit: int) -> int:
     return number
 
 
-def _authorize(state: ServerState, params: dict[str, Any], request: Request) -> str | None:
-    key = params.get("api_key") or request.headers.get("x-api-key")
-    if key is not None and not isinstance(key, str):
-        raise ApiError(400, "Invalid request: api_key must be a string")
+def _authorize(state: ServerState, params: dict[str, Any], request: Request) -> str:
+    """The key from ``api_key``, ``X-API-Key`` or ``Authorization: Bearer`` (403 when missing or
+    wrong, as LibreTranslate answers); returns whom the character budget charges."""
+    key = request_api_key(request, params)
     try:
         check_api_key(key, state.settings.api_keys, missing_status=403)
     except ApiError as exc:
         raise ApiError(exc.status, "Invalid API key") from None
-    return key
+    return budget_identity(request, key, state.settings)
 
 
 # The route reads JSON, a form or the query string itself (as LibreTranslate does), so FastAPI
@@ -214,7 +220,7 @@ async def translate(request: Request) -> dict[str, Any]:
     searched = alternatives if text_format == "text" else 0
     options = TranslateOptions(decode=state.settings.decode_options(alternatives=searched))
     try:
-        with charged(state.char_budget, key, chars):  # refunded if overloaded or timed out
+        async with charged(state.char_budget, key, chars):  # refunded if overloaded or timed out
             work = translate_any(engine, batcher, texts, options, text_format)
             done = await guarded(request, work, state.settings.request_timeout_s)
     except (Overloaded, BatcherStopped, TooExpensive) as exc:

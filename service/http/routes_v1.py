@@ -13,7 +13,13 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import StreamingResponse
 
 from service.http.errors import ApiError
-from service.http.limits import charged, check_api_key, check_sizes
+from service.http.limits import (
+    budget_identity,
+    charged,
+    check_api_key,
+    check_sizes,
+    request_api_key,
+)
 from service.http.schemas import TranslateRequest, TranslateResponse, Usage
 from service.http.state import ServerState, get_state
 from service.http.translation import guarded, translate_any
@@ -25,20 +31,13 @@ log = logging.getLogger(__name__)
 router = APIRouter(prefix="/v1", tags=["translate"])
 
 
-def header_api_key(request: Request) -> str | None:
-    """``X-API-Key: KEY`` or ``Authorization: Bearer KEY``."""
-    key = request.headers.get("x-api-key")
-    auth = request.headers.get("authorization", "")
-    if not key and auth.lower().startswith("bearer "):
-        key = auth[7:].strip()
-    return key or None
-
-
-def authorize(request: Request) -> str | None:
-    """Dependency: runs before the body is validated, so a missing key is 401 whatever the body."""
-    key = header_api_key(request)
-    check_api_key(key, get_state(request).settings.api_keys)
-    return key
+def authorize(request: Request) -> str:
+    """Dependency: runs before the body is validated, so a missing key is 401 whatever the body.
+    Returns whom the character budget charges (the key, or the client's address)."""
+    settings = get_state(request).settings
+    key = request_api_key(request)
+    check_api_key(key, settings.api_keys)
+    return budget_identity(request, key, settings)
 
 
 def request_chars(state: ServerState, body: TranslateRequest) -> int:
@@ -86,7 +85,7 @@ async def translate(
     engine, batcher = state.require_ready()
     started = time.perf_counter()
     options = translate_options(body, state)
-    with charged(state.char_budget, key, chars):  # refunded if overloaded or timed out
+    async with charged(state.char_budget, key, chars):  # refunded if overloaded or timed out
         work = translate_any(engine, batcher, body.all_texts(), options, body.format)
         done = await guarded(request, work, state.settings.request_timeout_s)
     state.metrics.characters.inc(chars)
@@ -127,7 +126,7 @@ async def translate_stream(
     started = time.perf_counter()
     timeout_s = state.settings.request_timeout_s
     options = translate_options(body, state)
-    with charged(state.char_budget, key, chars):  # refunded if the segments are not queued
+    async with charged(state.char_budget, key, chars):  # refunded if the segments are not queued
         work = start_stream(engine, batcher, body.all_texts(), options)
         job = await guarded(request, work, timeout_s)
     state.metrics.characters.inc(chars)

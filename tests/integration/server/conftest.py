@@ -33,6 +33,16 @@ SERVER_CONFIGS: dict[str, dict[str, str]] = {
         "THAIMT_API_KEYS": '["key-a", "key-b", "key-c"]',
         "THAIMT_KEY_CHAR_LIMIT": "100",
     },
+    # No API keys but a character budget (so per client address, as uvicorn resolves it from
+    # X-Forwarded-For sent by the trusted 127.0.0.1), CORS for one origin, /metrics behind a
+    # key, no /docs.
+    "open": {
+        "THAIMT_KEY_CHAR_LIMIT": "100",
+        "THAIMT_TRUSTED_PROXIES": "127.0.0.1",
+        "THAIMT_CORS_ORIGINS": '["https://app.example"]',
+        "THAIMT_METRICS_KEY": "scrape-secret",
+        "THAIMT_DOCS": "false",
+    },
     # One segment per model call and a small queue: backpressure and disconnects.
     "small": {"THAIMT_BATCHING": "false", "THAIMT_QUEUE_SIZE": "40"},
     # A batch may be held for 10 minutes while a request is being prepared (the slow-upload
@@ -83,6 +93,11 @@ def guarded_server(server_pool: dict[str, Server]) -> Server:
 @pytest.fixture(scope="session")
 def keyed_server(server_pool: dict[str, Server]) -> Server:
     return _ready(server_pool, "keyed")
+
+
+@pytest.fixture(scope="session")
+def open_server(server_pool: dict[str, Server]) -> Server:
+    return _ready(server_pool, "open")
 
 
 @pytest.fixture(scope="session")

@@ -132,3 +132,17 @@ def test_flags_are_counted_per_system(tmp_path: Path, results: list[SystemResult
     ]
     assert "| flagged |" in rows[0]
     assert "| 2/3 (66.7%): invented_number 1, thai_left 2 |" in rows[1]
+
+
+def test_without_matplotlib_the_report_is_written_without_its_chart(
+    tmp_path: Path, results: list[SystemResult], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """matplotlib is an extra (thaimt[plot]): without it the tables still come out."""
+    import sys
+
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # "import matplotlib" now fails
+    paths = write_report(results, _context(), tmp_path)
+    assert "png" not in paths and not (tmp_path / "report.png").exists()
+    data = json.loads(paths["json"].read_text("utf-8"))
+    assert data["chart"] is None and len(data["systems"]) == 2
+    assert paths["md"].read_text(encoding="utf-8").count("\n|") >= 3
