@@ -12,7 +12,7 @@ end.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Protocol
 
@@ -52,8 +52,23 @@ class SegmentResult:
     target_raw: str  # what the model returned
     target: str  # with spans restored
     spans: list[ProtectedSpan]
-    alternatives: list[str] = field(default_factory=list)  # next-best translations, restored
+    alternatives: list[str] = field(default_factory=list)  # next-best, restored, distinct
     flags: tuple[str, ...] = ()  # see service.text.flags
+
+
+def distinct_alternatives(best: str, candidates: Iterable[str]) -> list[str]:
+    """The candidates that differ from ``best`` and from each other, in order; none empty.
+    Two hypotheses of the beam can read the same once decoded, restored or trimmed, and a
+    document-level alternative can equal the best where no segment has that many (LibreTranslate
+    filters its n-best the same way, so a request may get fewer alternatives than it asked for)."""
+    seen = {best.strip(), ""}
+    kept = []
+    for candidate in candidates:
+        key = candidate.strip()
+        if key not in seen:
+            seen.add(key)
+            kept.append(candidate)
+    return kept
 
 
 @dataclass
@@ -73,6 +88,10 @@ class ParagraphResult:
         indent = self.text[: len(self.text) - len(self.text.lstrip())]
         return indent + " ".join(t for t in (p.strip() for p in picked) if t)
 
+    def alternatives(self, count: int) -> list[str]:
+        """At most ``count`` alternative translations of the paragraph, each unlike the text."""
+        return distinct_alternatives(self.text, (self.alternative(r) for r in range(count)))
+
 
 @dataclass
 class DocumentResult:
@@ -82,9 +101,14 @@ class DocumentResult:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    def alternative(self, rank: int) -> str:
+        """The document built from each paragraph's ``rank``-th alternative."""
+        return "\n".join(p.alternative(rank) for p in self.paragraphs)
+
     def alternatives(self, count: int) -> list[str]:
-        """``count`` alternative translations of the whole document (n-best, per segment)."""
-        return ["\n".join(p.alternative(rank) for p in self.paragraphs) for rank in range(count)]
+        """At most ``count`` alternative translations of the whole document (n-best, per
+        segment: rank k takes each segment's k-th alternative), each unlike the text."""
+        return distinct_alternatives(self.text, (self.alternative(r) for r in range(count)))
 
 
 @dataclass
@@ -251,9 +275,10 @@ def assemble_paragraph(
     for seg in paragraph.segments:
         output = next(given) if seg.needs_model else ModelOutput(seg.masked, 0)
         done = finish_output(seg.source, seg.span_map, output.text, modelled=seg.needs_model)
-        alternatives = [
-            finish_output(seg.source, seg.span_map, a).text for a in output.alternatives
-        ]
+        alternatives = distinct_alternatives(
+            done.text,
+            (finish_output(seg.source, seg.span_map, a).text for a in output.alternatives),
+        )
         results.append(
             SegmentResult(
                 seg.source,

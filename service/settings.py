@@ -30,6 +30,11 @@ class Settings(BaseSettings):
     dtype: str = Field("auto", description="auto, float32, float16, bfloat16 (ct2: int8 etc.)")
     threads: int = Field(0, description="Intra-op threads; 0 = all cores")
     beam_size: int = Field(1, ge=1, le=16, description="Default beam size")
+    # Each alternative widens the beam by one (beam width = max(beam, 1 + alternatives)), so the
+    # bound keeps the widest search at 16, like beam_size.
+    max_alternatives: int = Field(
+        3, ge=0, le=15, description="Most n-best alternatives a request may ask for"
+    )
     max_input_tokens: int | None = Field(None, description="Token budget per segment")
 
     # Batching

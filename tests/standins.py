@@ -51,9 +51,9 @@ class StandInBackend:
         outputs = []
         for ids in inputs:
             text = self.respond(self._texts[ids[0]])
-            outputs.append(
-                ModelOutput(text, len(text.split()), ("alt " + text,) * options.alternatives)
-            )
+            # n-best: distinct hypotheses, as a beam search returns them
+            others = tuple(f"alt{k} {text}" for k in range(1, 1 + options.alternatives))
+            outputs.append(ModelOutput(text, len(text.split()), others))
         return outputs
 
     def _id(self, text: str) -> int:

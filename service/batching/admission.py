@@ -1,7 +1,7 @@
 """Admission: refuse, before any work is done, what the server cannot finish in time.
 
-A request is weighed by its tokens times the beam width (what it costs the model), against the
-model's measured speed:
+A request is weighed by its tokens times the beam width (what it costs the model; n-best
+alternatives widen the beam to ``1 + alternatives``), against the model's measured speed:
 
 - its own cost alone would take longer than the request timeout → :class:`TooExpensive`
   (HTTP 413: it could never succeed; the client should send less);
@@ -93,8 +93,8 @@ class Admission:
         if self.deadline_s is not None and own_s is not None and own_s > self.deadline_s:
             raise TooExpensive(
                 f"this request needs about {own_s:.0f} s of model time, more than the "
-                f"{self.deadline_s:g} s request timeout; send less text (or a smaller beam) "
-                "per request"
+                f"{self.deadline_s:g} s request timeout; send less text (or ask for a smaller "
+                "beam or fewer alternatives) per request"
             )
         capacity = self.capacity
         ahead_s = self.speed.seconds_for(queued_tokens) or 0.0

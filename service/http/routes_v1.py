@@ -55,8 +55,23 @@ def translate_options(body: TranslateRequest, state: ServerState) -> TranslateOp
     return TranslateOptions(
         glossary=dict(body.glossary),
         do_not_translate=tuple(body.do_not_translate),
-        decode=state.settings.decode_options(body.beam_size),
+        decode=state.settings.decode_options(body.beam_size, body.alternatives),
     )
+
+
+def check_alternatives(body: TranslateRequest, state: ServerState) -> None:
+    """The server's bound (a setting, so not in the schema) and plain text only: HTML gets no
+    alternatives (nor does it from LibreTranslate), and a /v1 client is told rather than
+    answered with empty lists."""
+    limit = state.settings.max_alternatives
+    if body.alternatives > limit:
+        raise ApiError(
+            422,
+            f"invalid request: alternatives: at most {limit} on this server "
+            "(THAIMT_MAX_ALTERNATIVES)",
+        )
+    if body.alternatives and body.format == "html":
+        raise ApiError(400, "alternatives are given for format text only, not html")
 
 
 @router.post("/translate", response_model=TranslateResponse, response_model_exclude_none=True)
@@ -66,6 +81,7 @@ async def translate(
     """Translate ``text`` or ``texts``; ``detail`` adds segments and protected spans."""
     state = get_state(request)
     chars = request_chars(state, body)
+    check_alternatives(body, state)
     engine, batcher = state.require_ready()
     started = time.perf_counter()
     options = translate_options(body, state)
@@ -78,11 +94,14 @@ async def translate(
         segments=done.segments,
         milliseconds=round((time.perf_counter() - started) * 1000, 1),
     )
+    single = body.text is not None
+    others = done.alternatives(body.alternatives) if body.alternatives else None
     return TranslateResponse(
-        translation=done.texts[0] if body.text is not None else None,
-        translations=done.texts if body.texts is not None else None,
+        translation=done.texts[0] if single else None,
+        translations=done.texts if not single else None,
         model=state.model_id,
         usage=usage,
+        alternatives=others[0] if single and others else others,
         detail=done.details(body.format) if body.detail else None,
     )
 
@@ -95,12 +114,14 @@ async def translate(
 async def translate_stream(
     body: TranslateRequest, request: Request, key: str | None = Depends(authorize)
 ) -> StreamingResponse:
-    """NDJSON: one line per paragraph, in order, each as soon as it is translated; then a
-    ``{"done": true, ...}`` line (or an ``{"error": ...}`` line if the request failed)."""
+    """NDJSON: one line per paragraph, in order, each as soon as it is translated (with its
+    ``alternatives`` when asked for); then a ``{"done": true, ...}`` line (or an
+    ``{"error": ...}`` line if the request failed)."""
     state = get_state(request)
     chars = request_chars(state, body)
     if body.format == "html":
         raise ApiError(400, "format html is not streamed; use POST /v1/translate")
+    check_alternatives(body, state)
     engine, batcher = state.require_ready()
     started = time.perf_counter()
     timeout_s = state.settings.request_timeout_s
@@ -109,14 +130,14 @@ async def translate_stream(
         work = start_stream(engine, batcher, body.all_texts(), options)
         job = await guarded(request, work, timeout_s)
     state.metrics.characters.inc(chars)
-    lines = ndjson_lines(request, job, body.detail, state, chars, started)
+    lines = ndjson_lines(request, job, body, state, chars, started)
     return StreamingResponse(lines, media_type="application/x-ndjson")
 
 
 async def ndjson_lines(
     request: Request,
     job: StreamJob,
-    detail: bool,
+    body: TranslateRequest,
     state: ServerState,
     chars: int,
     started: float,
@@ -138,7 +159,9 @@ async def ndjson_lines(
                 "source": result.source,
                 "translation": result.text,
             }
-            if detail:
+            if body.alternatives:
+                line["alternatives"] = result.alternatives(body.alternatives)
+            if body.detail:
                 line["segments"] = [dataclasses.asdict(s) for s in result.segments]
             yield _line(line)
     except ApiError as exc:

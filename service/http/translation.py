@@ -47,8 +47,12 @@ class Translated:
             return [part[0].to_dict() for part in self.results]
         return [{"texts": [r.to_dict() for r in part]} for part in self.results]
 
-    def alternatives(self, count: int) -> list[list[str]]:
-        """Per input text, ``count`` alternative translations (plain texts only)."""
+    def alternatives(self, count: int, text_format: str = "text") -> list[list[str]]:
+        """Per input text, at most ``count`` alternative translations, each unlike its
+        translation. Plain texts only: an HTML text has none (LibreTranslate gives none either;
+        its tags would have to be rebuilt around every alternative)."""
+        if text_format != "text":
+            return [[] for _ in self.results]
         return [part[0].alternatives(count) for part in self.results]
 
 

@@ -6,7 +6,7 @@ import asyncio
 
 from models.backend import DecodeOptions
 from service.batching.policy import PolicyConfig, decide
-from service.batching.queue import SegmentQueue
+from service.batching.queue import SegmentQueue, weighted_tokens
 from service.engine import Segment
 
 GREEDY = DecodeOptions()
@@ -34,6 +34,22 @@ def test_cancelled_segments_leave_the_state_and_the_counts() -> None:
         assert [(p.request, p.tokens, p.enqueued) for p in state.pending] == [(2, 4, 2.0)]
         (item,) = queue.take((0,))
         assert item.future is kept[0] and (queue.live, queue.live_tokens) == (0, 0)
+
+    asyncio.run(scenario())
+
+
+def test_alternatives_weigh_like_the_beam_they_widen() -> None:
+    """n-best alternatives widen the beam to 1 + alternatives, and the cost with it (admission,
+    the batch token budget and the speed estimate all count weighted tokens)."""
+    (segment,) = segments("abcde")
+    assert weighted_tokens(segment, DecodeOptions(alternatives=3)) == 5 * 4
+    assert weighted_tokens(segment, DecodeOptions(beam_size=6, alternatives=3)) == 5 * 6
+    assert weighted_tokens(segment, DecodeOptions(beam_size=2, alternatives=0)) == 5 * 2
+
+    async def scenario() -> None:
+        queue = SegmentQueue(clock=lambda: 1.0)
+        queue.add(segments("abc"), DecodeOptions(alternatives=2))
+        assert queue.live_tokens == 3 * 3
 
     asyncio.run(scenario())
 
