@@ -1,6 +1,7 @@
 """Real servers for the integration tests: ``thaimt serve`` subprocesses on 127.0.0.1, random
-ports, the session's tiny model. Every server this package needs is launched together the first
-time one is asked for (they load in parallel) and stopped at the end of the session."""
+ports, the session's tiny model. Every server the selected tests use (``<name>_server``
+fixtures) is launched together the first time one is asked for (they load in parallel) and
+stopped at the end of the session; a run of a few tests starts only the servers they need."""
 
 from __future__ import annotations
 
@@ -56,17 +57,31 @@ SERVER_CONFIGS: dict[str, dict[str, str]] = {
 }
 
 
+_NEEDED: set[str] = set()  # the servers the collected tests use
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        for name in getattr(item, "fixturenames", ()):
+            if name.endswith("_server") and name.removesuffix("_server") in SERVER_CONFIGS:
+                _NEEDED.add(name.removesuffix("_server"))
+
+
 @pytest.fixture(scope="session")
 def server_pool(
     tiny_model_dir: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[dict[str, Server]]:
     log_dir = tmp_path_factory.mktemp("server-logs")
+    wanted = _NEEDED or set(SERVER_CONFIGS)
     pool = {
-        name: launch(name, tiny_model_dir, env, log_dir) for name, env in SERVER_CONFIGS.items()
+        name: launch(name, tiny_model_dir, env, log_dir)
+        for name, env in SERVER_CONFIGS.items()
+        if name in wanted
     }
-    factory = pool["factory"]
-    factory.startup_watcher = threading.Thread(target=factory.watch_startup, daemon=True)
-    factory.startup_watcher.start()
+    if "factory" in pool:
+        factory = pool["factory"]
+        factory.startup_watcher = threading.Thread(target=factory.watch_startup, daemon=True)
+        factory.startup_watcher.start()
     yield pool
     for server in pool.values():
         server.terminate()  # all at once: they drain in parallel
