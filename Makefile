@@ -13,7 +13,13 @@ PORT  ?= 8000
 #   make install TORCH_INDEX=https://download.pytorch.org/whl/cpu
 TORCH_INDEX ?=
 
-.PHONY: install lint typecheck check-pins test serve model bench clean
+.PHONY: install system-deps lint typecheck check-pins test serve model test-model bench clean
+
+# Debian packages the tests need: redis-server (replicas sharing cache and budgets), chromium and
+# chromium-driver (the page's browser tests) and a Thai font (their screenshots). Installed when
+# missing: as root directly, otherwise through sudo if there is one; a user who already has them
+# is not asked for anything.
+SYSTEM_PACKAGES := redis-server chromium chromium-driver fonts-tlwg-loma-otf
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -22,11 +28,26 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/pip install --quiet -c constraints.txt -e ".[dev]"
 	touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP) system-deps
+
+system-deps:
+	@missing=""; \
+	command -v redis-server >/dev/null 2>&1 || missing="$$missing redis-server"; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	command -v chromedriver >/dev/null 2>&1 || missing="$$missing chromium-driver"; \
+	fc-list :lang=th 2>/dev/null | grep -q . || missing="$$missing fonts-tlwg-loma-otf"; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then SUDO=; elif command -v sudo >/dev/null 2>&1; then SUDO=sudo; \
+	else echo "warning: missing$$missing; the Redis and browser tests need them" \
+	  "(Debian/Ubuntu: apt-get install$$missing)" >&2; exit 0; fi; \
+	if command -v apt-get >/dev/null 2>&1; then \
+	  $$SUDO apt-get update -qq && \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	else echo "warning: install$$missing with your package manager" >&2; fi
 
 lint: install
-	$(BIN)/ruff check service models eval tests
-	$(BIN)/ruff format --check service models eval tests
+	$(BIN)/ruff check service models eval bench tests
+	$(BIN)/ruff format --check service models eval bench tests
 	$(BIN)/mypy
 
 # The pins resolve on a machine that reaches only PyPI (no pip.conf, no find-links, no local
@@ -40,10 +61,16 @@ test: install lint check-pins
 # Fetch the model once (needs a network, or a model already in the HF cache / a local dir).
 # Offline: `make serve MODEL=DIR` with a DIR from `thaimt download MODEL --dir DIR` (run on a
 # connected machine), or from `thaimt make-test-model DIR` for a smoke test (gibberish output).
-model: install
+# Serving needs the Python environment only (not the test suite's Debian packages).
+model: $(STAMP)
 	$(BIN)/thaimt download $(MODEL)
 
-serve: install model
+# A random-weight model in ./tiny for a smoke test with no download (gibberish output):
+#   make test-model && make serve MODEL=tiny
+test-model: $(STAMP)
+	$(BIN)/thaimt make-test-model $(or $(DIR),tiny)
+
+serve: $(STAMP) model
 	$(BIN)/thaimt serve --model $(MODEL) --host $(HOST) --port $(PORT)
 
 bench: install

@@ -24,7 +24,6 @@ import os
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Protocol
 
 from models.backend import Backend
 from models.download import MODEL_FILE_PATTERNS, hub_offline, unavailable_reason
@@ -51,31 +50,10 @@ _COMMIT = re.compile(r"^[0-9a-f]{40}$")
 _DEVICE = re.compile(r"^(auto|cpu|cuda(:\d+)?)$")
 
 
-class ModelSettings(Protocol):
-    """What :meth:`ModelSpec.from_settings` reads (``service.settings.Settings`` has it all)."""
-
-    @property
-    def model(self) -> str: ...
-    @property
-    def revision(self) -> str | None: ...
-    @property
-    def backend(self) -> str: ...
-    @property
-    def device(self) -> str: ...
-    @property
-    def dtype(self) -> str: ...
-    @property
-    def threads(self) -> int: ...
-    @property
-    def max_input_tokens(self) -> int | None: ...
-    @property
-    def cache_dir(self) -> Path: ...
-
-
 @dataclass(frozen=True)
 class ModelSpec:
     """Exactly what to load. ``ModelSpec()`` loads with torch as named; the product default
-    (``auto``) comes from ``Settings`` through :meth:`from_settings`."""
+    (``auto``) comes from ``Settings`` (``Settings.model_spec()``)."""
 
     model: str = DEFAULT_MODEL  # hub id or local directory
     backend: str = "torch"  # "auto", "torch" or "ct2"
@@ -85,20 +63,6 @@ class ModelSpec:
     revision: str | None = None  # hub branch, tag or commit
     max_input_tokens: int | None = None  # None = the model's own limit
     cache_dir: Path | None = None  # thaimt's cache (CTranslate2 conversions); None = default
-
-    @classmethod
-    def from_settings(cls, settings: ModelSettings) -> ModelSpec:
-        """The one way every entry point turns settings into a spec."""
-        return cls(
-            model=settings.model,
-            backend=settings.backend,
-            device=settings.device,
-            dtype=settings.dtype,
-            threads=settings.threads,
-            revision=settings.revision,
-            max_input_tokens=settings.max_input_tokens,
-            cache_dir=settings.cache_dir,
-        )
 
     @property
     def cache_root(self) -> Path:

@@ -5,13 +5,19 @@ Command-line flags override these; nothing else in thaimt reads the environment 
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
-from typing import Self
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Self
 
 from pydantic import Field, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from models.loading import BACKEND_CHOICES, DEFAULT_MODEL, default_cache_dir
+from service import defaults
+
+if TYPE_CHECKING:
+    from models.backend import DecodeOptions
+    from models.loading import ModelSpec
 
 CACHE_FILE = "cache.sqlite3"  # the translation cache's name inside the cache directory
 
@@ -29,29 +35,71 @@ class Settings(BaseSettings):
     dtype: str = Field("auto", description="auto, float32, float16, bfloat16 (ct2: int8 etc.)")
     threads: int = Field(0, ge=0, description="Intra-op threads; 0 = all cores")
     beam_size: int = Field(1, ge=1, le=16, description="Default beam size")
+    # Each alternative widens the beam by one (beam width = max(beam, 1 + alternatives)), so the
+    # bound keeps the widest search at 16, like beam_size.
+    max_alternatives: int = Field(
+        3, ge=0, le=15, description="Most n-best alternatives a request may ask for"
+    )
     max_input_tokens: int | None = Field(None, ge=1, description="Token budget per segment")
 
     # Batching
-    max_batch_size: int = Field(32, ge=1, description="Segments per model call")
-    max_batch_tokens: int = Field(4096, ge=1, description="Source tokens per model call")
+    max_batch_size: int = Field(defaults.MAX_BATCH_SIZE, ge=1, description="Segments per call")
+    max_batch_tokens: int = Field(
+        defaults.MAX_BATCH_TOKENS, ge=1, description="Padded source tokens x beam per model call"
+    )
     max_wait_ms: float = Field(
-        50.0, ge=0, description="Fire a batch this long after the last arrival (debounce)"
+        defaults.MAX_WAIT_MS, ge=0, description="Fire a batch this long after the last arrival"
     )
     max_hold_ms: float = Field(
-        500.0, ge=0, description="Latest a batch fires after its oldest segment (0 = max_wait)"
+        defaults.MAX_HOLD_MS,
+        ge=0,
+        description="Latest a batch fires after its oldest segment (0 = max_wait)",
     )
     batching: bool = Field(True, description="Cross-request batching (off = one segment a call)")
-    queue_size: int = Field(2048, ge=1, description="Queued segments before 503")
+    queue_size: int | None = Field(
+        None,
+        ge=1,
+        description="Queued segments before 503 (default: what the measured model speed serves "
+        "in half the request timeout)",
+    )
 
     # Server limits
     host: str = Field("127.0.0.1", description="Bind address")
     port: int = Field(8000, ge=0, le=65535, description="Bind port (0 = any free port)")
-    request_timeout_s: float = Field(120.0, gt=0, description="Per-request timeout (504)")
+    request_timeout_s: float = Field(
+        defaults.REQUEST_TIMEOUT_S, gt=0, description="Per-request timeout (504)"
+    )
     max_chars_per_request: int = Field(200_000, ge=1, description="Characters per request (413)")
     max_texts_per_request: int = Field(128, ge=1, description="Texts per request (413)")
     max_body_bytes: int = Field(2_000_000, ge=1, description="Request body bytes (413)")
     api_keys: list[str] = Field(default_factory=list, description="Accepted API keys (JSON list)")
-    key_char_limit: int | None = Field(None, description="Characters per API key per minute")
+    key_char_limit: int | None = Field(
+        None, ge=1, description="Characters per API key (or client address) per window"
+    )
+    key_char_window_s: float = Field(60.0, gt=0, description="Window of key_char_limit")
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Proxies whose X-Forwarded-For is believed"
+    )
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Origins allowed by CORS ('*' = any); empty = off"
+    )
+    metrics_key: str | None = Field(None, description="Key /metrics requires (default: open)")
+    docs: bool = Field(True, description="Serve /docs, /redoc and /openapi.json")
+
+    # The web page (GET /) and file translation
+    web_ui: bool = Field(True, description="Serve the web page at GET / (off: 404)")
+    files_translation: bool = Field(
+        True, description="File upload endpoints: /v1/translate/file, /translate_file"
+    )
+    download_dir: Path = Field(
+        Path(tempfile.gettempdir()) / "thaimt-downloads",
+        description="Where /translate_file keeps results until /download_file fetches them",
+    )
+    download_ttl_s: float = Field(3600.0, gt=0, description="How long a result stays there")
+    download_max_bytes: int = Field(
+        200_000_000, ge=1, description="Size cap of that folder (oldest removed first)"
+    )
+    download_max_files: int = Field(1000, ge=1, description="File cap of that folder")
 
     # Cache
     cache_dir: Path = Field(
@@ -65,10 +113,46 @@ class Settings(BaseSettings):
     )
     cache_max_entries: int = Field(1_000_000, ge=1, description="Cache size cap (LRU eviction)")
 
+    # Shared state for a fleet of replicas
+    redis_url: str | None = Field(None, description="redis://… for the shared cache and budgets")
+    redis_cache_ttl_s: int = Field(30 * 24 * 3600, ge=1, description="TTL of a cached entry")
+    redis_timeout_s: float = Field(0.5, gt=0, description="Redis connect and socket timeout")
+    redis_limit_fallback: Literal["local", "open", "closed"] = Field(
+        "local", description="Budgets while Redis is unreachable: local, open or closed"
+    )
+
     # Benchmarks (thaimt bench): every output exactly this many tokens, so runs compare
     forced_output_tokens: int | None = Field(
         None, ge=1, description="Benchmarks only: force every output to this many tokens"
     )
+
+    # Restored: lost from main in the merge of the state branch (e919a3f).
+    @field_validator("trusted_proxies", "cors_origins", mode="before")
+    @classmethod
+    def _list_or_commas(cls, value: Any) -> Any:
+        """A JSON list (``["a", "b"]``) or a comma-separated string (``a,b``)."""
+        if not isinstance(value, str):
+            return value
+        text = value.strip()
+        if text.startswith("["):
+            import json
+
+            return json.loads(text)
+        return [item.strip() for item in text.split(",") if item.strip()]
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _addresses(cls, value: list[str]) -> list[str]:
+        """Each entry an IP address or network (``10.0.0.0/8``), or ``*`` (trust any peer)."""
+        import ipaddress
+
+        for entry in value:
+            if entry != "*":
+                try:
+                    ipaddress.ip_network(entry, strict=False)
+                except ValueError:
+                    raise ValueError(f"not an IP address or network: {entry!r}") from None
+        return value
 
     @field_validator("backend")
     @classmethod
@@ -87,6 +171,38 @@ class Settings(BaseSettings):
         if "cache_path" not in self.model_fields_set and "cache_dir" in self.model_fields_set:
             self.cache_path = self.cache_dir / CACHE_FILE
         return self
+
+    @classmethod
+    def load(cls, **overrides: Any) -> Settings:
+        """The one way settings are built: ``THAIMT_*`` variables, then ``overrides`` (flags);
+        an override of None means "not given"."""
+        return cls(**{k: v for k, v in overrides.items() if v is not None})
+
+    def model_spec(self) -> ModelSpec:
+        """The model these settings name (serve, translate, batch and eval all load this)."""
+        from models.loading import ModelSpec
+
+        return ModelSpec(
+            model=self.model,
+            backend=self.backend,
+            device=self.device,
+            dtype=self.dtype,
+            threads=self.threads,
+            revision=self.revision,
+            max_input_tokens=self.max_input_tokens,
+            cache_dir=self.cache_dir,
+        )
+
+    def decode_options(self, beam_size: int | None = None, alternatives: int = 0) -> DecodeOptions:
+        """Decoding for one request: its beam (default: this server's), n-best alternatives,
+        and the benchmarks' forced output length (None in normal use)."""
+        from models.backend import DecodeOptions
+
+        return DecodeOptions(
+            beam_size=beam_size or self.beam_size,
+            forced_output_tokens=self.forced_output_tokens,
+            alternatives=alternatives,
+        )
 
     def server_url(self) -> str:
         """The address ``thaimt serve`` listens on, as a URL (IPv6 hosts in brackets)."""

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
-    from models.backend import DecodeOptions
-    from service.engine import Engine
+    from models.backend import DecodeOptions, ModelOutput
+    from service.engine import Engine, Segment
 
 BAR_DELAY_S = 1.0
 
@@ -24,28 +24,21 @@ def wants_progress(quiet: bool, stream: TextIO | None = None) -> bool:
     return not quiet and stream.isatty()
 
 
-class ProgressTranslator:
-    """The engine as the pipeline's translator, fed one batch-sized slice at a time so that a
-    bar can advance (the engine still de-duplicates, caches and batches each slice)."""
+class ProgressRun:
+    """The workflow's runner for ``translate``: the engine's own batches, with a bar that
+    advances after each model call. It counts the segments the model was given."""
 
     def __init__(self, engine: Engine, show: bool) -> None:
         self.engine = engine
         self.show = show
+        self.model_segments = 0
 
-    @property
-    def max_input_tokens(self) -> int:
-        return self.engine.max_input_tokens
-
-    def token_lengths(self, texts: Sequence[str]) -> list[int]:
-        return self.engine.token_lengths(texts)
-
-    def translate(self, texts: Sequence[str], options: DecodeOptions) -> list[str]:
+    def __call__(self, segments: Sequence[Segment], options: DecodeOptions) -> list[ModelOutput]:
         from tqdm import tqdm
 
-        step = max(1, self.engine.max_batch_size)
-        out: list[str] = []
+        self.model_segments += len(segments)
         with tqdm(
-            total=len(texts),
+            total=len(segments),
             desc="translating",
             unit="seg",
             file=sys.stderr,
@@ -53,16 +46,12 @@ class ProgressTranslator:
             delay=BAR_DELAY_S,
             leave=False,
         ) as bar:
-            for start in range(0, len(texts), step):
-                chunk = texts[start : start + step]
-                out += self.engine.translate(chunk, options)
-                bar.update(len(chunk))
-        return out
+            return self.engine.run(segments, options, on_batch=bar.update)
 
 
 @dataclass(frozen=True)
 class RunSummary:
-    segments: int  # distinct segments the pipeline asked for
+    segments: int  # distinct segments of the input that needed the model (or its cache)
     cache_hits: int
     seconds: float  # wall time, model loading included
     load_seconds: float
@@ -76,7 +65,7 @@ class RunSummary:
         )
 
 
-def summarize(engine: Engine, started: float, loaded: float) -> RunSummary:
+def summarize(engine: Engine, run: ProgressRun, started: float, loaded: float) -> RunSummary:
     now = time.monotonic()
-    stats = engine.stats
-    return RunSummary(stats.requested, stats.cache_hits, now - started, loaded - started)
+    hits = engine.stats.cache_hits
+    return RunSummary(run.model_segments + hits, hits, now - started, loaded - started)

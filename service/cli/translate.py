@@ -69,8 +69,8 @@ def _check_output(name: str | None) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from service.cli.progress import ProgressTranslator, summarize, wants_progress
-    from service.pipeline import translate_document
+    from service.cli.progress import ProgressRun, summarize, wants_progress
+    from service.workflow import translate_documents
 
     started = time.monotonic()
     text = _read_input(args.input)
@@ -80,7 +80,8 @@ def run(args: argparse.Namespace) -> int:
     engine = load_engine(settings)
     loaded = time.monotonic()
     show = wants_progress(args.quiet)
-    result = translate_document(text, ProgressTranslator(engine, show), options)
+    progress = ProgressRun(engine, show)
+    [result] = translate_documents(engine, [text], options, run=progress)
     out = json.dumps(result.to_dict(), ensure_ascii=False, indent=2) if args.json else result.text
     if not out.endswith("\n"):
         out += "\n"  # the input's last line may lack one; the line count is the same
@@ -89,5 +90,5 @@ def run(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(out)
     if show:
-        print(summarize(engine, started, loaded).line(), file=sys.stderr)
+        print(summarize(engine, progress, started, loaded).line(), file=sys.stderr)
     return 0

@@ -9,7 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from service.batcher import BatcherStopped, Overloaded
+from service.batching import BatcherStopped, Overloaded, TooExpensive
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +53,10 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Overloaded)
     async def _overloaded(_request: Request, exc: Overloaded) -> JSONResponse:
         return error_response(503, str(exc), {"Retry-After": str(exc.retry_after_s)})
+
+    @app.exception_handler(TooExpensive)
+    async def _too_expensive(_request: Request, exc: TooExpensive) -> JSONResponse:
+        return error_response(413, str(exc))
 
     @app.exception_handler(BatcherStopped)
     async def _stopping(_request: Request, exc: BatcherStopped) -> JSONResponse:

@@ -48,6 +48,14 @@ class TranslateRequest(BaseModel):
     glossary: dict[str, str] = Field(default_factory=dict, description="Thai term -> English")
     do_not_translate: list[str] = Field(default_factory=list, description="Terms kept verbatim")
     beam_size: int | None = Field(None, ge=1, le=16, description="Default: server setting")
+    alternatives: int = Field(
+        0,
+        ge=0,
+        strict=True,
+        description="Alternative translations to return besides the best (n-best of the beam "
+        "search, which is widened to 1 + alternatives), at most THAIMT_MAX_ALTERNATIVES "
+        "(default 3); plain text only. Each is unlike the translation, so there may be fewer.",
+    )
     format: Literal["text", "html"] = "text"
     detail: bool = Field(False, description="Include segments and protected spans")
 
@@ -112,4 +120,9 @@ class TranslateResponse(BaseModel):
     translations: list[str] | None = None
     model: str
     usage: Usage
+    alternatives: list[str] | list[list[str]] | None = Field(
+        None,
+        description="When asked for: for `text` a list of alternative translations, for "
+        "`texts` one such list per text (each segment's own alternatives are in `detail`)",
+    )
     detail: list[dict[str, Any]] | None = Field(None, description="Per text, when requested")

@@ -41,6 +41,12 @@ def test_serve_wiring_passes_the_model_dir_through() -> None:
     )
 
 
+def test_test_model_builds_the_smoke_test_model() -> None:
+    result = make("-n", "test-model")
+    assert result.returncode == 0, result.stderr
+    assert f"{VENV}/bin/thaimt make-test-model tiny" in result.stdout
+
+
 @pytest.mark.parametrize("index", ["", "https://download.pytorch.org/whl/cpu"])
 def test_install_takes_torch_from_pypi_unless_an_index_is_given(index: str) -> None:
     result = make("-n", "-B", "install", f"TORCH_INDEX={index}", keep_venv=False)  # print only

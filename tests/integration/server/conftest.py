@@ -1,6 +1,7 @@
 """Real servers for the integration tests: ``thaimt serve`` subprocesses on 127.0.0.1, random
-ports, the session's tiny model. Every server this package needs is launched together the first
-time one is asked for (they load in parallel) and stopped at the end of the session."""
+ports, the session's tiny model. Every server the selected tests use (``<name>_server``
+fixtures) is launched together the first time one is asked for (they load in parallel) and
+stopped at the end of the session; a run of a few tests starts only the servers they need."""
 
 from __future__ import annotations
 
@@ -13,35 +14,65 @@ from serverkit import READY_TIMEOUT_S, REPO, Server, launch
 
 TATOEBA_TH = REPO / "eval" / "data" / "tatoeba" / "tatoeba-test-v2021-08-07.tha"
 
+# Servers whose tests were written against the torch backend's outputs or speed keep it (the
+# default backend is auto: CTranslate2 int8 on this CPU, whose gibberish and timing differ):
+# "main" (test_server_alternatives picks lines on which torch's beam gives three distinct
+# alternatives), "small" and "doomed" (their tests need a request to stay queued long enough to
+# be seen or cut off). The others, and test_server_startup's own server, run the default.
+TORCH = {"THAIMT_BACKEND": "torch"}
+
 # name -> THAIMT_* settings of that server
 SERVER_CONFIGS: dict[str, dict[str, str]] = {
     "main": {
+        **TORCH,
         "THAIMT_MAX_WAIT_MS": "30",
         "THAIMT_MAX_CHARS_PER_REQUEST": "4000",
         "THAIMT_MAX_TEXTS_PER_REQUEST": "8",
         "THAIMT_MAX_BODY_BYTES": "100000",
     },
-    # API keys, a per-key character budget and a timeout no translation can meet (504).
+    # API keys, a per-key character budget and a timeout no translation can meet: a
+    # microsecond, which admission refuses up front (413) whatever the machine's speed.
     "guarded": {
         "THAIMT_API_KEYS": '["key-a", "key-b", "key-c"]',
         "THAIMT_KEY_CHAR_LIMIT": "100",
-        "THAIMT_REQUEST_TIMEOUT_S": "0.001",
+        "THAIMT_REQUEST_TIMEOUT_S": "0.000001",
     },
     # API keys and a per-key character budget, with time enough to translate (200, 429).
     "keyed": {
         "THAIMT_API_KEYS": '["key-a", "key-b", "key-c"]',
         "THAIMT_KEY_CHAR_LIMIT": "100",
     },
+    # No API keys but a character budget (so per client address, as uvicorn resolves it from
+    # X-Forwarded-For sent by the trusted 127.0.0.1), CORS for one origin, /metrics behind a
+    # key, no /docs.
+    "open": {
+        "THAIMT_KEY_CHAR_LIMIT": "100",
+        "THAIMT_TRUSTED_PROXIES": "127.0.0.1",
+        "THAIMT_CORS_ORIGINS": '["https://app.example"]',
+        "THAIMT_METRICS_KEY": "scrape-secret",
+        "THAIMT_DOCS": "false",
+    },
     # One segment per model call and a small queue: backpressure and disconnects.
-    # torch: its disconnect test needs the blocker's 30 model calls to outlast the victim's
-    # upload, which CTranslate2 int8 on the tiny model does not always do.
-    "small": {"THAIMT_BATCHING": "false", "THAIMT_QUEUE_SIZE": "40", "THAIMT_BACKEND": "torch"},
+    "small": {"THAIMT_BATCHING": "false", "THAIMT_QUEUE_SIZE": "40", **TORCH},
+    # A batch may be held for 10 minutes while a request is being prepared (the slow-upload
+    # test: a request still uploading its body must not count as being prepared).
+    "patient": {"THAIMT_MAX_HOLD_MS": "600000", "THAIMT_MAX_CHARS_PER_REQUEST": "1100000"},
     # Stopped by the SIGTERM test, so no other test may use it.
-    "doomed": {"THAIMT_BATCHING": "false"},
+    "doomed": {"THAIMT_BATCHING": "false", **TORCH},
     # Started with `python -m uvicorn --factory`; watched from launch to readiness. The
     # persistent cache is on here (each server's file is in the session's temporary directory).
     "factory": {"THAIMT_CACHE": "true"},
 }
+
+
+_NEEDED: set[str] = set()  # the servers the collected tests use
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        for name in getattr(item, "fixturenames", ()):
+            if name.endswith("_server") and name.removesuffix("_server") in SERVER_CONFIGS:
+                _NEEDED.add(name.removesuffix("_server"))
 
 
 @pytest.fixture(scope="session")
@@ -49,12 +80,16 @@ def server_pool(
     tiny_model_dir: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[dict[str, Server]]:
     log_dir = tmp_path_factory.mktemp("server-logs")
+    wanted = _NEEDED or set(SERVER_CONFIGS)
     pool = {
-        name: launch(name, tiny_model_dir, env, log_dir) for name, env in SERVER_CONFIGS.items()
+        name: launch(name, tiny_model_dir, env, log_dir)
+        for name, env in SERVER_CONFIGS.items()
+        if name in wanted
     }
-    factory = pool["factory"]
-    factory.startup_watcher = threading.Thread(target=factory.watch_startup, daemon=True)
-    factory.startup_watcher.start()
+    if "factory" in pool:
+        factory = pool["factory"]
+        factory.startup_watcher = threading.Thread(target=factory.watch_startup, daemon=True)
+        factory.startup_watcher.start()
     yield pool
     for server in pool.values():
         server.terminate()  # all at once: they drain in parallel
@@ -84,8 +119,18 @@ def keyed_server(server_pool: dict[str, Server]) -> Server:
 
 
 @pytest.fixture(scope="session")
+def open_server(server_pool: dict[str, Server]) -> Server:
+    return _ready(server_pool, "open")
+
+
+@pytest.fixture(scope="session")
 def small_server(server_pool: dict[str, Server]) -> Server:
     return _ready(server_pool, "small")
+
+
+@pytest.fixture(scope="session")
+def patient_server(server_pool: dict[str, Server]) -> Server:
+    return _ready(server_pool, "patient")
 
 
 @pytest.fixture(scope="session")

@@ -57,8 +57,8 @@ def test_auto_converts_to_int8_once_and_reuses_it(
     assert _conversions(tmp_path) == [converted]
     assert (converted / "model.bin").stat().st_ino == inode  # reused, not rewritten
     assert not any("converting" in r.getMessage() for r in caplog.records)
-    texts = ["สวัสดีครับ วันนี้อากาศดีมาก"]
-    assert again.translate_batch(texts, _greedy()) == first.translate_batch(texts, _greedy())
+    ids = first.encode(["สวัสดีครับ วันนี้อากาศดีมาก"])
+    assert again.translate_batch(ids, _greedy()) == first.translate_batch(ids, _greedy())
 
 
 def _greedy():  # type: ignore[no-untyped-def]

@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from models.loading import ModelSpec
 from service.settings import Settings
 
 
@@ -15,7 +14,7 @@ def test_the_default_backend_is_auto(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("THAIMT_BACKEND", raising=False)
     settings = Settings()
     assert settings.backend == "auto"
-    assert ModelSpec.from_settings(settings).backend == "auto"
+    assert settings.model_spec().backend == "auto"
 
 
 @pytest.mark.parametrize("backend", ["auto", "torch", "ct2"])
@@ -34,7 +33,7 @@ def test_cache_path_follows_cache_dir(tmp_path: Path, monkeypatch: pytest.Monkey
     settings = Settings()
     assert settings.cache_dir == tmp_path / "data"
     assert settings.cache_path == tmp_path / "data" / "cache.sqlite3"
-    assert ModelSpec.from_settings(settings).cache_root == tmp_path / "data"
+    assert settings.model_spec().cache_root == tmp_path / "data"
     explicit = Settings(cache_path=tmp_path / "elsewhere.sqlite3")
     assert explicit.cache_path == tmp_path / "elsewhere.sqlite3"
 
@@ -73,3 +72,14 @@ def test_server_url(host: str, port: int, url: str) -> None:
 def test_a_port_out_of_range_is_refused(port: int) -> None:
     with pytest.raises(ValidationError):
         Settings(port=port)
+
+
+def test_address_lists_take_commas_or_json(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("THAIMT_TRUSTED_PROXIES", "127.0.0.1, 10.0.0.0/8")
+    monkeypatch.setenv("THAIMT_CORS_ORIGINS", '["https://app.example"]')
+    settings = Settings()
+    assert settings.trusted_proxies == ["127.0.0.1", "10.0.0.0/8"]
+    assert settings.cors_origins == ["https://app.example"]
+    monkeypatch.setenv("THAIMT_TRUSTED_PROXIES", "proxy.example")
+    with pytest.raises(ValidationError, match="not an IP address"):
+        Settings()

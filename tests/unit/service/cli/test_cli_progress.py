@@ -17,7 +17,7 @@ import pytest
 
 from models.backend import DecodeOptions
 from service.cli import progress
-from service.cli.progress import ProgressTranslator, RunSummary
+from service.cli.progress import ProgressRun, RunSummary
 
 THAIMT = [sys.executable, "-m", "service.cli"]
 PAGE = Path(__file__).resolve().parents[3] / "data" / "alibaba_digital_hub_th.txt"
@@ -109,15 +109,15 @@ def test_bar_advances_per_batch_and_translations_are_unchanged(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(progress, "BAR_DELAY_S", 0.0)  # show at once (the real delay is 1 s)
-    texts = [f"ข่าวที่ {i} วันนี้" for i in range(40)]
+    segments = tiny_engine.segments([f"ข่าวที่ {i} วันนี้" for i in range(40)])
     options = DecodeOptions(max_output_tokens=8)
-    shown = ProgressTranslator(tiny_engine, show=True).translate(texts, options)
-    assert shown == tiny_engine.translate(texts, options)
+    run = ProgressRun(tiny_engine, show=True)
+    shown = run(segments, options)
+    assert shown == tiny_engine.run(segments, options)
+    assert run.model_segments == 40
     err = capsys.readouterr().err
-    assert (
-        "translating" in err and "/40 " in err
-    )  # a bar over the 40 segments (tqdm throttles redraws)
-    hidden = ProgressTranslator(tiny_engine, show=False).translate(texts, options)
+    assert "translating" in err and "/40 " in err  # a bar over the 40 segments (tqdm throttles)
+    hidden = ProgressRun(tiny_engine, show=False)(segments, options)
     assert hidden == shown and capsys.readouterr().err == ""
 
 
