@@ -23,7 +23,14 @@ from service.files.encodings import DecodedText, DecodeError, decode_bytes
 from service.files.manifest import Manifest, new_record
 from service.files.progress import Progress
 from service.files.translator import DocumentTranslator
-from service.formats.base import Extracted, FormatError, FormatOptions, get_format
+from service.formats.base import (
+    Extracted,
+    FormatError,
+    FormatOptions,
+    fallback_asks,
+    get_format,
+    split_by,
+)
 from service.pipeline import TranslateOptions
 
 TEMP_SUFFIX = ".thaimt-tmp"
@@ -180,10 +187,9 @@ class BatchRunner:
         self.progress.file_failed(str(job.source), reason)
 
     def _translate_chunk(self, chunk: list[_Loaded]) -> None:
-        texts = [t for loaded in chunk for t in loaded.extracted.texts]
         segments_before = self.translator.stats.segments
         try:
-            translations = self.translator.translate_documents(texts) if texts else []
+            translations, fallbacks = self._translate_rounds(chunk)
         except (RuntimeError, ValueError, OSError) as exc:  # a server or model failure
             if len(chunk) > 1:  # one bad file must not fail the others: retry them one by one
                 for loaded in chunk:
@@ -194,18 +200,27 @@ class BatchRunner:
             self._fail(chunk[0].job, f"translation failed: {exc}")
             return
         self.progress.add_segments(self.translator.stats.segments - segments_before)
-        cursor = 0
-        for loaded in chunk:
-            count = len(loaded.extracted.texts)
-            self._finish(loaded, translations[cursor : cursor + count])
-            cursor += count
+        for loaded, part, extra in zip(chunk, translations, fallbacks, strict=True):
+            self._finish(loaded, part, extra)
             if self.config.fail_fast and self.summary.failed:
                 return
 
-    def _finish(self, loaded: _Loaded, translations: list[str]) -> None:
+    def _translate_rounds(self, chunk: list[_Loaded]) -> tuple[list[list[str]], list[list[str]]]:
+        """Every document of the chunk in one call, then the fallback texts (HTML elements whose
+        markers the model lost) of every file in one more call when there are any."""
+        texts = [t for loaded in chunk for t in loaded.extracted.texts]
+        flat = self.translator.translate_documents(texts) if texts else []
+        translations = split_by([len(loaded.extracted.texts) for loaded in chunk], flat)
+        asks = fallback_asks([loaded.extracted for loaded in chunk], translations)
+        extra = [t for ask in asks for t in ask]
+        answers = self.translator.translate_documents(extra) if extra else []
+        return translations, split_by([len(ask) for ask in asks], answers)
+
+    def _finish(self, loaded: _Loaded, translations: list[str], fallbacks: list[str]) -> None:
         job = loaded.job
         try:
-            text = loaded.decoded.restore_newlines(loaded.extracted.rebuild(translations))
+            rebuilt = loaded.extracted.rebuild(translations, fallbacks)
+            text = loaded.decoded.restore_newlines(rebuilt)
             write_atomic(job.output_path(self.config.outdir), text.encode("utf-8"))
         except OSError as exc:
             self._fail(job, f"cannot write output: {exc}")

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from starlette.requests import Request
 
 from service.batcher import CURRENT_TICKET, Batcher, BatcherStopped, Overloaded
+from service.formats.base import fallback_asks, split_by
 from service.http.errors import CLIENT_CLOSED, ApiError
 from service.pipeline import (
     DocumentResult,
@@ -209,14 +210,21 @@ async def translate_any(
     extracted = await asyncio.to_thread(extract_html, fmt, texts)
     inner = [t for e in extracted for t in e.texts]
     results, segments = await translate_texts(engine, batcher, inner, options)
+    first = split_by([len(e.texts) for e in extracted], results)
+    # Second round: the text of inline elements whose markers the model lost (usually none).
+    asks = await asyncio.to_thread(fallback_asks, extracted, [[r.text for r in p] for p in first])
+    extra = [t for ask in asks for t in ask]
+    more: list[DocumentResult] = []
+    more_segments = 0
+    if extra:
+        more, more_segments = await translate_texts(engine, batcher, extra, options)
+    second = split_by([len(ask) for ask in asks], more)
 
     def rebuild() -> Translated:
-        outputs, details, cursor = [], [], 0
-        for e in extracted:
-            part = results[cursor : cursor + len(e.texts)]
-            cursor += len(e.texts)
-            outputs.append(e.rebuild([r.text for r in part]))
-            details.append({"texts": [r.to_dict() for r in part]})
-        return Translated(outputs, segments, details)
+        outputs, details = [], []
+        for e, part, fallback in zip(extracted, first, second, strict=True):
+            outputs.append(e.rebuild([r.text for r in part], [r.text for r in fallback]))
+            details.append({"texts": [r.to_dict() for r in part + fallback]})
+        return Translated(outputs, segments + more_segments, details)
 
     return await asyncio.to_thread(rebuild)
