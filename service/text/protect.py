@@ -22,7 +22,8 @@ import regex
 from service.text import patterns
 
 SPAN_KINDS = (
-    "latin", "number", "url", "email", "handle", "hashtag", "emoji", "glossary", "keep", "markup"
+    "latin", "number", "url", "email", "handle", "hashtag", "emoji", "glossary", "keep", "markup",
+    "punct", "separator",
 )  # fmt: skip
 
 
@@ -115,7 +116,8 @@ def find_spans(
     """Non-overlapping protected spans of ``text``, sorted by position.
 
     Priority (a later kind only looks at text no earlier kind claimed): markup > URL > e-mail
-    > @handle > #hashtag > glossary / do-not-translate terms > Latin run > emoji > number.
+    > @handle > #hashtag > glossary / do-not-translate terms > Latin run > emoji > number
+    > brackets and quotes around spans ("punct") > structural separators ("separator").
     URLs, e-mails, handles and hashtags come before glossary terms so a term never breaks one.
     """
     finders: list[_Finder] = [
@@ -133,7 +135,48 @@ def find_spans(
     for finder in finders:
         found = [m for gap in _gaps(claimed, len(text)) for m in finder(text, *gap)]
         claimed = sorted(claimed + found)
+    claimed = _with_brackets(text, claimed)
+    found = [m for gap in _gaps(claimed, len(text)) for m in _separator_finder(text, *gap)]
+    claimed = sorted(claimed + found)
     return [ProtectedSpan(s, e, text[s:e], out, kind) for s, e, out, kind in claimed]
+
+
+def _with_brackets(
+    text: str, claimed: list[tuple[int, int, str, str]]
+) -> list[tuple[int, int, str, str]]:
+    """Add the brackets and quotes that enclose nothing but spans (and spaces between them):
+    "X (Twitter)" keeps its "( )". Nested pairs ("“(X)”") are found one level per pass."""
+    while True:
+        found: list[tuple[int, int, str, str]] = []
+        for start, end in _span_groups(text, claimed):
+            opener = text[start - 1] if start > 0 else ""
+            closer = patterns.BRACKETS.get(opener)
+            if closer and text[end : end + 1] == closer and not _touches(found, start - 1):
+                found += [(start - 1, start, opener, "punct"), (end, end + 1, closer, "punct")]
+        if not found:
+            return claimed
+        claimed = sorted(claimed + found)
+
+
+def _span_groups(
+    text: str, claimed: Sequence[tuple[int, int, str, str]]
+) -> Iterator[tuple[int, int]]:
+    """(start, end) of each run of spans separated by nothing but spaces."""
+    group: tuple[int, int] | None = None
+    for start, end, _, _ in claimed:
+        if group and not text[group[1] : start].strip():
+            group = (group[0], end)
+            continue
+        if group:
+            yield group
+        group = (start, end)
+    if group:
+        yield group
+
+
+def _touches(found: Sequence[tuple[int, int, str, str]], position: int) -> bool:
+    """``position`` already taken by a bracket of this pass ("(X)(Y)" shares nothing)."""
+    return any(start <= position < end for start, end, _, _ in found[-2:])
 
 
 def _gaps(claimed: Sequence[tuple[int, int, str, str]], length: int) -> Iterator[tuple[int, int]]:
@@ -159,6 +202,16 @@ def _url_finder(text: str, start: int, end: int) -> Iterator[tuple[int, int, str
         url = patterns.trim_url(m.group())
         if url:
             yield m.start(), m.start() + len(url), url, "url"
+
+
+def _separator_finder(text: str, start: int, end: int) -> Iterator[tuple[int, int, str, str]]:
+    # Searched up to the end of the text, not the gap: whether a dash stands alone depends on
+    # the character after it, even when that one belongs to a span.
+    for m in patterns.STRUCTURAL_SEPARATOR.finditer(text, start):
+        if m.start() >= end:
+            return
+        if m.end() <= end:
+            yield m.start(), m.end(), m.group(), "separator"
 
 
 def _latin_finder(text: str, start: int, end: int) -> Iterator[tuple[int, int, str, str]]:

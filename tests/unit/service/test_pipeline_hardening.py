@@ -63,3 +63,22 @@ def test_html_elements_keep_text_when_the_model_drops_their_markers(tiny_backend
     assert inline and all(t.get_text().strip() for t in inline), out
     assert len(rounds) == 2  # the lost elements' own texts went through the same pipeline
     assert {"กวิน", "ข่าว", "ล่าสุด", "หน้าแรก", "เรา"} <= set(rounds[1])
+
+
+def test_breadcrumbs_and_brackets_survive_the_tiny_model(tiny_engine: Engine) -> None:
+    doc = "หน้าแรก > เทคโนโลยี > ข่าวล่าสุด\nเปิดตัว X (Twitter) ใหม่ | ข่าว • กีฬา"
+    crumbs, brackets = translate_document(doc, tiny_engine).text.split("\n")
+    assert crumbs.count(">") == 2
+    assert brackets.count("(") == brackets.count(")") == 1 and "Twitter" in brackets
+    assert brackets.count("|") == brackets.count("•") == 1
+
+
+def test_example_page_keeps_its_breadcrumb_and_brackets(
+    tiny_engine: Engine, example_page: str
+) -> None:
+    out = translate_document(example_page, tiny_engine).text.split("\n")
+    src = example_page.split("\n")
+    assert len(out) == len(src)
+    for source, result in zip(src, out, strict=True):
+        for char in ">()":
+            assert result.count(char) >= source.count(char), (char, source, result)
