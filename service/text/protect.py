@@ -13,6 +13,8 @@ which makes finding placeholders in it (and in the model output) unambiguous.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import ClassVar
@@ -233,41 +235,65 @@ class _TermTable:
     outputs: dict[str, tuple[str, str]]
     pattern: regex.Pattern[str] | None
 
+    def serves(self, glossary: Mapping[str, str], do_not_translate: tuple[str, ...]) -> bool:
+        return (
+            self.glossary is glossary
+            and self.do_not_translate == do_not_translate
+            and self.snapshot == glossary
+        )
 
-_term_tables: dict[tuple[int, int], _TermTable] = {}
-_MAX_TERM_TABLES = 8
 
-
-def _term_table(glossary: Mapping[str, str], do_not_translate: Sequence[str]) -> _TermTable:
-    """Build (or reuse) the term table; reuse is checked by content, so mutation is safe.
+class _TermTables:
+    """The few most recently used term tables, shared by the server's worker threads.
 
     The pipeline calls ``find_spans`` once per paragraph with the same glossary: rebuilding
-    a 5,000-term table each time would cost more than the matching itself.
+    a 5,000-term table each time would cost more than the matching itself. Reuse is checked by
+    content, so a mutated glossary is rebuilt. A lock guards the dictionary (requests with
+    glossaries run in several threads at once); tables are built outside it.
     """
-    key = (id(glossary), id(do_not_translate))
-    dnt = tuple(do_not_translate)
-    cached = _term_tables.get(key)
-    if (
-        cached
-        and cached.glossary is glossary
-        and cached.do_not_translate == dnt
-        and cached.snapshot == glossary
-    ):
-        return cached
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._tables: OrderedDict[tuple[int, int], _TermTable] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, glossary: Mapping[str, str], do_not_translate: Sequence[str]) -> _TermTable:
+        key = (id(glossary), id(do_not_translate))
+        dnt = tuple(do_not_translate)
+        with self._lock:
+            cached = self._tables.get(key)
+        if cached is not None and cached.serves(glossary, dnt):
+            with self._lock:
+                if self._tables.get(key) is cached:
+                    self._tables.move_to_end(key)
+            return cached
+        table = _build_term_table(glossary, dnt)
+        with self._lock:
+            self._tables[key] = table
+            self._tables.move_to_end(key)
+            while len(self._tables) > self.size:
+                self._tables.popitem(last=False)  # least recently used
+        return table
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._tables)
+
+
+def _build_term_table(glossary: Mapping[str, str], dnt: tuple[str, ...]) -> _TermTable:
     outputs = {k.strip(): (v, "glossary") for k, v in glossary.items() if k.strip()}
     # A term in both lists is kept verbatim: "never translate" is the stronger instruction.
     outputs.update({t.strip(): (t.strip(), "keep") for t in dnt if t.strip()})
     pattern = patterns.terms_pattern(patterns.clean_terms(outputs))
-    table = _TermTable(glossary, dict(glossary), dnt, outputs, pattern)
-    if len(_term_tables) >= _MAX_TERM_TABLES:
-        _term_tables.pop(next(iter(_term_tables)))
-    _term_tables[key] = table
-    return table
+    return _TermTable(glossary, dict(glossary), dnt, outputs, pattern)
+
+
+_term_tables = _TermTables(size=8)
 
 
 def _terms_finder(glossary: Mapping[str, str], do_not_translate: Sequence[str]) -> _Finder:
     """Glossary terms (output: the English target) and do-not-translate terms (kept verbatim)."""
-    table = _term_table(glossary, do_not_translate) if glossary or do_not_translate else None
+    table = _term_tables.get(glossary, do_not_translate) if glossary or do_not_translate else None
 
     def find(text: str, start: int, end: int) -> Iterator[tuple[int, int, str, str]]:
         if table is None or table.pattern is None:
