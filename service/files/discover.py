@@ -82,6 +82,7 @@ def _walk(walk: _Walk, found: Discovery) -> list[Path]:
         here = Path(dirpath)
         stat = here.stat()
         if (stat.st_dev, stat.st_ino) in seen:
+            found.skipped.append((here, "a folder already walked (reached again by a symlink)"))
             dirnames[:] = []
             continue
         seen.add((stat.st_dev, stat.st_ino))
@@ -124,13 +125,15 @@ def _pairs(
     if _is_glob(item):
         root = _glob_root(item)
         walk = _Walk(root, outdir, follow_symlinks)
-        matches = sorted(Path(p) for p in glob.glob(item, recursive=True))
-        files = [p for p in matches if p.is_file() and not _inside(p, outdir)]
-        for link in [p for p in files if _symlink_below(p, root)]:
-            reason = walk.symlink_reason(link)
+        files = []
+        for match in sorted(Path(p) for p in glob.glob(item, recursive=True)):
+            if _inside(match, outdir) or not (match.is_file() or match.is_symlink()):
+                continue
+            reason = walk.symlink_reason(match) if _symlink_below(match, root) else None
             if reason:
-                found.skipped.append((link, reason))
-                files.remove(link)
+                found.skipped.append((match, reason))
+            elif match.is_file():
+                files.append(match)
         return [(p, p.relative_to(root), False) for p in files]
     raise DiscoveryError(f"input not found: {item}")
 
