@@ -224,7 +224,10 @@ async def translate_any(
         outputs, details = [], []
         for e, part, fallback in zip(extracted, first, second, strict=True):
             outputs.append(e.rebuild([r.text for r in part], [r.text for r in fallback]))
-            details.append({"texts": [r.to_dict() for r in part + fallback]})
+            detail: dict[str, Any] = {"texts": [r.to_dict() for r in part]}
+            if fallback:  # elements whose markers the model lost, translated on their own
+                detail["fallbacks"] = [r.to_dict() for r in fallback]
+            details.append(detail)
         return Translated(outputs, segments + more_segments, details)
 
     return await asyncio.to_thread(rebuild)
