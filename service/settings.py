@@ -9,7 +9,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from service import defaults
@@ -113,6 +113,33 @@ class Settings(BaseSettings):
     forced_output_tokens: int | None = Field(
         None, ge=1, description="Benchmarks only: force every output to this many tokens"
     )
+
+    @field_validator("trusted_proxies", "cors_origins", mode="before")
+    @classmethod
+    def _list_or_commas(cls, value: Any) -> Any:
+        """A JSON list (``["a", "b"]``) or a comma-separated string (``a,b``)."""
+        if not isinstance(value, str):
+            return value
+        text = value.strip()
+        if text.startswith("["):
+            import json
+
+            return json.loads(text)
+        return [item.strip() for item in text.split(",") if item.strip()]
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _addresses(cls, value: list[str]) -> list[str]:
+        """Each entry an IP address or network (``10.0.0.0/8``), or ``*`` (trust any peer)."""
+        import ipaddress
+
+        for entry in value:
+            if entry != "*":
+                try:
+                    ipaddress.ip_network(entry, strict=False)
+                except ValueError:
+                    raise ValueError(f"not an IP address or network: {entry!r}") from None
+        return value
 
     @classmethod
     def load(cls, **overrides: Any) -> Settings:
