@@ -13,6 +13,7 @@ from service.cli.common import (
     translate_options_from_args,
 )
 from service.cli.main import CLIError
+from service.cli.ray_options import add_ray_options, ray_options_from_args, ray_translator
 
 FORMATS = ("auto", "txt", "md", "html", "jsonl", "srt")
 
@@ -50,10 +51,14 @@ def register(sub: Any) -> None:
         help="characters of text translated per engine call across files (bounds memory)",
     )
     add_model_options(parser)
+    add_ray_options(parser)
     parser.set_defaults(handler=run)
 
 
 def _translator(args: argparse.Namespace, options: Any, settings: Any) -> Any:
+    ray = ray_options_from_args(args)
+    if ray is not None:
+        return ray_translator(args, ray, options, settings)
     if args.server:
         from service.files.client import ServerError, ServerTranslator
 
@@ -90,6 +95,11 @@ def run(args: argparse.Namespace) -> int:
         args.output, options, FormatOptions(tuple(args.field)), args.chunk_chars, args.fail_fast
     )
     progress = Progress(quiet=args.quiet)
-    summary = BatchRunner(_translator(args, options, settings), config, progress).run(jobs)
+    translator = _translator(args, options, settings)
+    try:
+        summary = BatchRunner(translator, config, progress).run(jobs)
+    finally:
+        if callable(getattr(translator, "close", None)):
+            translator.close()  # the Ray runtime, a server connection
     progress.report(summary)
     return summary.exit_code

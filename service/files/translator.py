@@ -66,12 +66,17 @@ class LocalTranslator:
         known = {s.text: self._memory[s.text] for s in segments if s.text in self._memory}
         todo = [s for s in segments if s.text not in known]
         if todo:
-            calls, sent = self.engine.stats.model_calls, self.engine.stats.segments
-            fresh = dict(zip((s.text for s in todo), self.engine.run(todo, options), strict=True))
-            self.stats.model_calls += self.engine.stats.model_calls - calls
-            self.stats.model_segments += self.engine.stats.segments - sent
+            fresh = dict(zip((s.text for s in todo), self._model(todo, options), strict=True))
             if len(self._memory) + len(fresh) > self._memory_limit:
                 self._memory.clear()  # bounds memory on huge archives; outputs are unaffected
             self._memory.update(fresh)
             known.update(fresh)
         return [known[s.text] for s in segments]
+
+    def _model(self, segments: Sequence[Segment], options: DecodeOptions) -> list[ModelOutput]:
+        """The engine, in its own batches (another translator may run them elsewhere)."""
+        calls, sent = self.engine.stats.model_calls, self.engine.stats.segments
+        outputs = self.engine.run(segments, options)
+        self.stats.model_calls += self.engine.stats.model_calls - calls
+        self.stats.model_segments += self.engine.stats.segments - sent
+        return outputs
