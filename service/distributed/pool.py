@@ -9,7 +9,6 @@ its actor every time fails its files instead of looping forever.
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from types import ModuleType
@@ -111,12 +110,6 @@ class EnginePool:
                 self.actors.pop(exc.actor_id, None)  # out of restarts: go on without it
             raise PoolError(f"a batch failed on the Ray actors: {reason(exc)}") from exc
         return [outputs[number] for number in range(len(numbered))]
-
-    def close(self) -> None:
-        """End the actors now (on a cluster, their resources are free before the driver goes)."""
-        for actor in self._started:
-            with contextlib.suppress(self._ray.exceptions.RayError):  # already gone
-                self._ray.kill(actor, no_restart=True)
 
 
 def common_identity(infos: Sequence[ActorInfo]) -> ModelIdentity:

@@ -59,10 +59,8 @@ class RayTranslator(LocalTranslator):
         return [outputs[i] for i in range(len(segments))]
 
     def close(self) -> None:
-        try:
-            self.pool.close()
-        finally:
-            self.runtime.close()
+        """Leave Ray: the run's actors end with it (a private runtime is shut down)."""
+        self.runtime.close()
 
 
 def open_ray_translator(

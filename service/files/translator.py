@@ -4,7 +4,8 @@ Both take whole documents (plain text, possibly with PUA inline markers) and ret
 translations, so the runner does not care where the model runs. The in-process one prepares every
 document with the article pipeline, sends all masked segments of a chunk of files to the engine in
 one call (the engine batches and de-duplicates them), and keeps a run-level memory of finished
-segments so boilerplate repeated across chunks is translated once per run.
+segments so boilerplate repeated across chunks is translated once per run. ``--ray``'s translator
+(:mod:`service.files.ray_translator`) is the in-process one with the model calls on Ray actors.
 """
 
 from __future__ import annotations

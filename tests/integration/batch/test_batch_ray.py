@@ -26,6 +26,7 @@ from pathlib import Path
 import pytest
 
 from service.distributed.actor import TEST_HOLD_ENV
+from service.distributed.pool import ACTOR_RESTARTS
 from service.engine import Engine
 from service.files.manifest import MANIFEST_NAME
 from service.files.runner import TEMP_SUFFIX
@@ -261,3 +262,36 @@ def test_actor_killed_midway_run_completes(
     assert f"({local.model_calls} model calls)" in log.read_text()
     assert _tree(out) == reference
     assert _finished(out) == 24
+
+
+def test_an_actor_out_of_restarts_leaves_the_pool(
+    tmp_path, ray_cluster, hold, cli_batch_env, tiny_model_dir, run_batch, batch_backend
+):
+    """Killed on every try of its batch, an actor is replaced 3 times, then dropped: the chunk
+    is retried file by file on the other actor (one segment per batch, so that every file's
+    retry would reach both actors) and the run completes."""
+    src = _corpus(tmp_path / "in", 12)
+    _, reference = _reference(
+        run_batch, src, tmp_path / "reference", Engine(batch_backend, max_batch_size=1)
+    )
+    out = tmp_path / "out"
+    env = dict(cli_batch_env, THAIMT_MAX_BATCH_SIZE="1", **RAY_TOKEN)
+    args = [str(src), "-o", str(out), *FIELD_ARGS, "--model", str(tiny_model_dir)]
+    args += [f"--ray={ray_cluster.address}", "--ray-actors", "2"]
+    log = tmp_path / "run.log"
+    proc = _start(args, env, log)
+    _wait_for(lambda: len(_held(hold)) == 2, proc, log)
+    survivor, victim = sorted(_held(hold))
+    killed: list[int] = []
+    for tries in range(1, 2 + ACTOR_RESTARTS):  # the first try, then one per restart
+        os.kill(victim, signal.SIGKILL)
+        killed.append(victim)
+        if tries <= ACTOR_RESTARTS:  # a replacement starts and takes the same batch
+            _wait_for(lambda held=2 + tries: len(_held(hold)) == held, proc, log)
+            (victim,) = set(_held(hold)) - {survivor, *killed}
+    (hold / "go").touch()
+    assert proc.wait(timeout=300) == 0, log.read_text()
+    text = log.read_text()
+    assert "12 ok, 0 failed, 0 skipped" in text
+    assert _tree(out) == reference
+    assert len(_held(hold)) == 2 + ACTOR_RESTARTS  # no fifth actor: the victim was not replaced
