@@ -8,6 +8,7 @@ that are missing go to the actors, each of which holds one engine (the model, on
     pool.py            size the pool to the cluster, create the actors, run batches on them
     actor.py           the actor: one engine; describes its model
     driver_backend.py  the driver's stand-in for the model: the tokenizer only
+    errors.py          what can go wrong, as one line for the user
 
 Ray is optional (``pip install 'thaimt[ray]'``) and imported only when a pool is started.
 """
