@@ -14,6 +14,7 @@ from service.cli.common import (
     translate_options_from_args,
 )
 from service.cli.main import CLIError
+from service.cli.ray_options import add_ray_options, ray_options_from_args, ray_translator
 
 FORMATS = ("auto", "txt", "md", "html", "jsonl", "srt")
 
@@ -59,10 +60,14 @@ def register(sub: Any) -> None:
         help="characters of text translated per engine call across files (bounds memory)",
     )
     add_model_options(parser)
+    add_ray_options(parser)
     parser.set_defaults(handler=run)
 
 
 def _translator(args: argparse.Namespace, options: Any, settings: Any) -> Any:
+    ray = ray_options_from_args(args)
+    if ray is not None:
+        return ray_translator(args, ray, options, settings)
     if args.server:
         from service.files.client import ServerError, ServerTranslator
 
@@ -102,12 +107,16 @@ def run(args: argparse.Namespace) -> int:
         args.output, options, FormatOptions(tuple(args.field)), args.chunk_chars, args.fail_fast
     )
     progress = Progress(quiet=args.quiet)
+    translator = _translator(args, options, settings)
     try:
-        runner = BatchRunner(_translator(args, options, settings), config, progress)
+        runner = BatchRunner(translator, config, progress)
         loading = time.monotonic() - started
         summary = runner.run(found.jobs, found.skipped, started)
     except BatchError as exc:
         raise CLIError(str(exc), code=1) from exc
+    finally:
+        if callable(getattr(translator, "close", None)):
+            translator.close()  # the Ray runtime, a server connection
     summary.loading_seconds = loading
     progress.report(summary)
     return summary.exit_code
