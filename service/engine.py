@@ -76,13 +76,16 @@ class Engine:
         self._lock = threading.Lock()  # one model call at a time
 
     @classmethod
-    def from_settings(cls, settings: Settings, *, use_cache: bool | None = None) -> Engine:
+    def from_settings(
+        cls, settings: Settings, *, use_cache: bool | None = None, backend: Backend | None = None
+    ) -> Engine:
+        """The settings' model (or ``backend``, already loaded), batch limits and cache."""
         from models.loading import load_backend
         from service.cache import cache_from_settings
 
         cache = cache_from_settings(settings, use_cache)  # SQLite, Redis or none
         return cls(
-            load_backend(settings.model_spec()),
+            backend or load_backend(settings.model_spec()),
             max_batch_size=settings.max_batch_size,
             max_batch_tokens=settings.max_batch_tokens,
             cache=cache,

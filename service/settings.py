@@ -126,7 +126,6 @@ class Settings(BaseSettings):
         None, ge=1, description="Benchmarks only: force every output to this many tokens"
     )
 
-    # Restored: lost from main in the merge of the state branch (e919a3f).
     @field_validator("trusted_proxies", "cors_origins", mode="before")
     @classmethod
     def _list_or_commas(cls, value: Any) -> Any:

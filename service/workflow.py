@@ -165,12 +165,16 @@ class Formatted:
     texts: list[str]
     results: list[list[DocumentResult]]  # per input text: one result per extracted document
     segments: int
+    # Per input text: the second round (inline elements whose markers the model lost, each
+    # translated on its own; usually none).
+    fallbacks: list[list[DocumentResult]] = field(default_factory=list)
+
+
+TranslateTexts = Callable[[list[str]], Awaitable[tuple[list[DocumentResult], int]]]
 
 
 async def translate_formatted(
-    texts: Sequence[str],
-    fmt: FileFormat | None,
-    translate: Callable[[list[str]], Awaitable[tuple[list[DocumentResult], int]]],
+    texts: Sequence[str], fmt: FileFormat | None, translate: TranslateTexts
 ) -> Formatted:
     """Plain texts (``fmt`` None), or texts in a format whose extracted documents are translated
     together by ``translate`` and put back in place."""
@@ -178,19 +182,46 @@ async def translate_formatted(
         results, segments = await translate(list(texts))
         return Formatted([r.text for r in results], [[r] for r in results], segments)
     extracted = await asyncio.to_thread(_extract_all, fmt, texts)
-    inner = [t for e in extracted for t in e.texts]
-    results, segments = await translate(inner)
-    grouped, cursor = [], 0
-    for e in extracted:
-        grouped.append(results[cursor : cursor + len(e.texts)])
-        cursor += len(e.texts)
+    return await translate_extracted(extracted, translate)
+
+
+async def translate_extracted(
+    extracted: Sequence[Extracted], translate: TranslateTexts
+) -> Formatted:
+    """The documents of extracted files, in two rounds with one ``translate`` call each: their
+    texts, then the fallback texts the format asks for after seeing the first translations
+    (HTML: an inline element that lost its markers gets its own text translated on its own)."""
+    from service.formats.base import fallback_asks
+
+    first, segments = await _round(translate, [e.texts for e in extracted])
+    asks = await asyncio.to_thread(fallback_asks, extracted, [[r.text for r in p] for p in first])
+    second, more = await _round(translate, asks)
 
     def rebuild() -> list[str]:
-        return [
-            e.rebuild([r.text for r in part]) for e, part in zip(extracted, grouped, strict=True)
-        ]
+        from service.formats.base import FormatError
 
-    return Formatted(await asyncio.to_thread(rebuild), grouped, segments)
+        try:
+            return [
+                e.rebuild([r.text for r in part], [r.text for r in fallback])
+                for e, part, fallback in zip(extracted, first, second, strict=True)
+            ]
+        except FormatError:
+            raise
+        except ValueError as exc:  # a file its format cannot put back together
+            raise FormatError(str(exc)) from exc
+
+    return Formatted(await asyncio.to_thread(rebuild), first, segments + more, second)
+
+
+async def _round(
+    translate: TranslateTexts, groups: Sequence[Sequence[str]]
+) -> tuple[list[list[DocumentResult]], int]:
+    """One ``translate`` call for every group's texts (none when there are none), split back."""
+    from service.formats.base import split_by
+
+    flat = [t for group in groups for t in group]
+    results, segments = await translate(flat) if flat else ([], 0)
+    return split_by([len(g) for g in groups], results), segments
 
 
 def _extract_all(fmt: FileFormat, texts: Sequence[str]) -> list[Extracted]:

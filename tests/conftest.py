@@ -90,3 +90,54 @@ def cli_env(tmp_path: Path) -> Iterator[dict[str, str]]:
     env = dict(os.environ)
     env["THAIMT_CACHE_PATH"] = str(tmp_path / "cache.sqlite3")
     yield env
+
+
+class SmallDisk:
+    """A real, nearly empty 256 KiB filesystem (tmpfs): writes there fail with a genuine ENOSPC."""
+
+    PAGE = 4096
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.filler = path / "filler"
+
+    def fill(self, leave_pages: int = 0) -> None:
+        """Fill the disk with one file, then give ``leave_pages`` 4 KiB pages back."""
+        import errno
+
+        fd = os.open(self.filler, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        try:
+            while True:
+                try:
+                    os.write(fd, b"\0" * self.PAGE)
+                except OSError as exc:
+                    if exc.errno != errno.ENOSPC:
+                        raise
+                    break
+            size = os.fstat(fd).st_size
+            os.ftruncate(fd, max(0, size - size % self.PAGE - leave_pages * self.PAGE))
+        finally:
+            os.close(fd)
+
+    def free(self) -> None:
+        self.filler.unlink(missing_ok=True)
+
+
+@pytest.fixture()
+def small_disk(tmp_path: Path) -> Iterator[SmallDisk]:
+    """Mounting the tmpfs needs root (CAP_SYS_ADMIN); elsewhere the test is skipped with that
+    reason (RLIMIT_FSIZE would give EFBIG, a different error)."""
+    import subprocess
+
+    if os.geteuid() != 0:
+        pytest.skip("a real ENOSPC needs a small tmpfs, and mounting one needs root")
+    mount = tmp_path / "small-disk"
+    mount.mkdir()
+    command = ["mount", "-t", "tmpfs", "-o", "size=256k,mode=0777", "tmpfs", str(mount)]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
+    try:
+        yield SmallDisk(mount)
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=False)

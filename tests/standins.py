@@ -9,6 +9,8 @@ pipeline are concerned (token ids in, :class:`ModelOutput` out); only the model 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
+from typing import Any
 
 from models.backend import Backend, DecodeOptions, ModelFamily, ModelOutput, check_budget
 
@@ -70,3 +72,29 @@ def translate_texts(backend: Backend, texts: Sequence[str], options: DecodeOptio
 
 def token_lengths(backend: Backend, texts: Sequence[str]) -> list[int]:
     return [len(ids) for ids in backend.encode(texts)]
+
+
+def translate_html(html: str, translate: Callable[[list[str]], list[str]]) -> str:
+    """An HTML document or fragment through the HTML format with ``translate`` (a batch of texts
+    with PUA markers → their translations), both rounds (see ``Extracted.fallback_texts``)."""
+    from service.formats.base import translate_extracted
+    from service.formats.html import HtmlFormat
+
+    return translate_extracted([HtmlFormat().extract(html)], translate)[0]
+
+
+class PlaceholderDroppingBackend:
+    """A real backend whose outputs lose every placeholder (so HTML inline markers are lost and
+    the pipeline has to put the spans back together on its own)."""
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+    def translate_batch(self, *args: Any, **kwargs: Any) -> list[ModelOutput]:
+        from service.text.protect import TOLERANT_PLACEHOLDER
+
+        outputs = self._inner.translate_batch(*args, **kwargs)
+        return [replace(o, text=TOLERANT_PLACEHOLDER.sub("", o.text)) for o in outputs]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import time
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ from service.cli.common import (
     translate_options_from_args,
 )
 from service.cli.errors import CLIError
+from service.cli.ray_options import add_ray_options, ray_options_from_args, ray_translator
 
 FORMATS = ("auto", "txt", "md", "html", "jsonl", "srt")
 
@@ -24,8 +26,9 @@ def register(sub: Any) -> None:
         description=(
             "Translate files, directories (recursively) and globs into OUTDIR, mirroring the "
             "input tree. Finished files are recorded in OUTDIR/.thaimt-manifest.jsonl; a re-run "
-            "skips them and redoes changed ones. Exit status: 0 all ok, 1 some failed, "
-            "2 usage error, 130 interrupted."
+            "skips them and redoes changed ones. Empty files, unknown extensions and symlinks "
+            "are skipped and listed with the reason. Exit status: 0 all ok (or skipped), "
+            "1 some failed, 2 usage error, 130 interrupted."
         ),
     )
     parser.add_argument("inputs", nargs="+", metavar="INPUT", help="file, directory or glob")
@@ -41,6 +44,12 @@ def register(sub: Any) -> None:
     parser.add_argument("--server", metavar="URL", help="use a running thaimt server")
     parser.add_argument("--api-key", metavar="KEY", help="API key for a --server that requires one")
     add_glossary_options(parser)
+    parser.add_argument(
+        "--follow-symlinks",
+        action="store_true",
+        help="follow symlinks met in folders and globs, when their target is inside the input "
+        "tree (default: skip them, listed with the reason)",
+    )
     parser.add_argument("--fail-fast", action="store_true", help="stop at the first failed file")
     parser.add_argument("--quiet", action="store_true", help="no progress bar and no summary")
     parser.add_argument(
@@ -51,10 +60,14 @@ def register(sub: Any) -> None:
         help="characters of text translated per engine call across files (bounds memory)",
     )
     add_model_options(parser)
+    add_ray_options(parser)
     parser.set_defaults(handler=run)
 
 
 def _translator(args: argparse.Namespace, options: Any, settings: Any) -> Any:
+    ray = ray_options_from_args(args)
+    if ray is not None:
+        return ray_translator(args, ray, options, settings)
     if args.server:
         from service.files.client import ServerError, ServerTranslator
 
@@ -69,9 +82,10 @@ def _translator(args: argparse.Namespace, options: Any, settings: Any) -> Any:
 
 
 def run(args: argparse.Namespace) -> int:
-    from service.files.discover import DiscoveryError, discover
+    started = time.monotonic()  # the summary's time includes loading the model
+    from service.files.discover import DiscoveryError, discover_all
     from service.files.progress import Progress
-    from service.files.runner import BatchConfig, BatchRunner
+    from service.files.runner import BatchConfig, BatchError, BatchRunner
     from service.formats.base import FormatOptions
 
     if args.format == "jsonl" and not args.field:
@@ -82,10 +96,10 @@ def run(args: argparse.Namespace) -> int:
         raise CLIError("--chunk-chars must be at least 1", code=2)
     forced = None if args.format == "auto" else args.format
     try:
-        jobs = discover(args.inputs, args.output, forced)
+        found = discover_all(args.inputs, args.output, forced, args.follow_symlinks)
     except DiscoveryError as exc:
         raise CLIError(str(exc), code=2) from exc
-    if not jobs:
+    if not found.jobs and not found.skipped:
         raise CLIError("no input files found (directories are searched for known extensions)", 2)
     settings = settings_from_args(args)
     options = translate_options_from_args(args, settings.beam_size)
@@ -93,6 +107,16 @@ def run(args: argparse.Namespace) -> int:
         args.output, options, FormatOptions(tuple(args.field)), args.chunk_chars, args.fail_fast
     )
     progress = Progress(quiet=args.quiet)
-    summary = BatchRunner(_translator(args, options, settings), config, progress).run(jobs)
+    translator = _translator(args, options, settings)
+    try:
+        runner = BatchRunner(translator, config, progress)
+        loading = time.monotonic() - started
+        summary = runner.run(found.jobs, found.skipped, started)
+    except BatchError as exc:
+        raise CLIError(str(exc), code=1) from exc
+    finally:
+        if callable(getattr(translator, "close", None)):
+            translator.close()  # the Ray runtime, a server connection
+    summary.loading_seconds = loading
     progress.report(summary)
     return summary.exit_code

@@ -3,15 +3,21 @@
 The output tree mirrors each input under OUTDIR: a file lands at OUTDIR/<its name>, a directory's
 files at OUTDIR/<path below the directory>, a glob's matches at OUTDIR/<path below the glob's
 fixed leading directory>. Directory walks skip hidden files and folders and anything inside
-OUTDIR, and (with ``--format auto``) files whose extension no format claims. Nothing is ever
-written outside OUTDIR, and an output may never be one of the inputs.
+OUTDIR. Nothing is ever written outside OUTDIR, and an output may never be one of the inputs.
+
+Files that will not be translated are reported, not dropped silently (``Discovery.skipped``):
+with ``--format auto`` a file found by a walk or a glob whose extension no format claims, and
+every symlink a walk or a glob meets. Symlinks are not followed by default (file and folder
+symlinks alike); with ``follow_symlinks`` they are, but only when their target lies inside the
+input tree (the folder walked, the glob's fixed folder) and not inside OUTDIR, so a link never
+leads a run outside what it was given. A file named on the command line is read as given.
 """
 
 from __future__ import annotations
 
 import glob
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from service.formats.base import format_name_for_path
@@ -26,9 +32,37 @@ class FileJob:
     source: Path
     output_rel: str  # relative to OUTDIR, "/"-separated
     format_name: str | None  # None: no format for this extension (reported per file)
+    nofollow: bool = False  # found by a walk or glob, symlinks not followed: read it that way
 
     def output_path(self, outdir: Path) -> Path:
         return outdir / self.output_rel
+
+
+@dataclass
+class Discovery:
+    jobs: list[FileJob] = field(default_factory=list)
+    skipped: list[tuple[Path, str]] = field(default_factory=list)  # (path, reason)
+
+
+@dataclass(frozen=True)
+class _Walk:
+    """What a walk or glob needs to know: the input tree, OUTDIR, the symlink policy."""
+
+    root: Path
+    outdir: Path
+    follow_symlinks: bool
+
+    def symlink_reason(self, path: Path) -> str | None:
+        """Why ``path`` (a symlink) is skipped, or None when it may be followed."""
+        if not self.follow_symlinks:
+            return "symlink, not followed (use --follow-symlinks)"
+        try:
+            target = path.resolve(strict=True)
+        except (OSError, RuntimeError):
+            return "broken or looping symlink"
+        if not target.is_relative_to(self.root.resolve()) or _inside(target, self.outdir):
+            return "symlink to outside the input tree, not followed"
+        return None
 
 
 def _is_glob(text: str) -> bool:
@@ -41,52 +75,108 @@ def _glob_root(pattern: str) -> Path:
     return Path(*fixed) if fixed else Path(".")
 
 
-def _walk(root: Path, outdir: Path) -> list[Path]:
-    found: list[Path] = []
-    for dirpath, dirnames, filenames in os.walk(root):
+def _walk(walk: _Walk, found: Discovery) -> list[Path]:
+    files: list[Path] = []
+    seen: set[tuple[int, int]] = set()  # folders already walked (a followed link may loop)
+    for dirpath, dirnames, filenames in os.walk(walk.root, followlinks=walk.follow_symlinks):
         here = Path(dirpath)
-        dirnames[:] = sorted(
-            d for d in dirnames if not d.startswith(".") and not _inside(here / d, outdir)
-        )
-        found += [here / name for name in sorted(filenames) if not name.startswith(".")]
-    return found
+        stat = here.stat()
+        if (stat.st_dev, stat.st_ino) in seen:
+            found.skipped.append((here, "a folder already walked (reached again by a symlink)"))
+            dirnames[:] = []
+            continue
+        seen.add((stat.st_dev, stat.st_ino))
+        dirnames[:] = sorted(d for d in dirnames if _enter(walk, here / d, found))
+        for name in sorted(filenames):
+            path = here / name
+            if name.startswith("."):
+                continue
+            reason = walk.symlink_reason(path) if path.is_symlink() else None
+            if reason:
+                found.skipped.append((path, reason))
+            else:
+                files.append(path)
+    return files
+
+
+def _enter(walk: _Walk, path: Path, found: Discovery) -> bool:
+    if path.name.startswith(".") or _inside(path, walk.outdir):
+        return False
+    reason = walk.symlink_reason(path) if path.is_symlink() else None
+    if reason:
+        found.skipped.append((path, reason))
+    return reason is None
 
 
 def _inside(path: Path, outdir: Path) -> bool:
     return path.resolve().is_relative_to(outdir.resolve())
 
 
-def _pairs(item: str, outdir: Path) -> list[tuple[Path, Path, bool]]:
+def _pairs(
+    item: str, outdir: Path, follow_symlinks: bool, found: Discovery
+) -> list[tuple[Path, Path, bool]]:
     """(source, output relative path, named explicitly) for one command-line input."""
     path = Path(item)
     if path.is_dir():
-        return [(p, p.relative_to(path), False) for p in _walk(path, outdir)]
+        walk = _Walk(path, outdir, follow_symlinks)
+        return [(p, p.relative_to(path), False) for p in _walk(walk, found)]
     if path.is_file():
         return [(path, Path(path.name), True)]
     if _is_glob(item):
         root = _glob_root(item)
-        matches = sorted(Path(p) for p in glob.glob(item, recursive=True))
-        files = [p for p in matches if p.is_file() and not _inside(p, outdir)]
-        return [(p, p.relative_to(root), True) for p in files]
+        walk = _Walk(root, outdir, follow_symlinks)
+        files = []
+        for match in sorted(Path(p) for p in glob.glob(item, recursive=True)):
+            if _inside(match, outdir) or not (match.is_file() or match.is_symlink()):
+                continue
+            reason = walk.symlink_reason(match) if _symlink_below(match, root) else None
+            if reason:
+                found.skipped.append((match, reason))
+            elif match.is_file():
+                files.append(match)
+        return [(p, p.relative_to(root), False) for p in files]
     raise DiscoveryError(f"input not found: {item}")
+
+
+def _symlink_below(path: Path, root: Path) -> bool:
+    """Whether ``path`` or a folder between ``root`` and it is a symlink."""
+    current = path
+    while current != root and current != current.parent:
+        if current.is_symlink():
+            return True
+        current = current.parent
+    return False
 
 
 def discover(inputs: list[str], outdir: Path, forced_format: str | None = None) -> list[FileJob]:
     """The files to translate, in a stable order; raises DiscoveryError for unusable inputs."""
+    return discover_all(inputs, outdir, forced_format).jobs
+
+
+def discover_all(
+    inputs: list[str],
+    outdir: Path,
+    forced_format: str | None = None,
+    follow_symlinks: bool = False,
+) -> Discovery:
+    """The files to translate and the files skipped with their reasons."""
+    found = Discovery()
     jobs: dict[str, FileJob] = {}
     sources = set()
     for item in inputs:
-        for source, rel, explicit in _pairs(item, outdir):
+        for source, rel, explicit in _pairs(item, outdir, follow_symlinks, found):
             name = forced_format or format_name_for_path(source)
             if name is None and not explicit:
-                continue  # a directory walk takes only files a format claims
+                found.skipped.append((source, no_format_reason(source)))
+                continue
             rel_text = rel.as_posix()
             if rel_text in jobs and jobs[rel_text].source.resolve() != source.resolve():
                 raise DiscoveryError(
                     f"{source} and {jobs[rel_text].source} would both be written to "
                     f"{outdir / rel_text}; translate them in separate runs"
                 )
-            jobs[rel_text] = FileJob(source, rel_text, name)
+            nofollow = not explicit and not follow_symlinks
+            jobs[rel_text] = FileJob(source, rel_text, name, nofollow)
             sources.add(source.resolve())
     for job in jobs.values():
         target = job.output_path(outdir).resolve()
@@ -94,4 +184,10 @@ def discover(inputs: list[str], outdir: Path, forced_format: str | None = None) 
             raise DiscoveryError(f"{job.source} would be written outside {outdir}")
         if target in sources:
             raise DiscoveryError(f"{target} is an input; choose another output directory")
-    return list(jobs.values())
+    found.jobs = list(jobs.values())
+    return found
+
+
+def no_format_reason(path: Path) -> str:
+    suffix = path.suffix or "(none)"
+    return f"no format for the extension {suffix} (name one with --format)"

@@ -2,16 +2,19 @@
 
 A record is appended (and fsynced) only after its output was atomically renamed into place, so a
 kill at any moment leaves either a finished file with its record or no record. The latest record
-for an output wins; a torn last line from a kill is ignored.
+for an output wins; a torn last line from a kill is ignored. Each record is one write, cut back
+when the disk takes only part of it (a full disk never tears a line), and the manifest is never
+read or written through a symlink or a hard link (:mod:`service.files.safe_io`).
 """
 
 from __future__ import annotations
 
 import json
-import os
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
+
+from service.files.safe_io import append_record, read_records
 
 MANIFEST_NAME = ".thaimt-manifest.jsonl"
 
@@ -33,40 +36,30 @@ class FileRecord:
 
 class Manifest:
     def __init__(self, outdir: Path) -> None:
+        self.outdir = outdir
         self.path = outdir / MANIFEST_NAME
         self.records: dict[str, FileRecord] = {}
         self._load()
 
     def _load(self) -> None:
-        if not self.path.exists():
-            return
-        with self.path.open(encoding="utf-8", errors="replace") as f:
-            for line in f:
-                try:
-                    record = FileRecord(**json.loads(line))
-                except (json.JSONDecodeError, TypeError):
-                    continue  # a line torn by a kill, or from an incompatible version
-                self.records[record.output] = record
+        text = read_records(self.outdir, MANIFEST_NAME).decode("utf-8", errors="replace")
+        for line in text.splitlines():
+            try:
+                record = FileRecord(**json.loads(line))
+            except (json.JSONDecodeError, TypeError):
+                continue  # a line torn by a kill, or from an incompatible version
+            self.records[record.output] = record
 
     def is_finished(self, output: str, sha256: str, model: str, options: str) -> bool:
         record = self.records.get(output)
         return record is not None and record.matches(sha256, model, options)
 
     def record(self, record: FileRecord) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        """Append ``record`` (raises OSError when it cannot be written; nothing torn is left)."""
+        self.outdir.mkdir(parents=True, exist_ok=True)
         line = json.dumps(asdict(record), ensure_ascii=False) + "\n"
-        with self.path.open("a", encoding="utf-8") as f:
-            if f.tell() > 0 and not self._ends_with_newline():
-                f.write("\n")  # after a torn line, start a fresh one
-            f.write(line)
-            f.flush()
-            os.fsync(f.fileno())
+        append_record(self.outdir, MANIFEST_NAME, line.encode("utf-8"))
         self.records[record.output] = record
-
-    def _ends_with_newline(self) -> bool:
-        with self.path.open("rb") as f:
-            f.seek(-1, os.SEEK_END)
-            return f.read(1) == b"\n"
 
 
 def new_record(

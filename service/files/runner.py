@@ -2,31 +2,57 @@
 output atomically and record it in the manifest; skip files finished by an earlier run.
 
 Memory is bounded by the chunk (``chunk_chars`` characters of documents), not by the archive.
-A per-file problem (undecodable, bad JSON line, ...) fails that file with its reason and the run
-goes on unless ``fail_fast``. Ctrl-C stops between two writes: outputs on disk are always whole
-files, and a later run resumes where this one stopped.
+A per-file problem (undecodable, bad JSON line, a full disk, a symlink in OUTDIR ...) fails that
+file with its reason and the run goes on unless ``fail_fast``. Files with nothing to translate
+(empty, no format for their extension, a symlink not followed, unchanged since the last run)
+are skipped with their reason; neither counts as a failure. Ctrl-C stops between two writes:
+outputs on disk are always whole files, and a later run resumes where this one stopped.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from service.files.discover import FileJob
+from service.files.discover import FileJob, no_format_reason
 from service.files.encodings import DecodedText, DecodeError, decode_bytes
 from service.files.manifest import Manifest, new_record
-from service.files.progress import Progress
+from service.files.progress import UNCHANGED, Progress
+from service.files.safe_io import (
+    TEMP_SUFFIX,
+    UnsafePathError,
+    read_nofollow,
+    remove_stale_temp_files,
+    write_file_atomic,
+)
 from service.files.translator import DocumentTranslator
-from service.formats.base import Extracted, FormatError, FormatOptions, get_format
+from service.formats.base import (
+    Extracted,
+    FormatError,
+    FormatOptions,
+    fallback_asks,
+    get_format,
+    split_by,
+)
 from service.pipeline import TranslateOptions
 
-TEMP_SUFFIX = ".thaimt-tmp"
+__all__ = [
+    "TEMP_SUFFIX",
+    "BatchConfig",
+    "BatchError",
+    "BatchRunner",
+    "BatchSummary",
+    "remove_stale_temp_files",
+    "write_atomic",
+]
+
+
+class BatchError(Exception):
+    """The run cannot start (OUTDIR unusable, manifest a symlink); the message says why."""
 
 
 @dataclass(frozen=True)
@@ -42,11 +68,13 @@ class BatchConfig:
 class BatchSummary:
     ok: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    skip_reasons: dict[str, str] = field(default_factory=dict)  # source -> why it was skipped
     failed: list[tuple[str, str]] = field(default_factory=list)  # (source, reason)
     characters: int = 0
     segments: int = 0
     model_calls: int = 0
-    seconds: float = 0.0
+    seconds: float = 0.0  # wall time from the start of the command
+    loading_seconds: float | None = None  # of which loading the model (the CLI knows it)
     interrupted: bool = False
 
     @property
@@ -65,10 +93,6 @@ class _Loaded:
     extracted: Extracted
 
 
-class _FileFailed(Exception):
-    pass
-
-
 def options_key(config: BatchConfig, format_name: str) -> str:
     """A hash of every setting besides the model that changes a file's output."""
     options = config.options
@@ -82,27 +106,12 @@ def options_key(config: BatchConfig, format_name: str) -> str:
     return hashlib.sha256(json.dumps(settings, ensure_ascii=False).encode()).hexdigest()[:16]
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write via a temporary file in the same directory and a rename: never a partial file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TEMP_SUFFIX)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def remove_stale_temp_files(outdir: Path) -> int:
-    """Temporary files a killed run left behind (a kill cannot clean up after itself)."""
-    stale = list(outdir.rglob(f"*{TEMP_SUFFIX}")) if outdir.is_dir() else []
-    for path in stale:
-        path.unlink(missing_ok=True)
-    return len(stale)
+def write_atomic(path: Path, data: bytes, root: Path | None = None) -> None:
+    """Write ``path`` whole or not at all (a temporary file and a rename), honouring the umask;
+    no symlink between ``root`` (default: the file's folder) and the file is followed."""
+    root = root if root is not None else path.parent
+    root.mkdir(parents=True, exist_ok=True)
+    write_file_atomic(root, path.relative_to(root).as_posix(), data)
 
 
 class BatchRunner:
@@ -112,13 +121,30 @@ class BatchRunner:
         self.translator = translator
         self.config = config
         self.progress = progress or Progress(quiet=True)
-        self.manifest = Manifest(config.outdir)
+        try:
+            self.manifest = Manifest(config.outdir)
+        except OSError as exc:
+            raise BatchError(f"cannot use the manifest: {_reason(exc)}") from None
         self.summary = BatchSummary()
 
-    def run(self, jobs: list[FileJob]) -> BatchSummary:
-        started = time.monotonic()
-        remove_stale_temp_files(self.config.outdir)
-        self.progress.start(len(jobs))
+    def run(
+        self,
+        jobs: list[FileJob],
+        skipped: Sequence[tuple[Path, str]] = (),
+        started: float | None = None,
+    ) -> BatchSummary:
+        """Translate ``jobs``; ``skipped`` (files discovery set aside) are counted with their
+        reasons; ``started`` (time.monotonic) is when the command began, model loading
+        included, so the summary's time is the user's wall time."""
+        started = time.monotonic() if started is None else started
+        try:
+            self.config.outdir.mkdir(parents=True, exist_ok=True)
+            remove_stale_temp_files(self.config.outdir)
+        except OSError as exc:
+            raise BatchError(f"cannot use {self.config.outdir}: {_reason(exc)}") from None
+        self.progress.start(len(jobs) + len(skipped))
+        for path, reason in skipped:
+            self._skip(str(path), reason)
         try:
             for chunk in self._chunks(jobs):
                 self._translate_chunk(chunk)
@@ -132,6 +158,11 @@ class BatchRunner:
             self.summary.model_calls = self.translator.stats.model_calls
             self.progress.close()
         return self.summary
+
+    def _skip(self, source: str, reason: str) -> None:
+        self.summary.skipped.append(source)
+        self.summary.skip_reasons[source] = reason
+        self.progress.file_done("skipped")
 
     def _chunks(self, jobs: list[FileJob]) -> Iterator[list[_Loaded]]:
         chunk: list[_Loaded] = []
@@ -154,23 +185,26 @@ class BatchRunner:
         """The file ready to translate, or None when it was skipped or failed (recorded)."""
         try:
             if job.format_name is None:
-                raise _FileFailed(f"no format for extension {job.source.suffix!r}; use --format")
-            data = job.source.read_bytes()
+                self._skip(str(job.source), no_format_reason(job.source))
+                return None
+            data = _read(job)
+            if not data.strip():
+                self._skip(str(job.source), "empty file" if not data else "empty file (blank)")
+                return None
             sha256 = hashlib.sha256(data).hexdigest()
             key = options_key(self.config, job.format_name)
             output = job.output_path(self.config.outdir)
             identity = self.translator.identity
             if output.exists() and self.manifest.is_finished(job.output_rel, sha256, identity, key):
-                self.summary.skipped.append(str(job.source))
-                self.progress.file_done("skipped")
+                self._skip(str(job.source), UNCHANGED)
                 return None
             decoded = decode_bytes(data)
             fmt = get_format(job.format_name, self.config.format_options)
             return _Loaded(job, sha256, key, decoded, fmt.extract(decoded.text))
-        except (_FileFailed, DecodeError, FormatError) as exc:
+        except (DecodeError, FormatError) as exc:
             self._fail(job, str(exc))
         except OSError as exc:
-            self._fail(job, f"cannot read: {exc.strerror or exc}")
+            self._fail(job, f"cannot read: {_reason(exc)}")
         except Exception as exc:  # a malformed file must not stop a long run
             self._fail(job, f"cannot parse: {type(exc).__name__}: {exc}")
         return None
@@ -180,10 +214,9 @@ class BatchRunner:
         self.progress.file_failed(str(job.source), reason)
 
     def _translate_chunk(self, chunk: list[_Loaded]) -> None:
-        texts = [t for loaded in chunk for t in loaded.extracted.texts]
         segments_before = self.translator.stats.segments
         try:
-            translations = self.translator.translate_documents(texts) if texts else []
+            translations, fallbacks = self._translate_rounds(chunk)
         except (RuntimeError, ValueError, OSError) as exc:  # a server or model failure
             if len(chunk) > 1:  # one bad file must not fail the others: retry them one by one
                 for loaded in chunk:
@@ -194,37 +227,63 @@ class BatchRunner:
             self._fail(chunk[0].job, f"translation failed: {exc}")
             return
         self.progress.add_segments(self.translator.stats.segments - segments_before)
-        cursor = 0
-        for loaded in chunk:
-            count = len(loaded.extracted.texts)
-            self._finish(loaded, translations[cursor : cursor + count])
-            cursor += count
+        for loaded, part, extra in zip(chunk, translations, fallbacks, strict=True):
+            self._finish(loaded, part, extra)
             if self.config.fail_fast and self.summary.failed:
                 return
 
-    def _finish(self, loaded: _Loaded, translations: list[str]) -> None:
+    def _translate_rounds(self, chunk: list[_Loaded]) -> tuple[list[list[str]], list[list[str]]]:
+        """Every document of the chunk in one call, then the fallback texts (HTML elements whose
+        markers the model lost) of every file in one more call when there are any."""
+        texts = [t for loaded in chunk for t in loaded.extracted.texts]
+        flat = self.translator.translate_documents(texts) if texts else []
+        translations = split_by([len(loaded.extracted.texts) for loaded in chunk], flat)
+        asks = fallback_asks([loaded.extracted for loaded in chunk], translations)
+        extra = [t for ask in asks for t in ask]
+        answers = self.translator.translate_documents(extra) if extra else []
+        return translations, split_by([len(ask) for ask in asks], answers)
+
+    def _finish(self, loaded: _Loaded, translations: list[str], fallbacks: list[str]) -> None:
         job = loaded.job
         try:
-            text = loaded.decoded.restore_newlines(loaded.extracted.rebuild(translations))
-            write_atomic(job.output_path(self.config.outdir), text.encode("utf-8"))
-        except OSError as exc:
-            self._fail(job, f"cannot write output: {exc}")
-            return
+            rebuilt = loaded.extracted.rebuild(translations, fallbacks)
+            text = loaded.decoded.restore_newlines(rebuilt)
         except Exception as exc:  # a malformed file must not stop a long run
             self._fail(job, f"cannot rebuild: {type(exc).__name__}: {exc}")
             return
+        try:
+            write_file_atomic(self.config.outdir, job.output_rel, text.encode("utf-8"))
+        except OSError as exc:  # a full disk, a symlink planted in OUTDIR, ...
+            self._fail(job, f"cannot write output: {_reason(exc)}")
+            return
         characters = len(loaded.decoded.text)
-        self.manifest.record(
-            new_record(
-                job.output_rel,
-                str(job.source),
-                loaded.sha256,
-                self.translator.identity,
-                loaded.options_key,
-                loaded.decoded.encoding,
-                characters,
-            )
+        record = new_record(
+            job.output_rel,
+            str(job.source),
+            loaded.sha256,
+            self.translator.identity,
+            loaded.options_key,
+            loaded.decoded.encoding,
+            characters,
         )
+        try:
+            self.manifest.record(record)
+        except OSError as exc:  # the output is whole; without its record a re-run redoes it
+            self._fail(job, f"cannot record it in the manifest: {_reason(exc)}")
+            return
         self.summary.ok.append(str(job.source))
         self.summary.characters += characters
         self.progress.file_done("ok")
+
+
+def _read(job: FileJob) -> bytes:
+    """The file's bytes; one found by a walk or glob is opened without following a symlink
+    (it was no symlink when found; it must not have become one since)."""
+    return read_nofollow(job.source) if job.nofollow else job.source.read_bytes()
+
+
+def _reason(exc: OSError) -> str:
+    """ "No space left on device", "... is a symlink; refusing ...": the message, with the path
+    when it helps."""
+    message = exc.strerror or str(exc)
+    return f"{message}: {exc.filename}" if isinstance(exc, UnsafePathError) else message

@@ -4,7 +4,8 @@ Both take whole documents (plain text, possibly with PUA inline markers) and ret
 translations, so the runner does not care where the model runs. The in-process one prepares every
 document with the article pipeline, sends all masked segments of a chunk of files to the engine in
 one call (the engine batches and de-duplicates them), and keeps a run-level memory of finished
-segments so boilerplate repeated across chunks is translated once per run.
+segments so boilerplate repeated across chunks is translated once per run. ``--ray``'s translator
+(:mod:`service.files.ray_translator`) is the in-process one with the model calls on Ray actors.
 """
 
 from __future__ import annotations
@@ -66,12 +67,17 @@ class LocalTranslator:
         known = {s.text: self._memory[s.text] for s in segments if s.text in self._memory}
         todo = [s for s in segments if s.text not in known]
         if todo:
-            calls, sent = self.engine.stats.model_calls, self.engine.stats.segments
-            fresh = dict(zip((s.text for s in todo), self.engine.run(todo, options), strict=True))
-            self.stats.model_calls += self.engine.stats.model_calls - calls
-            self.stats.model_segments += self.engine.stats.segments - sent
+            fresh = dict(zip((s.text for s in todo), self._model(todo, options), strict=True))
             if len(self._memory) + len(fresh) > self._memory_limit:
                 self._memory.clear()  # bounds memory on huge archives; outputs are unaffected
             self._memory.update(fresh)
             known.update(fresh)
         return [known[s.text] for s in segments]
+
+    def _model(self, segments: Sequence[Segment], options: DecodeOptions) -> list[ModelOutput]:
+        """The engine, in its own batches (another translator may run them elsewhere)."""
+        calls, sent = self.engine.stats.model_calls, self.engine.stats.segments
+        outputs = self.engine.run(segments, options)
+        self.stats.model_calls += self.engine.stats.model_calls - calls
+        self.stats.model_segments += self.engine.stats.segments - sent
+        return outputs

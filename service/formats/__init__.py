@@ -8,6 +8,7 @@ from service.formats.base import (
     FormatOptions,
     format_for_path,
     get_format,
+    translate_extracted,
 )
 
 __all__ = [
@@ -17,4 +18,5 @@ __all__ = [
     "FormatOptions",
     "format_for_path",
     "get_format",
+    "translate_extracted",
 ]

@@ -8,13 +8,21 @@ rebuilt into the same tags, in the translation's order when that nests properly 
 source's order otherwise, so the output is always well-formed with the same tags and attributes.
 The attributes ``title``, ``alt``, ``aria-label``, ``placeholder`` and ``<meta name=description>``
 are translated as texts of their own.
+
+When the model loses an inline element's markers (or leaves no text between them) while the
+source had text there, the element is not left empty: its own text pieces are translated on their
+own in a second round (``Extracted.fallback_texts``) and the element is rebuilt from the source's
+structure with them; an empty translation keeps the source text.
+
+Every walk over the tree is iterative and linear in its size, so any nesting depth works
+(BeautifulSoup's own parser and serialiser are iterative too; a test holds both to that).
 """
 
 from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,7 +31,15 @@ from bs4.dammit import EntitySubstitution
 from bs4.formatter import HTMLFormatter
 
 from service.formats.base import Extracted, FormatOptions
-from service.formats.markers import marker, order_markers, split_markers, strip_pua
+from service.formats.markers import (
+    Piece,
+    detach_lost,
+    lost_pairs,
+    marker,
+    order_markers,
+    split_markers,
+    strip_pua,
+)
 
 INLINE_TAGS = frozenset(
     {
@@ -70,15 +86,25 @@ def _is_skipped(tag: Tag) -> bool:
     return "notranslate" in list(classes)
 
 
-def _is_inline(node: PageElement) -> bool:
-    if isinstance(node, NavigableString):
-        return True
-    assert isinstance(node, Tag)
-    if _is_skipped(node):
-        return True  # an opaque marker inside the sentence
-    if node.name not in INLINE_TAGS:
-        return False
-    return all(_is_inline(child) for child in node.children)
+def _inline_nodes(root: Tag) -> set[int]:
+    """``id()`` of every node that can sit inside a sentence: text, an untranslatable element
+    (an opaque marker), or an inline tag whose children all can (one post-order pass)."""
+    inline: set[int] = set()
+    stack: list[tuple[PageElement, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        if isinstance(node, NavigableString) or (isinstance(node, Tag) and _is_skipped(node)):
+            inline.add(id(node))
+        elif isinstance(node, Tag) and not children_done:
+            stack.append((node, True))
+            stack.extend((child, False) for child in node.contents)
+        elif (
+            isinstance(node, Tag)
+            and node.name in INLINE_TAGS
+            and all(id(child) in inline for child in node.contents)
+        ):
+            inline.add(id(node))
+    return inline
 
 
 @dataclass
@@ -90,6 +116,7 @@ class _InlineRun:
     sentence: str = ""
     items: list[PageElement] = field(default_factory=list)  # marker index -> element
     pairs: dict[int, int] = field(default_factory=dict)  # open marker -> close marker
+    source: list[Piece] = field(default_factory=list)  # the sentence split at its markers
     lead: str = ""
     trail: str = ""
 
@@ -102,34 +129,59 @@ class _InlineRun:
         self.lead = text[: len(text) - len(text.lstrip(" "))]
         self.trail = text[len(text.rstrip(" ")) :]
         self.sentence = core
+        self.source = split_markers(core, len(self.items))
 
     def _add(self, element: PageElement) -> str:
         self.items.append(element)
         return marker(len(self.items) - 1)
 
-    def _serialise(self, node: PageElement, parts: list[str]) -> None:
-        if isinstance(node, NavigableString) and type(node) is NavigableString:
-            parts.append(_SPACES.sub(" ", strip_pua(str(node))))
-        elif (
-            isinstance(node, Tag)
-            and not _is_skipped(node)
-            and node.name in INLINE_TAGS
-            and (not node.is_empty_element)
-        ):
-            open_index = len(self.items)
-            parts.append(self._add(node))
-            for child in node.children:
-                self._serialise(child, parts)
-            self.pairs[open_index] = len(self.items)
-            parts.append(self._add(node))
-        else:  # void element, comment or untranslatable element: kept whole
-            parts.append(self._add(node))
+    def _serialise(self, root: PageElement, parts: list[str]) -> None:
+        """Text as it is, an inline element as open marker + children + close marker, anything
+        else (void element, comment, untranslatable element) as one marker; no recursion."""
+        stack: list[tuple[PageElement, int | None]] = [(root, None)]
+        while stack:
+            node, open_index = stack.pop()
+            if open_index is not None:  # all children done: close the element
+                self.pairs[open_index] = len(self.items)
+                parts.append(self._add(node))
+            elif isinstance(node, NavigableString) and type(node) is NavigableString:
+                parts.append(_SPACES.sub(" ", strip_pua(str(node))))
+            elif (
+                isinstance(node, Tag)
+                and not _is_skipped(node)
+                and node.name in INLINE_TAGS
+                and (not node.is_empty_element)
+            ):
+                stack.append((node, len(self.items)))
+                parts.append(self._add(node))
+                stack.extend((child, None) for child in reversed(node.contents))
+            else:
+                parts.append(self._add(node))
 
     def has_text(self) -> bool:
         return any(c.strip() and not (0xE000 <= ord(c) <= 0xF8FF) for c in self.sentence)
 
-    def rebuild(self, translation: str) -> None:
+    def _pieces(self, translation: str) -> tuple[list[Piece], list[int]]:
+        """The translation's pieces in a valid order, and the elements that lost their text."""
         pieces = order_markers(split_markers(translation, len(self.items)), self.pairs)
+        lost = lost_pairs(self.source, pieces, self.pairs)
+        return detach_lost(pieces, self.pairs, lost), lost
+
+    def fallback_texts(self, translation: str) -> list[str]:
+        """The source text pieces inside each element that lost its text, in source order."""
+        return [(p.text or "").strip() for p in self._inside_lost(self._pieces(translation)[1])]
+
+    def _inside_lost(self, lost: list[int]) -> Iterator[Piece]:
+        for open_ in lost:
+            for piece in self.source[self._position(open_) + 1 : self._position(self.pairs[open_])]:
+                if piece.index is None and (piece.text or "").strip():
+                    yield piece
+
+    def _position(self, index: int) -> int:
+        return next(i for i, p in enumerate(self.source) if p.index == index)
+
+    def rebuild(self, translation: str, fallbacks: Iterator[str]) -> None:
+        pieces, lost = self._pieces(translation)
         closers = set(self.pairs.values())
         for index in self.pairs:
             element = self.items[index]
@@ -151,7 +203,9 @@ class _InlineRun:
                 else self.items[piece.index]
             )
             (stack[-1].append(new) if stack else top_level.append(new))
-            if piece.index in self.pairs:
+            if piece.index in lost:
+                self._refill(piece.index, fallbacks)
+            elif piece.index in self.pairs:
                 assert isinstance(new, Tag)
                 stack.append(new)
         top_level.append(NavigableString(self.trail))
@@ -161,20 +215,56 @@ class _InlineRun:
             if isinstance(node, NavigableString) and not str(node):
                 node.extract()
 
+    def _refill(self, open_: int, fallbacks: Iterator[str]) -> None:
+        """Rebuild a lost element from the source's structure, each text piece translated on its
+        own (the source text where that translation came back empty)."""
+        element = self.items[open_]
+        assert isinstance(element, Tag)
+        stack: list[Tag] = [element]
+        closers = set(self.pairs.values())
+        start, end = self._position(open_), self._position(self.pairs[open_])
+        for piece in self.source[start + 1 : end]:
+            if piece.index is None:
+                text = piece.text or ""
+                if text.strip():
+                    core = strip_pua(next(fallbacks)).strip() or text.strip()
+                    text = (
+                        text[: len(text) - len(text.lstrip())] + core + (text[len(text.rstrip()) :])
+                    )
+                stack[-1].append(NavigableString(text))
+            elif piece.index in closers:
+                stack.pop()
+            else:
+                node = self.items[piece.index]
+                stack[-1].append(node)
+                if piece.index in self.pairs:
+                    assert isinstance(node, Tag)
+                    stack.append(node)
 
-def _collect_runs(tag: Tag, runs: list[_InlineRun]) -> None:
-    current: list[PageElement] = []
-    for child in list(tag.children):
-        if _is_inline(child):
+
+def _collect_runs(root: Tag) -> list[_InlineRun]:
+    """The inline runs of every block in document order (an explicit stack, no recursion)."""
+    inline = _inline_nodes(root)
+    runs: list[_InlineRun] = []
+    stack: list[tuple[Tag, Iterator[PageElement], list[PageElement]]] = [
+        (root, iter(list(root.contents)), [])
+    ]
+    while stack:
+        tag, children, current = stack[-1]
+        child = next(children, None)
+        if child is None:
+            if current:
+                runs.append(_InlineRun(tag, current))
+            stack.pop()
+        elif id(child) in inline:
             current.append(child)
-            continue
-        if current:
-            runs.append(_InlineRun(tag, current))
-            current = []
-        if isinstance(child, Tag) and not _is_skipped(child):
-            _collect_runs(child, runs)
-    if current:
-        runs.append(_InlineRun(tag, current))
+        else:
+            if current:
+                runs.append(_InlineRun(tag, list(current)))
+                current.clear()
+            if isinstance(child, Tag) and not _is_skipped(child):
+                stack.append((child, iter(list(child.contents)), []))
+    return runs
 
 
 @dataclass
@@ -184,20 +274,30 @@ class _AttributeText:
 
 
 def _collect_attributes(soup: BeautifulSoup) -> list[_AttributeText]:
+    """Translatable attributes outside untranslatable elements, in document order."""
     found: list[_AttributeText] = []
-    for tag in soup.find_all(True):
-        if any(_is_skipped(t) for t in (tag, *tag.parents) if isinstance(t, Tag)):
-            continue
-        for name in TRANSLATED_ATTRIBUTES:
-            value = tag.get(name)
-            if isinstance(value, str) and value.strip():
-                found.append(_AttributeText(tag, name))
-        if (
-            tag.name == "meta"
-            and str(tag.get("name", tag.get("property", ""))).lower() in (META_NAMES)
-            and str(tag.get("content", "")).strip()
-        ):
-            found.append(_AttributeText(tag, "content"))
+    stack: list[Tag] = [c for c in reversed(soup.contents) if isinstance(c, Tag)]
+    while stack:
+        tag = stack.pop()
+        if _is_skipped(tag):
+            continue  # nothing inside it is translated, attributes included
+        found += _attributes_of(tag)
+        stack.extend(c for c in reversed(tag.contents) if isinstance(c, Tag))
+    return found
+
+
+def _attributes_of(tag: Tag) -> list[_AttributeText]:
+    found = [
+        _AttributeText(tag, name)
+        for name in TRANSLATED_ATTRIBUTES
+        if isinstance(tag.get(name), str) and str(tag.get(name)).strip()
+    ]
+    if (
+        tag.name == "meta"
+        and str(tag.get("name", tag.get("property", ""))).lower() in (META_NAMES)
+        and str(tag.get("content", "")).strip()
+    ):
+        found.append(_AttributeText(tag, "content"))
     return found
 
 
@@ -216,17 +316,21 @@ class HtmlFormat:
     def extract(self, content: str) -> Extracted:
         """The texts of ``content``; ``rebuild`` may be called once (it edits the parsed tree)."""
         soup = BeautifulSoup(content, "html.parser")
-        runs: list[_InlineRun] = []
-        _collect_runs(soup, runs)
+        runs = _collect_runs(soup)
         for run in runs:
             run.build()
         runs = [run for run in runs if run.has_text()]
         attributes = _collect_attributes(soup)
         texts = [run.sentence for run in runs] + [str(a.tag[a.name]) for a in attributes]
 
-        def rebuild(translations: Sequence[str]) -> str:
+        def fallback_texts(translations: Sequence[str]) -> list[str]:
+            pairs = zip(runs, translations, strict=False)  # attribute texts follow the runs
+            return [text for run, tr in pairs for text in run.fallback_texts(tr)]
+
+        def rebuild(translations: Sequence[str], fallbacks: Sequence[str]) -> str:
+            remaining = iter(fallbacks)
             for run, translation in zip(runs, translations, strict=False):
-                run.rebuild(translation)
+                run.rebuild(translation, remaining)
             for attribute, translation in zip(attributes, translations[len(runs) :], strict=True):
                 attribute.tag[attribute.name] = translation
             _declare_utf8(soup)
@@ -235,15 +339,7 @@ class HtmlFormat:
                     node.replace_with(_Doctype(str(node)))
             return soup.decode(formatter=_FORMATTER)
 
-        return Extracted(texts, rebuild)
-
-
-def translate_html(html: str, translate: Callable[[list[str]], list[str]]) -> str:
-    """Translate an HTML document or fragment with ``translate`` (a batch of plain texts with PUA
-    markers → their translations); the server's ``format: "html"`` uses this."""
-    extracted = HtmlFormat().extract(html)
-    translations = translate(extracted.texts) if extracted.texts else []
-    return extracted.rebuild(translations)
+        return Extracted(texts, rebuild, fallback_texts)
 
 
 def make_format(options: FormatOptions) -> HtmlFormat:

@@ -18,7 +18,10 @@ MAX_MARKERS = PUA_END - PUA_START + 1
 
 def marker(index: int) -> str:
     if not 0 <= index < MAX_MARKERS:
-        raise ValueError(f"too many inline markers in one text ({index + 1})")
+        raise ValueError(
+            f"too many inline markers in one text ({index + 1}; the limit is {MAX_MARKERS}: "
+            "two per inline tag such as <b>, one per <br>, <code> or comment, in one block)"
+        )
     return chr(PUA_START + index)
 
 
@@ -94,3 +97,52 @@ def _order_is_valid(order: list[int], pairs: dict[int, int] | None) -> bool:
                 return False
             stack.pop()
     return not stack
+
+
+def pairs_with_text(pieces: list[Piece], pairs: dict[int, int]) -> set[int]:
+    """Opening markers of the pairs that enclose some non-space text (nested text counts).
+
+    ``pieces`` must nest properly (the source, or the output of ``order_markers``).
+    """
+    closers = {close: open_ for open_, close in pairs.items()}
+    stack: list[int] = []
+    found: set[int] = set()
+    for piece in pieces:
+        if piece.index is None:
+            if stack and (piece.text or "").strip():
+                found.add(stack[-1])
+        elif piece.index in pairs:
+            stack.append(piece.index)
+        elif piece.index in closers and stack:
+            closed = stack.pop()
+            if closed in found and stack:
+                found.add(stack[-1])  # an element with text makes its parent have text
+    return found
+
+
+def lost_pairs(source: list[Piece], pieces: list[Piece], pairs: dict[int, int]) -> list[int]:
+    """Outermost pairs that enclose text in the ``source`` but none in the translation
+    ``pieces`` (the model dropped their markers, or moved the text out of them)."""
+    lost = sorted(pairs_with_text(source, pairs) - pairs_with_text(pieces, pairs))
+    outermost: list[int] = []
+    for open_ in lost:
+        if not outermost or open_ > pairs[outermost[-1]]:  # markers are numbered in source order
+            outermost.append(open_)
+    return outermost
+
+
+def detach_lost(pieces: list[Piece], pairs: dict[int, int], lost: list[int]) -> list[Piece]:
+    """The pieces with each lost pair made a single place holder for the whole element.
+
+    Its open marker stays where the translation put it (the element, refilled from the source,
+    goes there); its close marker and the markers of its descendants (source indices between
+    its open and close) are dropped wherever they are, their text stays. Removing matched
+    pairs keeps the order properly nested.
+    """
+    closes = {pairs[open_] for open_ in lost}
+    inside = [range(open_ + 1, pairs[open_]) for open_ in lost]
+    return [
+        p
+        for p in pieces
+        if p.index is None or (p.index not in closes and not any(p.index in r for r in inside))
+    ]

@@ -40,12 +40,21 @@ class Translated:
     texts: list[str]
     segments: int  # distinct segments of the request (cache hits included)
     results: list[list[DocumentResult]]  # per input text: its documents' pipeline results
+    fallbacks: list[list[DocumentResult]]  # HTML: per input text, its second-round results
 
     def details(self, text_format: str) -> list[dict[str, Any]]:
-        """Per input text: its segments and spans (HTML: per extracted text)."""
+        """Per input text: its segments and spans (HTML: per extracted text, and under
+        ``fallbacks`` the inline elements whose markers the model lost, when there are any)."""
         if text_format != "html":
             return [part[0].to_dict() for part in self.results]
-        return [{"texts": [r.to_dict() for r in part]} for part in self.results]
+        details = []
+        for index, part in enumerate(self.results):
+            detail: dict[str, Any] = {"texts": [r.to_dict() for r in part]}
+            fallback = self.fallbacks[index] if index < len(self.fallbacks) else []
+            if fallback:
+                detail["fallbacks"] = [r.to_dict() for r in fallback]
+            details.append(detail)
+        return details
 
     def alternatives(self, count: int, text_format: str = "text") -> list[list[str]]:
         """Per input text, at most ``count`` alternative translations, each unlike its
@@ -75,7 +84,7 @@ async def translate_any(
         done = await translate_formatted(texts, fmt, run)
     except FormatError as exc:
         raise ApiError(400, f"cannot translate this HTML: {exc}") from None
-    return Translated(done.texts, done.segments, done.results)
+    return Translated(done.texts, done.segments, done.results, done.fallbacks)
 
 
 async def guarded(

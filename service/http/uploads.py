@@ -7,7 +7,6 @@ with the source's line ends, named like LibreTranslate names its results: ``<ste
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
@@ -24,7 +23,7 @@ from service.formats.base import (
 )
 from service.http.errors import ApiError
 from service.pipeline import DocumentResult, TranslateOptions
-from service.workflow import translate_documents_async
+from service.workflow import translate_documents_async, translate_extracted
 
 if TYPE_CHECKING:
     from service.batching import Batcher
@@ -117,18 +116,14 @@ async def translate_file(
     engine: Engine, batcher: Batcher, loaded: LoadedFile, options: TranslateOptions
 ) -> TranslatedFile:
     """Translate the file's texts through the shared batcher and rebuild the file."""
-    texts = loaded.extracted.texts
-    results, segments = (
-        await translate_documents_async(engine, batcher, texts, options) if texts else ([], 0)
-    )
 
-    def rebuild() -> str:
-        rebuilt = loaded.extracted.rebuild([r.text for r in results])
-        return loaded.decoded.restore_newlines(rebuilt)
+    async def run(texts: list[str]) -> tuple[list[DocumentResult], int]:
+        return await translate_documents_async(engine, batcher, texts, options)
 
     try:
-        content = await asyncio.to_thread(rebuild)
-    except (FormatError, ValueError) as exc:
+        done = await translate_extracted([loaded.extracted], run)
+    except FormatError as exc:
         message = f"cannot rebuild {loaded.filename} as {loaded.format_name}: {exc}"
         raise ApiError(400, message) from None
-    return TranslatedFile(loaded, content, results, segments)
+    content = loaded.decoded.restore_newlines(done.texts[0])
+    return TranslatedFile(loaded, content, done.results[0], done.segments)

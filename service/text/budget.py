@@ -1,9 +1,12 @@
 """Split a masked segment that is too long for the model into pieces that fit its budget.
 
 Split points, coarsest first: between words (spaces), then Thai word boundaries (PyThaiNLP
-newmm), then grapheme clusters. A placeholder ("ZX12") is never cut, nor a base character from
-its combining marks. Pieces concatenate exactly to the input; nothing is dropped: a single
-unit that cannot fit (one huge grapheme) becomes a piece of its own.
+newmm), then grapheme clusters, and as a last resort single code points (a base character with
+hundreds of stacked tone marks is one grapheme cluster far over any budget: cutting it is
+better than refusing the text). A placeholder ("ZX12") is never cut. Pieces concatenate exactly
+to the input; nothing is dropped. So every piece fits, unless one code point or one placeholder
+alone exceeds the budget (no real tokenizer and budget come near that); such a unit becomes a
+piece of its own.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ TokenCounter = Callable[[Sequence[str]], list[int]]
 _WORDS = regex.compile(r"\s*\S+\s*|\s+")  # leading space joins the first word
 _PLACEHOLDER = regex.compile(r"ZX[0-9]+")
 _GRAPHEMES = regex.compile(r"ZX[0-9]+|\X")
+_CODE_POINTS = regex.compile(r"ZX[0-9]+|.", regex.DOTALL)
 _MARK_START = regex.compile(r"\p{M}")
 _PROBES = 8  # candidate lengths tested per tokenizer call
 
@@ -35,7 +39,8 @@ def split_to_budget(masked: str, count_tokens: TokenCounter, budget: int) -> lis
 def _pack(units: list[str], fits: Callable[[Sequence[str]], list[bool]]) -> list[str]:
     """Greedy packing: each piece takes the longest run of units that fits.
 
-    A unit that does not fit alone is replaced by its finer units (Thai words, then graphemes).
+    A unit that does not fit alone is replaced by its finer units (Thai words, graphemes, then
+    code points).
     """
     pieces: list[str] = []
     start = 0
@@ -98,9 +103,13 @@ def _narrow(
 
 
 def _refine(unit: str) -> list[str]:
-    """Split one unit finer: Thai words if that splits it, else grapheme clusters."""
+    """Split one unit finer: Thai words if that splits it, else grapheme clusters, else (last
+    resort, inside a grapheme cluster) code points; a placeholder stays whole."""
     words = _thai_words(unit)
-    return words if len(words) > 1 else _GRAPHEMES.findall(unit)
+    if len(words) > 1:
+        return words
+    graphemes: list[str] = _GRAPHEMES.findall(unit)
+    return graphemes if len(graphemes) > 1 else _CODE_POINTS.findall(unit)
 
 
 def _thai_words(unit: str) -> list[str]:

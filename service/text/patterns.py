@@ -71,12 +71,26 @@ EMOJI = regex.compile(
 )
 
 # Numbers (Thai digits too): 1,402.35 · 08:00 · 081-234-5678 · 25/12/2567 · 50% · $15.99 ·
-# ฿1,200 · -3. A sign is included only when glued to the digits and not after a letter or
-# digit (so "2-1" is one number, "ก-3" gives "3"). "1.ด้าน" gives "1".
+# ฿1,200 · -3 · 10–20 (a range with an en dash). A sign is included only when glued to the
+# digits and not after a letter or digit (so "2-1" is one number, "ก-3" gives "3"). "1.ด้าน"
+# gives "1".
 NUMBER = regex.compile(
     r"(?:(?<![\p{L}\p{N}\p{M}])[\-+−](?=\p{Sc}?\p{Nd}))?\p{Sc}?\p{Nd}+"
-    r"(?:[.,:/\-]\p{Nd}+)*(?:%|\p{Sc})?"
+    r"(?:[.,:/\-–]\p{Nd}+)*(?:%|\p{Sc})?"
 )
+
+# Structural separators (breadcrumbs "หน้าแรก > ข่าว", titles "ข่าว | กีฬา", bullets "• ข้อ").
+# Characters that are never sentence punctuation count wherever they stand; a slash or a dash
+# only when it stands alone between spaces (or at a line edge): "ชาย/หญิง" and "10–20" are
+# words and ranges the model translates, and a slash inside a number or URL is in that span.
+STRUCTURAL_SEPARATOR = regex.compile(r"[>»›|·•]+|(?<![^\s])(?:/+|[\-–—]+)(?![^\s])")
+
+# Brackets and quotes (opening → closing) kept verbatim when they enclose protected spans only:
+# "X (Twitter)", "“Alibaba”". Thai punctuation is never among them.
+BRACKETS = {
+    "(": ")", "[": "]", "{": "}", "（": "）", "【": "】", "〈": "〉", "《": "》", "「": "」",
+    "『": "』", "“": "”", "‘": "’", "«": "»", "‹": "›", '"': '"', "'": "'",
+}  # fmt: skip
 
 
 def trim_url(url: str) -> str:

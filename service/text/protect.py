@@ -13,6 +13,8 @@ which makes finding placeholders in it (and in the model output) unambiguous.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import ClassVar
@@ -22,7 +24,8 @@ import regex
 from service.text import patterns
 
 SPAN_KINDS = (
-    "latin", "number", "url", "email", "handle", "hashtag", "emoji", "glossary", "keep", "markup"
+    "latin", "number", "url", "email", "handle", "hashtag", "emoji", "glossary", "keep", "markup",
+    "punct", "separator",
 )  # fmt: skip
 
 
@@ -115,7 +118,8 @@ def find_spans(
     """Non-overlapping protected spans of ``text``, sorted by position.
 
     Priority (a later kind only looks at text no earlier kind claimed): markup > URL > e-mail
-    > @handle > #hashtag > glossary / do-not-translate terms > Latin run > emoji > number.
+    > @handle > #hashtag > glossary / do-not-translate terms > Latin run > emoji > number
+    > brackets and quotes around spans ("punct") > structural separators ("separator").
     URLs, e-mails, handles and hashtags come before glossary terms so a term never breaks one.
     """
     finders: list[_Finder] = [
@@ -133,7 +137,48 @@ def find_spans(
     for finder in finders:
         found = [m for gap in _gaps(claimed, len(text)) for m in finder(text, *gap)]
         claimed = sorted(claimed + found)
+    claimed = _with_brackets(text, claimed)
+    found = [m for gap in _gaps(claimed, len(text)) for m in _separator_finder(text, *gap)]
+    claimed = sorted(claimed + found)
     return [ProtectedSpan(s, e, text[s:e], out, kind) for s, e, out, kind in claimed]
+
+
+def _with_brackets(
+    text: str, claimed: list[tuple[int, int, str, str]]
+) -> list[tuple[int, int, str, str]]:
+    """Add the brackets and quotes that enclose nothing but spans (and spaces between them):
+    "X (Twitter)" keeps its "( )". Nested pairs ("“(X)”") are found one level per pass."""
+    while True:
+        found: list[tuple[int, int, str, str]] = []
+        for start, end in _span_groups(text, claimed):
+            opener = text[start - 1] if start > 0 else ""
+            closer = patterns.BRACKETS.get(opener)
+            if closer and text[end : end + 1] == closer and not _touches(found, start - 1):
+                found += [(start - 1, start, opener, "punct"), (end, end + 1, closer, "punct")]
+        if not found:
+            return claimed
+        claimed = sorted(claimed + found)
+
+
+def _span_groups(
+    text: str, claimed: Sequence[tuple[int, int, str, str]]
+) -> Iterator[tuple[int, int]]:
+    """(start, end) of each run of spans separated by nothing but spaces."""
+    group: tuple[int, int] | None = None
+    for start, end, _, _ in claimed:
+        if group and not text[group[1] : start].strip():
+            group = (group[0], end)
+            continue
+        if group:
+            yield group
+        group = (start, end)
+    if group:
+        yield group
+
+
+def _touches(found: Sequence[tuple[int, int, str, str]], position: int) -> bool:
+    """``position`` already taken by a bracket of this pass ("(X)(Y)" shares nothing)."""
+    return any(start <= position < end for start, end, _, _ in found[-2:])
 
 
 def _gaps(claimed: Sequence[tuple[int, int, str, str]], length: int) -> Iterator[tuple[int, int]]:
@@ -161,6 +206,16 @@ def _url_finder(text: str, start: int, end: int) -> Iterator[tuple[int, int, str
             yield m.start(), m.start() + len(url), url, "url"
 
 
+def _separator_finder(text: str, start: int, end: int) -> Iterator[tuple[int, int, str, str]]:
+    # Searched up to the end of the text, not the gap: whether a dash stands alone depends on
+    # the character after it, even when that one belongs to a span.
+    for m in patterns.STRUCTURAL_SEPARATOR.finditer(text, start):
+        if m.start() >= end:
+            return
+        if m.end() <= end:
+            yield m.start(), m.end(), m.group(), "separator"
+
+
 def _latin_finder(text: str, start: int, end: int) -> Iterator[tuple[int, int, str, str]]:
     position = start
     while m := patterns.LATIN_RUN.search(text, position, end):
@@ -180,41 +235,65 @@ class _TermTable:
     outputs: dict[str, tuple[str, str]]
     pattern: regex.Pattern[str] | None
 
+    def serves(self, glossary: Mapping[str, str], do_not_translate: tuple[str, ...]) -> bool:
+        return (
+            self.glossary is glossary
+            and self.do_not_translate == do_not_translate
+            and self.snapshot == glossary
+        )
 
-_term_tables: dict[tuple[int, int], _TermTable] = {}
-_MAX_TERM_TABLES = 8
 
-
-def _term_table(glossary: Mapping[str, str], do_not_translate: Sequence[str]) -> _TermTable:
-    """Build (or reuse) the term table; reuse is checked by content, so mutation is safe.
+class _TermTables:
+    """The few most recently used term tables, shared by the server's worker threads.
 
     The pipeline calls ``find_spans`` once per paragraph with the same glossary: rebuilding
-    a 5,000-term table each time would cost more than the matching itself.
+    a 5,000-term table each time would cost more than the matching itself. Reuse is checked by
+    content, so a mutated glossary is rebuilt. A lock guards the dictionary (requests with
+    glossaries run in several threads at once); tables are built outside it.
     """
-    key = (id(glossary), id(do_not_translate))
-    dnt = tuple(do_not_translate)
-    cached = _term_tables.get(key)
-    if (
-        cached
-        and cached.glossary is glossary
-        and cached.do_not_translate == dnt
-        and cached.snapshot == glossary
-    ):
-        return cached
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._tables: OrderedDict[tuple[int, int], _TermTable] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, glossary: Mapping[str, str], do_not_translate: Sequence[str]) -> _TermTable:
+        key = (id(glossary), id(do_not_translate))
+        dnt = tuple(do_not_translate)
+        with self._lock:
+            cached = self._tables.get(key)
+        if cached is not None and cached.serves(glossary, dnt):
+            with self._lock:
+                if self._tables.get(key) is cached:
+                    self._tables.move_to_end(key)
+            return cached
+        table = _build_term_table(glossary, dnt)
+        with self._lock:
+            self._tables[key] = table
+            self._tables.move_to_end(key)
+            while len(self._tables) > self.size:
+                self._tables.popitem(last=False)  # least recently used
+        return table
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._tables)
+
+
+def _build_term_table(glossary: Mapping[str, str], dnt: tuple[str, ...]) -> _TermTable:
     outputs = {k.strip(): (v, "glossary") for k, v in glossary.items() if k.strip()}
     # A term in both lists is kept verbatim: "never translate" is the stronger instruction.
     outputs.update({t.strip(): (t.strip(), "keep") for t in dnt if t.strip()})
     pattern = patterns.terms_pattern(patterns.clean_terms(outputs))
-    table = _TermTable(glossary, dict(glossary), dnt, outputs, pattern)
-    if len(_term_tables) >= _MAX_TERM_TABLES:
-        _term_tables.pop(next(iter(_term_tables)))
-    _term_tables[key] = table
-    return table
+    return _TermTable(glossary, dict(glossary), dnt, outputs, pattern)
+
+
+_term_tables = _TermTables(size=8)
 
 
 def _terms_finder(glossary: Mapping[str, str], do_not_translate: Sequence[str]) -> _Finder:
     """Glossary terms (output: the English target) and do-not-translate terms (kept verbatim)."""
-    table = _term_table(glossary, do_not_translate) if glossary or do_not_translate else None
+    table = _term_tables.get(glossary, do_not_translate) if glossary or do_not_translate else None
 
     def find(text: str, start: int, end: int) -> Iterator[tuple[int, int, str, str]]:
         if table is None or table.pattern is None:

@@ -12,12 +12,15 @@ a span whose own text looks like "ZX1" cannot trigger a second replacement):
    "ZX" without id are removed, with one neighbouring space so no double space is left.
 4. Spans the model dropped are inserted right after the restored span that precedes them in
    source order, else right before the first restored span, else (nothing restored) at the
-   end of the text, before its final sentence punctuation.
+   end of the text, before its final sentence punctuation. A dropped span that touched the
+   next restored span in the source (an opening bracket before a term) goes right before that
+   one instead. Spans that touched in the source are put back glued, others with a space.
 """
 
 from __future__ import annotations
 
 import bisect
+import itertools
 from dataclasses import dataclass
 
 import regex
@@ -73,7 +76,7 @@ def restore_with_report(translated: str, span_map: SpanMap) -> tuple[str, Restor
         position = _tidy_after_removal(pieces, translated, position, set(placed.values()))
     pieces.append(translated[position:])
     missing = tuple(i for i in sorted(outputs) if i not in placed)
-    text = _insert_missing(pieces, placed, missing, outputs)
+    text = _insert_missing(pieces, placed, missing, span_map)
     return text, RestoreReport(missing=missing, duplicates=duplicates, invalid=invalid)
 
 
@@ -105,27 +108,59 @@ def _tidy_after_removal(pieces: list[str], text: str, position: int, outputs: se
 
 
 def _insert_missing(
-    pieces: list[str], placed: dict[int, int], missing: tuple[int, ...], outputs: dict[int, str]
+    pieces: list[str], placed: dict[int, int], missing: tuple[int, ...], span_map: SpanMap
 ) -> str:
+    """Rule 4, for each run of dropped spans between two restored ones."""
     if not missing:
         return "".join(pieces)
+    outputs = span_map.outputs()
+    spans = dict(zip(span_map.ids, span_map.spans, strict=True))
+
+    def glued(first: int, second: int) -> bool:
+        return spans[first].end == spans[second].start
+
+    def chain(ids: list[int]) -> str:
+        text = outputs[ids[0]]
+        for first, second in itertools.pairwise(ids):
+            text += ("" if glued(first, second) else " ") + outputs[second]
+        return text
+
     if not placed:
-        return _append_before_final_punctuation("".join(pieces), [outputs[i] for i in missing])
+        return _append_before_final_punctuation("".join(pieces), chain(list(missing)))
     placed_ids = sorted(placed)
-    for span_id in missing:
-        earlier = bisect.bisect_left(placed_ids, span_id)
-        if earlier > 0:  # after the restored span that precedes it in source order
-            anchor = placed[placed_ids[earlier - 1]]
-            pieces[anchor] = f"{pieces[anchor]} {outputs[span_id]}"
-        else:  # before the first restored span (missing ids arrive in order: keep it)
-            first = placed[placed_ids[0]]
-            pieces.insert(first, f"{outputs[span_id]} ")
-            placed = {k: v + 1 if v >= first else v for k, v in placed.items()}
+    for before, run, after in _runs(missing, placed_ids):
+        split = len(run)  # the tail glued (in the source) to the next restored span goes there
+        while before is not None and after is not None and split > 0:
+            if not glued(run[split - 1], run[split] if split < len(run) else after):
+                break
+            split -= 1
+        if before is None:
+            split = 0
+        if split and before is not None:
+            text = chain([before, *run[:split]])
+            pieces[placed[before]] += text[len(outputs[before]) :]
+        if split < len(run) and after is not None:
+            text = chain([*run[split:], after])
+            head = text[: len(text) - len(outputs[after])]
+            pieces[placed[after]] = head + pieces[placed[after]]
     return "".join(pieces)
 
 
-def _append_before_final_punctuation(text: str, extra: list[str]) -> str:
+def _runs(
+    missing: tuple[int, ...], placed_ids: list[int]
+) -> list[tuple[int | None, list[int], int | None]]:
+    """(restored id before, dropped ids, restored id after) for each run of dropped ids."""
+    runs: dict[int, tuple[int | None, list[int], int | None]] = {}
+    for span_id in missing:
+        index = bisect.bisect_left(placed_ids, span_id)
+        before = placed_ids[index - 1] if index > 0 else None
+        after = placed_ids[index] if index < len(placed_ids) else None
+        runs.setdefault(index, (before, [], after))[1].append(span_id)
+    return list(runs.values())
+
+
+def _append_before_final_punctuation(text: str, extra: str) -> str:
     match = _FINAL_PUNCTUATION.search(text)
     body, tail = (text[: match.start()], match.group()) if match else (text, "")
     gap = " " if body and not body[-1].isspace() else ""
-    return f"{body}{gap}{' '.join(extra)}{tail}"
+    return f"{body}{gap}{extra}{tail}"

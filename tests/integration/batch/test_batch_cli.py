@@ -68,7 +68,7 @@ def test_sigkill_midway_then_resume_equals_an_uninterrupted_run(
     tmp_path, cli_batch_env, tiny_model_dir, run_batch
 ):
     src = _corpus(tmp_path / "in", 50)
-    (src / "empty.txt").write_bytes(b"")  # reported on every run, never blocks the others
+    (src / "empty.txt").write_bytes(b"")  # skipped on every run, never blocks the others
     reference = tmp_path / "reference"
     assert len(run_batch([src], reference).ok) == 50  # uninterrupted, in-process, one chunk
 
@@ -89,8 +89,8 @@ def test_sigkill_midway_then_resume_equals_an_uninterrupted_run(
     first_run = {p: (out / p).stat().st_mtime_ns for p in _tree(out)}
 
     resumed = _batch(args, cli_batch_env)
-    assert resumed.returncode == 1, resumed.stderr  # 1: empty.txt failed
-    assert f"{50 - done_before} ok, 1 failed, {done_before} skipped" in resumed.stderr
+    assert resumed.returncode == 0, resumed.stderr  # empty.txt is skipped, not failed
+    assert f"{50 - done_before} ok, 0 failed, {done_before + 1} skipped" in resumed.stderr
     assert "empty.txt: empty file" in resumed.stderr
     assert _tree(out) == _tree(reference)  # byte-identical outputs
     assert not list(out.rglob(f"*{TEMP_SUFFIX}"))  # no temporary files left

@@ -73,7 +73,9 @@ def test_bad_files_are_reported_and_the_rest_succeeds(tmp_path, run_batch):
     summary = run_batch([src], tmp_path / "out", fields=("title",))
     reasons = {Path(source).name: reason for source, reason in summary.failed}
     assert sorted(Path(p).name for p in summary.ok) == ["good.md", "good.txt"]
-    assert reasons["empty.txt"] == "empty file"
+    # An empty file has nothing to translate: skipped with its reason, not a failure.
+    assert "empty.txt" not in reasons
+    assert {Path(s).name: r for s, r in summary.skip_reasons.items()} == {"empty.txt": "empty file"}
     assert "binary" in reasons["image.txt"]
     assert "invalid UTF-8" in reasons["broken.txt"]
     assert "line 2: invalid JSON" in reasons["bad.jsonl"]

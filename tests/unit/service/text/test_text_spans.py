@@ -26,7 +26,8 @@ def spans_of(text: str, **kwargs: object) -> list[tuple[str, str]]:
         ("Share: Facebook Twitter LINE", [("latin", "Share: Facebook Twitter LINE")]),
         ("บริษัท AT&T และ O'Neil", [("latin", "AT&T"), ("latin", "O'Neil")]),
         ("คุณ O’Neil มา", [("latin", "O’Neil")]),
-        ("ภาคตะวันออก (EEC) พัฒนา", [("latin", "EEC")]),
+        # Brackets around nothing but a span are kept as spans of their own (issue 12, point 8).
+        ("ภาคตะวันออก (EEC) พัฒนา", [("punct", "("), ("latin", "EEC"), ("punct", ")")]),
         ("สร้าง Digital Hub ในพื้นที่", [("latin", "Digital Hub")]),
         ("บริษัท ABC Co., Ltd. จำกัด", [("latin", "ABC Co., Ltd.")]),
         ("Dr. Smith กล่าว", [("latin", "Dr. Smith")]),
@@ -60,8 +61,14 @@ def spans_of(text: str, **kwargs: object) -> list[tuple[str, str]]:
         # URLs, e-mails, handles, hashtags.
         ("ดูที่https://www.example.com/path?q=1แล้ว", [("url", "https://www.example.com/path?q=1แล้ว")]),
         ("ดูที่ https://example.com/a. ต่อ", [("url", "https://example.com/a")]),
-        ("ลิงก์ (https://example.com/x_(y)) ครับ", [("url", "https://example.com/x_(y)")]),
-        ("ลิงก์ (https://example.com/x) ครับ", [("url", "https://example.com/x")]),
+        (
+            "ลิงก์ (https://example.com/x_(y)) ครับ",
+            [("punct", "("), ("url", "https://example.com/x_(y)"), ("punct", ")")],
+        ),
+        (
+            "ลิงก์ (https://example.com/x) ครับ",
+            [("punct", "("), ("url", "https://example.com/x"), ("punct", ")")],
+        ),
         (
             "อ่าน https://th.wikipedia.org/wiki/ประเทศไทย ได้",
             [("url", "https://th.wikipedia.org/wiki/ประเทศไทย")],
