@@ -65,6 +65,7 @@ def run(args: argparse.Namespace) -> int:
 
     from service.engine import Engine
     from service.http.app import create_app
+    from service.http.connections import uvicorn_options
 
     settings = settings_from_args(args, **{k: getattr(args, k) for k in SERVER_ARGS})
     # Load before binding the port: a missing model stops here with its one-line message.
@@ -78,6 +79,7 @@ def run(args: argparse.Namespace) -> int:
         access_log=args.access_log,
         # In-flight requests get their own timeout to finish before a forced stop.
         timeout_graceful_shutdown=int(settings.request_timeout_s) + 5,
+        **uvicorn_options(settings),  # deadlines, connection cap, descriptor budget
     )
     server = uvicorn.Server(config)
     # uvicorn re-raises the signal that stopped it once it has shut down; with a handler of

@@ -22,8 +22,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from models.backend import DecodeOptions
 from service.batcher import CURRENT_TICKET, Batcher, BatcherConfig
 from service.http import routes_libre, routes_ops, routes_v1
+from service.http.body import BodyGuard, BodyLimits
 from service.http.errors import install_error_handlers
-from service.http.limits import BodySizeLimit, CharBudget
+from service.http.limits import CharBudget
 from service.http.metrics import ServerMetrics
 from service.http.state import ServerState
 from service.http.translation import prepare_warm_up
@@ -112,7 +113,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     routers = (routes_v1.router, routes_libre.router, routes_ops.router)
     for router in routers:
         app.include_router(router)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodyGuard, limits=BodyLimits.from_settings(settings))
     known = {getattr(route, "path", "") for router in routers for route in router.routes}
     app.add_middleware(RequestMetrics, metrics=state.metrics, known_paths=known, state=state)
     return app

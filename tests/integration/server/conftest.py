@@ -36,23 +36,44 @@ SERVER_CONFIGS: dict[str, dict[str, str]] = {
     "small": {"THAIMT_BATCHING": "false", "THAIMT_QUEUE_SIZE": "40"},
     # Stopped by the SIGTERM test, so no other test may use it.
     "doomed": {"THAIMT_BATCHING": "false"},
+    # Connection hygiene: one-second deadlines, and 256 file descriptors (SERVER_NOFILE), so
+    # its connection cap is derived from the descriptor limit.
+    "hygiene": {
+        "THAIMT_HEADER_TIMEOUT_S": "1",
+        "THAIMT_BODY_TIMEOUT_S": "1",
+        "THAIMT_KEEP_ALIVE_S": "1",
+    },
     # Started with `python -m uvicorn --factory`; watched from launch to readiness. The
     # persistent cache is on here (each server's file is in the session's temporary directory).
     "factory": {"THAIMT_CACHE": "true"},
 }
 
 
+SERVER_NOFILE = {"hygiene": 256}  # name -> its RLIMIT_NOFILE (soft and hard)
+
+
+def servers_wanted(session: pytest.Session) -> list[str]:
+    """The servers whose fixtures (``<name>_server``) the selected tests use: a run of a few
+    tests starts only theirs."""
+    used = {name for item in session.items for name in getattr(item, "fixturenames", ())}
+    return [name for name in SERVER_CONFIGS if f"{name}_server" in used]
+
+
 @pytest.fixture(scope="session")
 def server_pool(
-    tiny_model_dir: Path, tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest,
+    tiny_model_dir: Path,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[dict[str, Server]]:
     log_dir = tmp_path_factory.mktemp("server-logs")
     pool = {
-        name: launch(name, tiny_model_dir, env, log_dir) for name, env in SERVER_CONFIGS.items()
+        name: launch(name, tiny_model_dir, SERVER_CONFIGS[name], log_dir, SERVER_NOFILE.get(name))
+        for name in servers_wanted(request.session)
     }
-    factory = pool["factory"]
-    factory.startup_watcher = threading.Thread(target=factory.watch_startup, daemon=True)
-    factory.startup_watcher.start()
+    if "factory" in pool:
+        factory = pool["factory"]
+        factory.startup_watcher = threading.Thread(target=factory.watch_startup, daemon=True)
+        factory.startup_watcher.start()
     yield pool
     for server in pool.values():
         server.terminate()  # all at once: they drain in parallel
@@ -89,6 +110,11 @@ def small_server(server_pool: dict[str, Server]) -> Server:
 @pytest.fixture(scope="session")
 def doomed_server(server_pool: dict[str, Server]) -> Server:
     return _ready(server_pool, "doomed")
+
+
+@pytest.fixture(scope="session")
+def hygiene_server(server_pool: dict[str, Server]) -> Server:
+    return _ready(server_pool, "hygiene")
 
 
 @pytest.fixture(scope="session")
