@@ -26,6 +26,7 @@ from service.http.body import BodyGuard, BodyLimits
 from service.http.errors import install_error_handlers
 from service.http.limits import CharBudget
 from service.http.metrics import ServerMetrics
+from service.http.openapi import install_openapi
 from service.http.state import ServerState
 from service.http.translation import prepare_warm_up
 from service.settings import Settings
@@ -110,6 +111,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     )
     app.state.thaimt = state
     install_error_handlers(app)
+    install_openapi(app, settings)
     routers = (routes_v1.router, routes_libre.router, routes_ops.router)
     for router in routers:
         app.include_router(router)

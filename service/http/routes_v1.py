@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import StreamingResponse
 
 from models.backend import DecodeOptions
-from service.http.errors import ApiError
+from service.http.errors import ApiError, error_responses
 from service.http.limits import charged, check_api_key, check_sizes
 from service.http.schemas import TranslateRequest, TranslateResponse, Usage
 from service.http.state import ServerState, get_state
@@ -70,7 +70,15 @@ def translate_options(body: TranslateRequest, state: ServerState) -> TranslateOp
     )
 
 
-@router.post("/translate", response_model=TranslateResponse, response_model_exclude_none=True)
+V1_REFUSALS = error_responses(400, 401, 403, 413, 422, 429, 500, 504)
+
+
+@router.post(
+    "/translate",
+    response_model=TranslateResponse,
+    response_model_exclude_none=True,
+    responses=V1_REFUSALS,
+)
 async def translate(
     body: TranslateRequest, request: Request, key: str | None = Depends(authorize)
 ) -> TranslateResponse:
@@ -101,7 +109,7 @@ async def translate(
 @router.post(
     "/translate/stream",
     response_class=StreamingResponse,
-    responses={200: {"content": {"application/x-ndjson": {}}}},
+    responses={200: {"content": {"application/x-ndjson": {}}}, **V1_REFUSALS},
 )
 async def translate_stream(
     body: TranslateRequest, request: Request, key: str | None = Depends(authorize)
