@@ -12,7 +12,8 @@ slowly or not at all, and its ``limit_concurrency`` answers every route, ``/heal
 - A cap of ``max_connections``. At the cap, a new connection makes room by closing the
   connection idle the longest (nginx reuses idle connections the same way when it runs out).
   When none is idle, it is still accepted, up to a small overflow, and its requests get 503 +
-  ``Retry-After`` except ``/health`` and ``/ready``; past the overflow it is closed at once.
+  ``Retry-After`` except ``/health``, ``/ready`` and ``/metrics``; past the overflow it is closed
+  at once.
 - The cap fits the descriptors the process may open: the soft ``RLIMIT_NOFILE`` is raised to
   the hard one, and the cap and the accept batch (the listen backlog) are sized so ``accept()``
   never fails with EMFILE.
@@ -45,7 +46,8 @@ from service.settings import Settings
 
 log = logging.getLogger(__name__)
 
-ALWAYS_ANSWERED = frozenset({"/health", "/ready"})  # answered even at the connection cap
+# Answered even at the cap: liveness, readiness and the metrics an operator needs right then.
+ALWAYS_ANSWERED = frozenset({"/health", "/ready", "/metrics"})
 RESERVED_FDS = 32  # what the process opens while serving: the cache, logs, /proc reads
 MAX_BACKLOG = 2048
 RETRY_AFTER_S = 1

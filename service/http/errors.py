@@ -41,14 +41,13 @@ RETRY_AFTER = {
         "schema": {"type": "integer"},
     }
 }
-# Every route can meet these: a body deadline, and the connection cap.
-COMMON_STATUSES = (408, 503)
 
 
-def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI ``responses`` for these refusals (plus the ones every route can meet)."""
+def error_responses(*statuses: int, at_cap: bool = True) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` for these refusals, plus the body deadline's 408 that any route
+    can meet, and the connection cap's 503 unless the route is answered at the cap."""
     responses: dict[int | str, dict[str, Any]] = {}
-    for status in sorted({*statuses, *COMMON_STATUSES}):
+    for status in sorted({*statuses, 408, *([503] if at_cap else [])}):
         doc: dict[str, Any] = {"model": ErrorBody, "description": ERROR_STATUSES[status]}
         if status in (429, 503):
             doc["headers"] = RETRY_AFTER

@@ -13,7 +13,7 @@ from service.http.state import get_state
 router = APIRouter(tags=["operations"])
 
 
-@router.get("/health")  # answered even at the connection cap
+@router.get("/health")  # answered even at the connection cap (so are /ready and /metrics)
 async def health() -> dict[str, str]:
     return {"status": "ok"}
 
@@ -42,7 +42,7 @@ async def ready(request: Request) -> JSONResponse:
 @router.get(
     "/metrics",
     response_class=Response,
-    responses={200: {"content": {CONTENT_TYPE_LATEST: {}}}, **error_responses()},
+    responses={200: {"content": {CONTENT_TYPE_LATEST: {}}}, **error_responses(at_cap=False)},
 )
 async def metrics(request: Request) -> Response:
     return Response(get_state(request).metrics.render(), media_type=CONTENT_TYPE_LATEST)

@@ -21,12 +21,6 @@ SERVER_CONFIGS: dict[str, dict[str, str]] = {
         "THAIMT_MAX_TEXTS_PER_REQUEST": "8",
         "THAIMT_MAX_BODY_BYTES": "100000",
     },
-    # API keys, a per-key character budget and a timeout no translation can meet (504).
-    "guarded": {
-        "THAIMT_API_KEYS": '["key-a", "key-b", "key-c"]',
-        "THAIMT_KEY_CHAR_LIMIT": "100",
-        "THAIMT_REQUEST_TIMEOUT_S": "0.001",
-    },
     # API keys and a per-key character budget, with time enough to translate (200, 429).
     "keyed": {
         "THAIMT_API_KEYS": '["key-a", "key-b", "key-c"]',
@@ -90,11 +84,6 @@ def _ready(pool: dict[str, Server], name: str) -> Server:
 @pytest.fixture(scope="session")
 def main_server(server_pool: dict[str, Server]) -> Server:
     return _ready(server_pool, "main")
-
-
-@pytest.fixture(scope="session")
-def guarded_server(server_pool: dict[str, Server]) -> Server:
-    return _ready(server_pool, "guarded")
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,11 @@ import json
 import select
 import socket
 import time
+from collections.abc import Iterator
+from pathlib import Path
 
+import pytest
+from heldserver import HeldServer, held_server
 from serverkit import READY_TIMEOUT_S, Server, Trickle
 
 SLOW_HEADER_BYTES = 400  # at >= 0.1 s a byte, the client needs 40 s or more for its headers
@@ -116,3 +120,39 @@ def test_out_of_descriptors_health_answers_and_the_log_stays_small(
     grown = hygiene_server.log_path.stat().st_size - log_before
     assert grown < 20_000, hygiene_server.log()
     assert "THAIMT_MAX_CONNECTIONS lowered from 1000 to" in hygiene_server.log()
+
+
+@pytest.fixture(scope="module")
+def capped(tiny_model_dir: Path) -> Iterator[HeldServer]:
+    """At most 4 connections, and deadlines long enough never to matter here."""
+    with held_server(
+        tiny_model_dir, max_connections=4, header_timeout_s=600, body_timeout_s=600
+    ) as server:
+        yield server
+
+
+def test_at_the_connection_cap_idle_ones_make_room_busy_ones_get_503_health_answers(
+    capped: HeldServer,
+) -> None:
+    port = capped.port
+    idle = open_idle(port, 10)  # more than the cap: the longest idle are closed for newcomers
+    try:
+        assert get(port, "/health") == (200, b'{"status":"ok"}')
+        payload = json.dumps({"text": "แมว"}).encode()
+        busy: list[Trickle] = []  # each in the middle of sending its body
+        for count in range(1, 5):  # one at a time: a connection is idle until its headers are in
+            busy.append(Trickle(port))
+            busy[-1].send(slow_request_head(len(payload)) + payload[:3])
+            capped.wait_for(lambda m, n=count: m["thaimt_requests_in_flight"] >= n + 1)  # + scrape
+        status, body = get(port, "/v1/translate")
+        assert status == 503 and "connection limit (4)" in json.loads(body)["error"]
+        assert get(port, "/health") == (200, b'{"status":"ok"}')
+        assert get(port, "/ready")[0] == 200
+        for client in busy:  # the held ones finish their bodies and are answered
+            client.send(payload[3:])
+            status, body = client.response()
+            assert status == 200 and json.loads(body)["translation"]
+        assert get(port, "/languages")[0] == 200  # below the cap again
+    finally:
+        for sock in idle:
+            sock.close()
