@@ -61,6 +61,9 @@ SERVER_ARGS = (
 
 
 def run(args: argparse.Namespace) -> int:
+    from service.http.memory import limit_malloc_arenas
+
+    limit_malloc_arenas()  # before any thread starts (see service/http/memory.py)
     import uvicorn
 
     from service.engine import Engine

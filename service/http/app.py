@@ -25,6 +25,7 @@ from service.http import routes_libre, routes_ops, routes_v1
 from service.http.body import BodyGuard, BodyLimits
 from service.http.errors import install_error_handlers
 from service.http.limits import CharBudget
+from service.http.memory import MemoryTrim
 from service.http.metrics import ServerMetrics
 from service.http.openapi import install_openapi
 from service.http.state import ServerState
@@ -116,6 +117,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     for router in routers:
         app.include_router(router)
     app.add_middleware(BodyGuard, limits=BodyLimits.from_settings(settings))
+    app.add_middleware(MemoryTrim)  # memory back to the OS after large requests
     known = {getattr(route, "path", "") for router in routers for route in router.routes}
     app.add_middleware(RequestMetrics, metrics=state.metrics, known_paths=known, state=state)
     return app
