@@ -26,8 +26,6 @@ SERVER_CONFIGS: dict[str, dict[str, str]] = {
         "THAIMT_API_KEYS": '["key-a", "key-b", "key-c"]',
         "THAIMT_KEY_CHAR_LIMIT": "100",
     },
-    # One segment per model call and a small queue: backpressure and disconnects.
-    "small": {"THAIMT_BATCHING": "false", "THAIMT_QUEUE_SIZE": "40"},
     # Stopped by the SIGTERM test, so no other test may use it.
     "doomed": {"THAIMT_BATCHING": "false"},
     # Connection hygiene: one-second deadlines, and 256 file descriptors (SERVER_NOFILE), so
@@ -89,11 +87,6 @@ def main_server(server_pool: dict[str, Server]) -> Server:
 @pytest.fixture(scope="session")
 def keyed_server(server_pool: dict[str, Server]) -> Server:
     return _ready(server_pool, "keyed")
-
-
-@pytest.fixture(scope="session")
-def small_server(server_pool: dict[str, Server]) -> Server:
-    return _ready(server_pool, "small")
 
 
 @pytest.fixture(scope="session")

@@ -82,6 +82,20 @@ class HeldServer:
     def port(self) -> int:
         return int(self.url.rsplit(":", 1)[1])
 
+    def wait_port(self, _deadline: float) -> int:  # as serverkit.Server's, for RawPost
+        return self.port
+
+    def log(self) -> str:
+        return "(in-process server: its log is the test's)"
+
+    def wait_idle(self, timeout_s: float = 120) -> dict[str, float]:
+        """Metrics once nothing is queued and only this metrics request is in flight."""
+        self.wait_for(
+            lambda m: m["thaimt_queue_depth"] == 0 and m["thaimt_requests_in_flight"] <= 1,
+            timeout_s,
+        )
+        return self.metrics()
+
     def metrics(self) -> dict[str, float]:
         samples: dict[str, float] = {}
         for line in self.client.get("/metrics").text.splitlines():
