@@ -104,6 +104,12 @@ class HeldServer:
                 samples[name] = float(value)
         return samples
 
+    def wait_for_ready(self, timeout_s: float = START_TIMEOUT_S) -> None:
+        deadline = time.monotonic() + timeout_s
+        while self.client.get("/ready").status_code != 200:
+            assert time.monotonic() < deadline, self.client.get("/ready").text
+            time.sleep(0.05)
+
     def wait_for(
         self, condition: Callable[[dict[str, float]], bool], timeout_s: float = 120
     ) -> None:
@@ -115,9 +121,14 @@ class HeldServer:
 
 
 @contextmanager
-def held_server(model_dir: Path, **settings: Any) -> Iterator[HeldServer]:
-    """Serve the tiny model with ``settings`` (THAIMT_* field names) and a held backend."""
+def held_server(
+    model_dir: Path, *, held_from_start: bool = False, **settings: Any
+) -> Iterator[HeldServer]:
+    """Serve the tiny model with ``settings`` (THAIMT_* field names) and a held backend; ready
+    when yielded, unless ``held_from_start`` (then its warm-up waits for the release)."""
     backend = HeldBackend(load_backend(ModelSpec(model=str(model_dir), device="cpu", threads=1)))
+    if held_from_start:
+        backend.hold()
     config = Settings(model=str(model_dir), cache=False, **settings)
     engine = Engine(backend, max_batch_size=config.max_batch_size)
     app = create_app(config, engine)
@@ -134,9 +145,8 @@ def held_server(model_dir: Path, **settings: Any) -> Iterator[HeldServer]:
         time.sleep(0.05)
     port = server.servers[0].sockets[0].getsockname()[1]
     held = HeldServer(f"http://127.0.0.1:{port}", backend)
-    while held.client.get("/ready").status_code != 200:
-        assert time.monotonic() < deadline, held.client.get("/ready").text
-        time.sleep(0.05)
+    if not held_from_start:
+        held.wait_for_ready()
     try:
         yield held
     finally:
