@@ -31,7 +31,8 @@ def port_of(server: Server) -> int:
 def slow_request_head(body_length: int) -> bytes:
     return (
         "POST /v1/translate HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-        f"Content-Length: {body_length}\r\nX-Padding: {'a' * SLOW_HEADER_BYTES}\r\n\r\n"
+        f"Content-Length: {body_length}\r\nConnection: close\r\n"
+        f"X-Padding: {'a' * SLOW_HEADER_BYTES}\r\n\r\n"
     ).encode()
 
 
