@@ -9,7 +9,13 @@ MODEL ?= $(or $(THAIMT_MODEL),Helsinki-NLP/opus-mt-th-en)
 HOST  ?= 127.0.0.1
 PORT  ?= 8000
 
-.PHONY: install lint typecheck test serve model bench clean
+.PHONY: install system-deps lint typecheck test serve model bench clean
+
+# Debian packages the tests need: redis-server (replicas sharing cache and budgets), chromium and
+# chromium-driver (the page's browser tests) and a Thai font (their screenshots). Installed when
+# missing: as root directly, otherwise through sudo if there is one; a user who already has them
+# is not asked for anything.
+SYSTEM_PACKAGES := redis-server chromium chromium-driver fonts-tlwg-loma-otf
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -18,11 +24,26 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/pip install --quiet -c constraints.txt -e ".[dev]"
 	touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP) system-deps
+
+system-deps:
+	@missing=""; \
+	command -v redis-server >/dev/null 2>&1 || missing="$$missing redis-server"; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	command -v chromedriver >/dev/null 2>&1 || missing="$$missing chromium-driver"; \
+	fc-list :lang=th 2>/dev/null | grep -q . || missing="$$missing fonts-tlwg-loma-otf"; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then SUDO=; elif command -v sudo >/dev/null 2>&1; then SUDO=sudo; \
+	else echo "warning: missing$$missing; the Redis and browser tests need them" \
+	  "(Debian/Ubuntu: apt-get install$$missing)" >&2; exit 0; fi; \
+	if command -v apt-get >/dev/null 2>&1; then \
+	  $$SUDO apt-get update -qq && \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	else echo "warning: install$$missing with your package manager" >&2; fi
 
 lint: install
-	$(BIN)/ruff check service models eval tests
-	$(BIN)/ruff format --check service models eval tests
+	$(BIN)/ruff check service models eval bench tests
+	$(BIN)/ruff format --check service models eval bench tests
 	$(BIN)/mypy
 
 test: install lint

@@ -30,6 +30,10 @@ METRIC_NOTES = """\
   also contains (names, acronyms, figures), the share that appear as tokens in the hypothesis
   (case-sensitive, count-aware, micro-averaged over the corpus).
 - **untranslated**: hypotheses that still contain Thai script.
+- **flagged**: segments (the pipeline's sentences) the model translated that carry at least one
+  segment flag, then the count of each flag that occurred: `placeholder_dropped`,
+  `placeholder_mangled`, `invented_number`, `repetition_trimmed`, `thai_left`, `length_ratio`
+  (see the README's "Segment flags"). Hypotheses read from a file have none (–).
 - **sent/s, tok/s**: test lines and target tokens (whitespace-separated words of the output)
   per second of wall time through the whole pipeline (sentence split, protection, model,
   restoration), after one untimed warm-up call.
@@ -73,21 +77,23 @@ class ChartData:
 def write_report(
     results: Sequence[SystemResult], context: ReportContext, out_dir: Path
 ) -> dict[str, Path]:
-    """Write every output into ``out_dir``; returns {"md", "json", "png", "hyps"} paths."""
+    """Write every output into ``out_dir``; returns {"md", "json", "hyps"} paths, and "png"
+    when matplotlib is installed (the chart is skipped without it: ``thaimt[plot]``)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     hyp_files = write_hypotheses(results, out_dir / "hyps")
-    chart = plot_scores(results, out_dir / "report.png")
+    try:
+        chart: ChartData | None = plot_scores(results, out_dir / "report.png")
+    except ImportError:
+        chart = None
     data = report_data(results, context, hyp_files, chart, out_dir)
     (out_dir / "report.json").write_text(
         json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
     )
     (out_dir / "report.md").write_text(render_markdown(data), encoding="utf-8")
-    return {
-        "md": out_dir / "report.md",
-        "json": out_dir / "report.json",
-        "png": out_dir / "report.png",
-        "hyps": out_dir / "hyps",
-    }
+    paths = {"md": out_dir / "report.md", "json": out_dir / "report.json", "hyps": out_dir / "hyps"}
+    if chart is not None:
+        paths["png"] = out_dir / "report.png"
+    return paths
 
 
 def sanitise_name(name: str) -> str:
@@ -151,15 +157,34 @@ def system_data(result: SystemResult, hyp_file: str) -> dict[str, Any]:
             "model_calls": run.model_calls if run else None,
             "segments": run.segments if run else None,
         },
+        "flags": _flags_data(result),
         "hypotheses_file": hyp_file,
     }
+
+
+def _flags_data(result: SystemResult) -> dict[str, Any]:
+    flags = result.flags
+    return {
+        "segments": flags.segments if flags else None,
+        "flagged": flags.flagged if flags else None,
+        "share": flags.share if flags else None,
+        "by_flag": dict(flags.by_flag) if flags else None,
+    }
+
+
+def _flagged_cell(flags: dict[str, Any]) -> str:
+    if flags["segments"] is None:
+        return "–"
+    cell = f"{flags['flagged']}/{flags['segments']} ({100 * flags['share']:.1f}%)"
+    named = [f"{name} {n}" for name, n in flags["by_flag"].items() if n]
+    return cell + (": " + ", ".join(named) if named else "")
 
 
 def report_data(
     results: Sequence[SystemResult],
     context: ReportContext,
     hyp_files: Sequence[Path],
-    chart: ChartData,
+    chart: ChartData | None,
     out_dir: Path,
 ) -> dict[str, Any]:
     import sacrebleu
@@ -180,13 +205,18 @@ def report_data(
             system_data(r, str(p.relative_to(out_dir)))
             for r, p in zip(results, hyp_files, strict=True)
         ],
-        "chart": {"file": "report.png", "systems": chart.systems, "series": chart.series},
+        "chart": None
+        if chart is None
+        else {"file": "report.png", "systems": chart.systems, "series": chart.series},
     }
 
 
 def plot_scores(results: Sequence[SystemResult], path: Path) -> ChartData:
     """Grouped bar chart: one group per system, one bar per metric in CHART_METRICS."""
-    import matplotlib
+    try:
+        import matplotlib
+    except ImportError as exc:
+        raise ImportError("the eval chart needs matplotlib: pip install 'thaimt[plot]'") from exc
 
     matplotlib.use("Agg")  # files only; never needs a display
     import matplotlib.pyplot as plt
@@ -231,10 +261,10 @@ def _fmt(value: float | None, pattern: str = "{:.1f}") -> str:
 
 def table_rows(data: dict[str, Any]) -> list[str]:
     header = (
-        "| system | BLEU | chrF++ | TER | term keeping | untranslated | sent/s | tok/s "
+        "| system | BLEU | chrF++ | TER | term keeping | untranslated | flagged | sent/s | tok/s "
         "| backend | beam | mode |"
     )
-    lines = [header, "|" + "---|" * 11]
+    lines = [header, "|" + "---|" * 12]
     for s in data["systems"]:
         terms, untr, run = s["term_keeping"], s["untranslated"], s["throughput"]
         keeping = (
@@ -249,6 +279,7 @@ def table_rows(data: dict[str, Any]) -> list[str]:
             _fmt(s["ter"]),
             keeping,
             f"{untr['count']} ({100 * untr['share']:.1f}%)",
+            _flagged_cell(s["flags"]),
             _fmt(run["sentences_per_s"]),
             _fmt(run["tokens_per_s"]),
             s["backend"] or "–",

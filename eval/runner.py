@@ -1,13 +1,14 @@
 """Produce one scored result per system: translate a test set through the service pipeline, or
 read hypotheses someone else produced.
 
-Sentence mode sends every test line as a one-line document through
-:func:`service.pipeline.translate_documents` (one engine call; the engine batches). Article mode
-joins ``article_size`` consecutive lines into a paragraph and translates each paragraph as an
-article line. The pipeline re-segments a paragraph with its own sentence splitter, so its output
-cannot be mapped back to test lines; article mode is therefore scored per paragraph (references
-of a group joined by a space), next to the same model's sentence-by-sentence output joined the
-same way — an apples-to-apples answer to "does the article pipeline cost BLEU?".
+Sentence mode sends every test line as a one-line document through the one translation
+workflow, :func:`service.workflow.translate_documents` (one engine call; the engine batches).
+Article mode joins ``article_size`` consecutive lines into a paragraph and translates each
+paragraph as an article line. The pipeline re-segments a paragraph with its own sentence
+splitter, so its output cannot be mapped back to test lines; article mode is therefore scored
+per paragraph (references of a group joined by a space), next to the same model's
+sentence-by-sentence output joined the same way — an apples-to-apples answer to "does the
+article pipeline cost BLEU?".
 """
 
 from __future__ import annotations
@@ -21,12 +22,13 @@ from typing import TYPE_CHECKING, Any
 
 from eval.metrics import CorpusScores, score_corpus
 from eval.testsets import TestSet, TestSetError, group_spans, join_groups, read_lines
-from models.backend import Backend, DecodeOptions, ModelFamily
+from models.backend import DecodeOptions
+from service import defaults
+from service.text.flags import FlagSummary, summarize_flags
 
 if TYPE_CHECKING:
-    from tqdm import tqdm
-
-    from service.engine import Engine
+    from models.backend import ModelOutput
+    from service.engine import Engine, Segment
 
 MODES = ("sentence", "article")
 TOKEN_UNIT = "whitespace"  # how target tokens are counted for tokens/s
@@ -41,10 +43,12 @@ class EvalConfig:
     beam: int = 1
     mode: str = "sentence"
     article_size: int = 4  # sentences per paragraph in article mode
-    batch_size: int = 32
-    batch_tokens: int = 4096
+    batch_size: int = defaults.MAX_BATCH_SIZE
+    batch_tokens: int = defaults.MAX_BATCH_TOKENS
     max_output_tokens: int | None = None  # None = DecodeOptions' default
     progress: bool = True
+    # Off by default: scores and speed then always come from the model, not from an earlier run.
+    cache: bool = False
 
     def decode_options(self) -> DecodeOptions:
         """Deterministic decoding (greedy or beam search, never sampling)."""
@@ -82,6 +86,7 @@ class SystemResult:
     hypotheses: list[str]  # at the scoring granularity (sentences, or paragraphs in article mode)
     scores: CorpusScores
     throughput: Throughput | None  # None for hypotheses read from a file
+    flags: FlagSummary | None = None  # segment flags (service.text.flags); None for files
 
 
 @dataclass(frozen=True)
@@ -104,23 +109,22 @@ class Granularity:
 
 
 def load_engine(model: str, config: EvalConfig) -> Engine:
-    """The service's engine around the chosen backend; no cache, so every segment is computed."""
-    from models.loading import ModelSpec, load_backend
+    """The service's engine around the chosen backend, with the translation cache only when
+    ``config.cache`` (so that by default every segment is computed)."""
     from service.engine import Engine
+    from service.settings import Settings
 
-    spec = ModelSpec(
+    settings = Settings.load(
         model=model,
         backend=config.backend,
         device=config.device,
         dtype=config.dtype,
         threads=config.threads,
-    )
-    backend = load_backend(spec)
-    return Engine(
-        _ProgressBackend(backend),
         max_batch_size=config.batch_size,
         max_batch_tokens=config.batch_tokens,
+        cache=config.cache,
     )
+    return Engine.from_settings(settings)
 
 
 def evaluate_model(
@@ -133,15 +137,20 @@ def evaluate_model(
     grain = Granularity.for_mode(config.mode, len(sources), config.article_size)
     decode = config.decode_options()
     _warm_up(engine, sources, decode)
-    sentence_hyps, sentence_run = _translate(engine, sources, decode, config, f"{name} sentences")
-    runs = [("sentence", grain.apply(sentence_hyps), sentence_run)]
+    sentence_hyps, sentence_run, sentence_flags = _translate(
+        engine, sources, decode, config, f"{name} sentences"
+    )
+    runs = [("sentence", grain.apply(sentence_hyps), sentence_run, sentence_flags)]
     if config.mode == "article":  # the article run first, then the sentence run it compares to
         paragraphs = grain.apply(sources)
-        article_hyps, article_run = _translate(
+        article_hyps, article_run, article_flags = _translate(
             engine, paragraphs, decode, config, f"{name} articles"
         )
         article_run = _with_sentences(article_run, len(sources))
-        runs = [("article", article_hyps, article_run), ("sentence (joined)", *runs[0][1:])]
+        runs = [
+            ("article", article_hyps, article_run, article_flags),
+            ("sentence (joined)", *runs[0][1:]),
+        ]
     refs, srcs = grain.apply(testset.references), grain.apply(sources)
     backend = engine.backend
     return [
@@ -156,8 +165,9 @@ def evaluate_model(
             hypotheses=hyps,
             scores=score_corpus(hyps, refs, srcs),
             throughput=run,
+            flags=flags,
         )
-        for mode, hyps, run in runs
+        for mode, hyps, run, flags in runs
     ]
 
 
@@ -190,23 +200,36 @@ def score_hypotheses_file(
 
 def _translate(
     engine: Engine, texts: Sequence[str], decode: DecodeOptions, config: EvalConfig, label: str
-) -> tuple[list[str], Throughput]:
-    from service.pipeline import TranslateOptions, translate_documents
+) -> tuple[list[str], Throughput, FlagSummary]:
+    from tqdm import tqdm
 
-    translator = _ProgressTranslator(engine, label, config.progress)
+    from service.pipeline import TranslateOptions
+    from service.text.normalize import has_thai
+    from service.workflow import translate_documents
+
     calls, segments = engine.stats.model_calls, engine.stats.segments
+    options = TranslateOptions(decode=decode)
     start = time.perf_counter()
-    results = translate_documents(texts, translator, TranslateOptions(decode=decode))
+    with tqdm(desc=label, unit="seg", file=sys.stderr, disable=not config.progress) as bar:
+
+        def run(todo: Sequence[Segment], options: DecodeOptions) -> list[ModelOutput]:
+            bar.total = len(todo)
+            return engine.run(todo, options, on_batch=bar.update)
+
+        results = translate_documents(engine, texts, options, run=run)
     seconds = time.perf_counter() - start
     # A one-line document comes back as one line; flatten defensively so files stay aligned.
     hyps = [" ".join(r.text.split("\n")) for r in results]
-    return hyps, Throughput(
+    made = [s for r in results for p in r.paragraphs for s in p.segments if has_thai(s.masked)]
+    flags = summarize_flags([s.flags for s in made])  # segments the model translated
+    throughput = Throughput(
         seconds=seconds,
         sentences=len(texts),
         target_tokens=sum(len(h.split()) for h in hyps),
         model_calls=engine.stats.model_calls - calls,
         segments=engine.stats.segments - segments,
     )
+    return hyps, throughput, flags
 
 
 def _with_sentences(run: Throughput, sentences: int) -> Throughput:
@@ -216,62 +239,9 @@ def _with_sentences(run: Throughput, sentences: int) -> Throughput:
 
 def _warm_up(engine: Engine, sources: Sequence[str], decode: DecodeOptions) -> None:
     """One untimed call so that lazy initialisation does not count against throughput."""
-    from service.pipeline import TranslateOptions, translate_documents
+    from service.pipeline import TranslateOptions
+    from service.workflow import translate_documents
 
     first = next((s for s in sources if s.strip()), None)
     if first is not None:
-        translate_documents([first], engine, TranslateOptions(decode=decode))
-
-
-class _ProgressBackend:
-    """Forwards to the real backend and advances a progress bar after each model call."""
-
-    def __init__(self, inner: Backend) -> None:
-        self.inner = inner
-        self.name: str = inner.name
-        self.model_id: str = inner.model_id
-        self.revision: str = inner.revision
-        self.family: ModelFamily = inner.family
-        self.max_input_tokens: int = inner.max_input_tokens
-        self.bar: tqdm | None = None
-
-    def token_lengths(self, texts: Sequence[str]) -> list[int]:
-        return self.inner.token_lengths(texts)
-
-    def translate_batch(self, texts: Sequence[str], options: DecodeOptions) -> list[str]:
-        out = self.inner.translate_batch(texts, options)
-        if self.bar is not None:
-            self.bar.update(len(texts))
-        return out
-
-
-class _ProgressTranslator:
-    """The engine, with a progress bar over the unique segments of one ``translate`` call."""
-
-    def __init__(self, engine: Engine, label: str, enabled: bool) -> None:
-        self.engine = engine
-        self.label = label
-        self.enabled = enabled
-
-    @property
-    def max_input_tokens(self) -> int:
-        return self.engine.max_input_tokens
-
-    def token_lengths(self, texts: Sequence[str]) -> list[int]:
-        return self.engine.token_lengths(texts)
-
-    def translate(self, texts: Sequence[str], options: DecodeOptions) -> list[str]:
-        from tqdm import tqdm
-
-        backend = self.engine.backend
-        total = len(set(texts))
-        with tqdm(
-            total=total, desc=self.label, unit="seg", file=sys.stderr, disable=not self.enabled
-        ) as bar:
-            if isinstance(backend, _ProgressBackend):
-                backend.bar = bar
-            try:
-                return self.engine.translate(texts, options)
-            finally:
-                if isinstance(backend, _ProgressBackend):
-                    backend.bar = None
+        translate_documents(engine, [first], TranslateOptions(decode=decode))

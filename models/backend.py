@@ -1,8 +1,9 @@
 """The backend interface: everything the pipeline needs from a translation engine.
 
-A backend is small on purpose: it counts tokens (so the pipeline can respect the model's input
-budget) and translates a batch of already-protected segments. Batching policy, caching and text
-processing live elsewhere.
+A backend is small on purpose: it tokenises text (so the pipeline can respect the model's input
+budget, and so each segment is tokenised exactly once: its ids travel with it to the model) and
+translates a batch of already-tokenised, already-protected segments. Batching policy, caching
+and text processing live elsewhere.
 """
 
 from __future__ import annotations
@@ -36,6 +37,14 @@ class DecodeOptions:
     no_repeat_ngram_size: int = 0
     # Benchmarks force every output to a fixed length so that runs compare; None in normal use.
     forced_output_tokens: int | None = None
+    # Further hypotheses of the beam search to return besides the best one (n-best lists);
+    # the beam is widened to at least ``1 + alternatives``.
+    alternatives: int = 0
+
+    @property
+    def beam_width(self) -> int:
+        """The beam actually searched: wide enough for the alternatives asked for."""
+        return max(self.beam_size, 1 + self.alternatives)
 
     def max_new_tokens(self, input_tokens: int) -> int:
         if self.forced_output_tokens is not None:
@@ -48,8 +57,17 @@ class DecodeOptions:
         return (
             f"beam={self.beam_size};ratio={self.length_ratio};extra={self.length_extra};"
             f"max={self.max_output_tokens};nrng={self.no_repeat_ngram_size};"
-            f"forced={self.forced_output_tokens}"
+            f"forced={self.forced_output_tokens};alt={self.alternatives}"
         )
+
+
+@dataclass(frozen=True)
+class ModelOutput:
+    """What the model made of one segment."""
+
+    text: str  # the best hypothesis, decoded
+    tokens: int  # tokens generated for it (metrics)
+    alternatives: tuple[str, ...] = ()  # the next-best hypotheses, best first (n-best)
 
 
 @runtime_checkable
@@ -61,11 +79,26 @@ class Backend(Protocol):
     revision: str  # commit hash or content hash; part of cache keys
     family: ModelFamily
     max_input_tokens: int  # token budget per segment, special tokens included
+    precision: str  # numeric type the model runs in ("float32", "int8", ...); in cache keys
 
-    def token_lengths(self, texts: Sequence[str]) -> list[int]:
-        """Source token count of each text, special tokens included."""
+    def encode(self, texts: Sequence[str]) -> list[list[int]]:
+        """Source token ids of each text, special tokens included (never truncated)."""
         ...
 
-    def translate_batch(self, texts: Sequence[str], options: DecodeOptions) -> list[str]:
-        """Translate one batch; ``len(result) == len(texts)``, order kept."""
+    def translate_batch(
+        self, inputs: Sequence[Sequence[int]], options: DecodeOptions
+    ) -> list[ModelOutput]:
+        """Translate one batch of token ids (from :meth:`encode`); one output per input, in
+        order. An input longer than ``max_input_tokens`` raises ``ValueError``."""
         ...
+
+
+def check_budget(inputs: Sequence[Sequence[int]], budget: int) -> None:
+    """Refuse inputs over the token budget: truncating would silently lose text, and the
+    pipeline splits every segment to fit, so an over-budget input is a bug upstream."""
+    over = [i for i, ids in enumerate(inputs) if len(ids) > budget]
+    if over:
+        raise ValueError(
+            f"{len(over)} input(s) exceed the {budget}-token budget "
+            f"(first: #{over[0]}, {len(inputs[over[0]])} tokens); split them before translating"
+        )

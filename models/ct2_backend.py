@@ -18,11 +18,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from models.backend import DecodeOptions, ModelFamily
+from models.backend import DecodeOptions, ModelFamily, ModelOutput, check_budget
 from models.convert import (
     ConvertedModelInfo,
     convert_model,
@@ -173,6 +174,8 @@ class Ct2Backend:
             self.tokenizer = AutoTokenizer.from_pretrained(
                 self.model_dir, **tokenizer_kwargs(self.family)
             )
+        # Rust-backed tokenizers (NLLB) are not safe to call from two threads at once.
+        self._tokenizer_lock = threading.Lock()
         try:
             # inter_threads=1: the engine makes one model call at a time, so parallel
             # translators would only compete for the same cores.
@@ -191,6 +194,7 @@ class Ct2Backend:
             ) from exc
         self.device = device
         self.compute_type: str = self.translator.compute_type  # what "default"/"auto" became
+        self.precision = self.compute_type
         self.max_input_tokens = max_input_tokens or default_max_input_tokens(
             info.max_position_embeddings if info is not None else None, self.tokenizer
         )
@@ -201,32 +205,35 @@ class Ct2Backend:
         if self._target_prefix is not None:
             self._skip_ids.update(self._token_ids([self._target_prefix]))
 
-    def token_lengths(self, texts: Sequence[str]) -> list[int]:
-        return [len(ids) for ids in self._encode(texts)]
-
-    def translate_batch(self, texts: Sequence[str], options: DecodeOptions) -> list[str]:
+    def encode(self, texts: Sequence[str]) -> list[list[int]]:
         if not texts:
             return []
-        ids = self._encode(texts)
-        lengths = [len(row) for row in ids]
-        over = [i for i, n in enumerate(lengths) if n > self.max_input_tokens]
-        if over:
-            raise ValueError(
-                f"{len(over)} input(s) exceed the {self.max_input_tokens}-token budget "
-                f"(first: #{over[0]}, {lengths[over[0]]} tokens); split them before translating"
-            )
-        source = [self.tokenizer.convert_ids_to_tokens(row) for row in ids]
-        prefix = [[self._target_prefix]] * len(texts) if self._target_prefix else None
-        bounds = [self.output_bound(n, options) for n in lengths]
+        with self._tokenizer_lock:
+            encoded = self.tokenizer(list(texts), add_special_tokens=True, truncation=False)
+        return [list(row) for row in encoded["input_ids"]]
+
+    def translate_batch(
+        self, inputs: Sequence[Sequence[int]], options: DecodeOptions
+    ) -> list[ModelOutput]:
+        if not inputs:
+            return []
+        check_budget(inputs, self.max_input_tokens)
+        with self._tokenizer_lock:
+            source = [self.tokenizer.convert_ids_to_tokens(list(row)) for row in inputs]
+        prefix = [[self._target_prefix]] * len(inputs) if self._target_prefix else None
+        bounds = [self.output_bound(len(row), options) for row in inputs]
         results = self.translator.translate_batch(
             source, prefix, **self.translation_kwargs(max(bounds), options)
         )
         # Each row is cut back to its own bound, so a segment gets the same (greedy) output alone
         # or in any batch.
-        return [
-            self._decode(result.hypotheses[0][:bound])
-            for result, bound in zip(results, bounds, strict=True)
-        ]
+        outputs = []
+        with self._tokenizer_lock:
+            for result, bound in zip(results, bounds, strict=True):
+                hypotheses = [tokens[:bound] for tokens in result.hypotheses]
+                texts = [self._decode(tokens) for tokens in hypotheses]
+                outputs.append(ModelOutput(texts[0], len(hypotheses[0]), tuple(texts[1:])))
+        return outputs
 
     def output_bound(self, input_tokens: int, options: DecodeOptions) -> int:
         """Most tokens a segment may produce: ``max_new_tokens`` counts every generated
@@ -238,20 +245,14 @@ class Ct2Backend:
     def translation_kwargs(self, max_length: int, options: DecodeOptions) -> dict[str, Any]:
         """Arguments for ``Translator.translate_batch`` for a batch decoding ``max_length``."""
         return {
-            "beam_size": options.beam_size,
-            "num_hypotheses": 1,
+            "beam_size": options.beam_width,
+            "num_hypotheses": 1 + options.alternatives,
             "no_repeat_ngram_size": options.no_repeat_ngram_size,
             "max_input_length": 0,  # never truncate; translate_batch checks the budget above
             "max_decoding_length": max_length,
             "min_decoding_length": max_length if options.forced_output_tokens is not None else 1,
             "max_batch_size": 0,  # the engine already formed the batch
         }
-
-    def _encode(self, texts: Sequence[str]) -> list[list[int]]:
-        if not texts:
-            return []
-        encoded = self.tokenizer(list(texts), add_special_tokens=True, truncation=False)
-        return [list(row) for row in encoded["input_ids"]]
 
     def _token_ids(self, tokens: list[str]) -> list[int]:
         ids = self.tokenizer.convert_tokens_to_ids(tokens)  # a list for a list argument

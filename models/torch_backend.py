@@ -13,7 +13,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from models.backend import DecodeOptions, ModelFamily
+from models.backend import DecodeOptions, ModelFamily, ModelOutput, check_budget
 from models.errors import ModelError
 from models.families import (
     default_max_input_tokens,
@@ -97,6 +97,7 @@ class TorchBackend:
         self.revision = model_revision(model_dir)
         self.device = resolve_device(spec.device)
         self.dtype = resolve_dtype(spec.dtype, self.device)
+        self.precision = str(self.dtype).removeprefix("torch.")
         if spec.threads > 0:
             torch.set_num_threads(spec.threads)
         with quiet_transformers():
@@ -125,19 +126,22 @@ class TorchBackend:
         self._skip_ids = output_skip_ids(self.tokenizer)
         if self.forced_bos_token_id is not None:
             self._skip_ids.add(self.forced_bos_token_id)
+        pad = self.tokenizer.pad_token_id
+        self._pad_id = int(pad if pad is not None else self.model.config.pad_token_id or 0)
 
-    def token_lengths(self, texts: Sequence[str]) -> list[int]:
+    def encode(self, texts: Sequence[str]) -> list[list[int]]:
         if not texts:
             return []
         with self._tokenizer_lock, quiet_transformers():
             encoded = self.tokenizer(list(texts), add_special_tokens=True, truncation=False)
-        return [len(ids) for ids in encoded["input_ids"]]
+        return [list(ids) for ids in encoded["input_ids"]]
 
     def generation_kwargs(self, longest_input: int, options: DecodeOptions) -> dict[str, Any]:
         """Arguments for ``model.generate`` (exposed so tests can check the language handling)."""
         max_new = options.max_new_tokens(longest_input)
         kwargs: dict[str, Any] = {
-            "num_beams": options.beam_size,
+            "num_beams": options.beam_width,
+            "num_return_sequences": 1 + options.alternatives,
             "do_sample": False,
             "max_new_tokens": max_new,
             "no_repeat_ngram_size": options.no_repeat_ngram_size,
@@ -148,32 +152,47 @@ class TorchBackend:
             kwargs["forced_bos_token_id"] = self.forced_bos_token_id
         return kwargs
 
-    def translate_batch(self, texts: Sequence[str], options: DecodeOptions) -> list[str]:
+    def translate_batch(
+        self, inputs: Sequence[Sequence[int]], options: DecodeOptions
+    ) -> list[ModelOutput]:
         import torch
 
-        if not texts:
+        if not inputs:
             return []
-        lengths = self.token_lengths(texts)
-        over = [i for i, n in enumerate(lengths) if n > self.max_input_tokens]
-        if over:
-            raise ValueError(
-                f"{len(over)} input(s) exceed the {self.max_input_tokens}-token budget "
-                f"(first: #{over[0]}, {lengths[over[0]]} tokens); split them before translating"
-            )
-        with self._tokenizer_lock, quiet_transformers():
-            batch = self.tokenizer(
-                list(texts), return_tensors="pt", padding=True, truncation=False
-            ).to(self.device)
+        check_budget(inputs, self.max_input_tokens)
+        lengths = [len(ids) for ids in inputs]
+        batch = self._padded(inputs)
         with quiet_transformers(), torch.inference_mode():
             output = self.model.generate(**batch, **self.generation_kwargs(max(lengths), options))
         # The batch decodes up to the longest input's bound; each row is cut back to its own
         # bound, so a segment gets the same (greedy) output alone or in any batch. Row 0 of the
         # output is the decoder start token.
-        bounds = [options.max_new_tokens(n) for n in lengths]
+        per_input = 1 + options.alternatives
+        rows = output.tolist()
+        results = []
         with self._tokenizer_lock:
-            return [
-                self._decode(row[1 : 1 + k]) for row, k in zip(output.tolist(), bounds, strict=True)
-            ]
+            for number, n in enumerate(lengths):
+                bound = options.max_new_tokens(n)
+                mine = [
+                    row[1 : 1 + bound]
+                    for row in rows[number * per_input : (number + 1) * per_input]
+                ]
+                texts = [self._decode(ids) for ids in mine]
+                generated = sum(1 for i in mine[0] if i != self._pad_id)
+                results.append(ModelOutput(texts[0], generated, tuple(texts[1:])))
+        return results
+
+    def _padded(self, inputs: Sequence[Sequence[int]]) -> dict[str, Any]:
+        """Right-padded input ids and their attention mask, on the model's device."""
+        import torch
+
+        width = max(len(ids) for ids in inputs)
+        ids = torch.full((len(inputs), width), self._pad_id, dtype=torch.long)
+        mask = torch.zeros((len(inputs), width), dtype=torch.long)
+        for row, tokens in enumerate(inputs):
+            ids[row, : len(tokens)] = torch.tensor(list(tokens), dtype=torch.long)
+            mask[row, : len(tokens)] = 1
+        return {"input_ids": ids.to(self.device), "attention_mask": mask.to(self.device)}
 
     def _decode(self, ids: list[int]) -> str:
         kept = [i for i in ids if i not in self._skip_ids]

@@ -1,25 +1,38 @@
-"""The offline engine: batched, de-duplicated, optionally cached translation of masked segments.
+"""The engine: a backend, its batch limits and the translation cache, behind one lock.
 
-The pipeline hands the engine a flat list of masked segments; the engine decides how they reach
-the backend. The async server's batcher forms its own batches and calls :meth:`translate_batch`.
+The workflow (:mod:`service.workflow`) hands the engine masked segments that already carry
+their token ids (tokenised once, while the pipeline checked their budget); the engine forms
+length-sorted batches within ``max_batch_size`` segments and ``max_batch_tokens`` padded tokens
+and makes one backend call per batch. The server's batcher forms its own batches and calls
+:meth:`Engine.run_batch`. The cache is consulted and filled by the workflow through
+:meth:`Engine.lookup` and :meth:`Engine.store`.
 """
 
 from __future__ import annotations
 
+import json
 import threading
-from collections import OrderedDict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-from models.backend import Backend, DecodeOptions
-from service.text.repetition import trim_repetition
+from models.backend import Backend, DecodeOptions, ModelOutput
+from service import defaults
 
 if TYPE_CHECKING:
     from service.settings import Settings
 
-LENGTH_MEMO = 4096  # distinct segments whose token counts the engine remembers
-LENGTH_MEMO_MAX_CHARS = 2000  # longer texts (budget probes of huge lines) are not remembered
+
+@dataclass(frozen=True)
+class Segment:
+    """A masked segment on its way to the model, with the token ids it was counted with."""
+
+    text: str
+    ids: tuple[int, ...]
+
+    @property
+    def tokens(self) -> int:
+        return len(self.ids)
 
 
 class SegmentCache(Protocol):
@@ -32,13 +45,16 @@ class SegmentCache(Protocol):
     def key(self, backend: Backend, options: DecodeOptions, segment: str) -> str: ...
 
 
+# Called after each model call with the number of segments it translated (progress bars).
+BatchCallback = Callable[[int], object]
+
+
 @dataclass
 class EngineStats:
     """Counters for tests, logs and metrics."""
 
     model_calls: int = 0
     segments: int = 0  # segments sent to the model
-    requested: int = 0  # segments asked for, duplicates and cache hits included
     cache_hits: int = 0
 
 
@@ -48,8 +64,8 @@ class Engine:
     def __init__(
         self,
         backend: Backend,
-        max_batch_size: int = 32,
-        max_batch_tokens: int = 4096,
+        max_batch_size: int = defaults.MAX_BATCH_SIZE,
+        max_batch_tokens: int = defaults.MAX_BATCH_TOKENS,
         cache: SegmentCache | None = None,
     ) -> None:
         self.backend = backend
@@ -58,31 +74,15 @@ class Engine:
         self.cache = cache
         self.stats = EngineStats()
         self._lock = threading.Lock()  # one model call at a time
-        # Recent token counts: the pipeline counts a segment to check its budget, and batching
-        # needs the same count again moments later (a request's whole path tokenises once).
-        self._lengths: OrderedDict[str, int] = OrderedDict()
-        self._lengths_lock = threading.Lock()
 
     @classmethod
     def from_settings(cls, settings: Settings, *, use_cache: bool | None = None) -> Engine:
-        from models.loading import ModelSpec, load_backend
+        from models.loading import load_backend
+        from service.cache import cache_from_settings
 
-        spec = ModelSpec(
-            model=settings.model,
-            backend=settings.backend,
-            device=settings.device,
-            dtype=settings.dtype,
-            threads=settings.threads,
-            revision=settings.revision,
-            max_input_tokens=settings.max_input_tokens,
-        )
-        cache = None
-        if settings.cache if use_cache is None else use_cache:
-            from service.cache import open_cache
-
-            cache = open_cache(settings.cache_path, settings.cache_max_entries)
+        cache = cache_from_settings(settings, use_cache)  # SQLite, Redis or none
         return cls(
-            load_backend(spec),
+            load_backend(settings.model_spec()),
             max_batch_size=settings.max_batch_size,
             max_batch_tokens=settings.max_batch_tokens,
             cache=cache,
@@ -96,85 +96,97 @@ class Engine:
     def model_id(self) -> str:
         return self.backend.model_id
 
-    def token_lengths(self, texts: Sequence[str], remember: bool = True) -> list[int]:
-        """Source tokens per text. The counts of the ``LENGTH_MEMO`` most recently counted
-        segments (up to ``LENGTH_MEMO_MAX_CHARS`` characters) are remembered: the pipeline
-        counts a segment for its budget check and the batcher needs the count again moments
-        later. ``remember=False`` for texts that will not come back (model outputs)."""
-        if not texts:
-            return []
-        with self._lengths_lock:
-            known = {t: self._lengths[t] for t in texts if t in self._lengths}
-        todo = list(dict.fromkeys(t for t in texts if t not in known))
-        if todo:
-            fresh = dict(zip(todo, self.backend.token_lengths(todo), strict=True))
-            known.update(fresh)
-            if remember:
-                self._remember(fresh)
-        return [known[t] for t in texts]
+    def encode(self, texts: Sequence[str]) -> list[list[int]]:
+        """Token ids of each text (one tokenizer call)."""
+        return self.backend.encode(texts) if texts else []
 
-    def _remember(self, lengths: dict[str, int]) -> None:
-        with self._lengths_lock:
-            for text, count in lengths.items():
-                if len(text) <= LENGTH_MEMO_MAX_CHARS:
-                    self._lengths[text] = count
-            while len(self._lengths) > LENGTH_MEMO:
-                self._lengths.popitem(last=False)  # first in, first out
+    def segments(self, texts: Sequence[str]) -> list[Segment]:
+        """``texts`` as segments carrying their token ids."""
+        return [Segment(t, tuple(ids)) for t, ids in zip(texts, self.encode(texts), strict=True)]
 
-    def translate(self, texts: Sequence[str], options: DecodeOptions) -> list[str]:
-        """Translate every text; duplicates and cache hits never reach the model."""
-        self.stats.requested += len(texts)
-        unique = list(dict.fromkeys(texts))
-        done = self.lookup(unique, options)
-        todo = [t for t in unique if t not in done]
-        if todo:
-            fresh: dict[str, str] = {}
-            lengths = self.token_lengths(todo)
-            for batch in self._batches(todo, lengths):
-                fresh.update(zip(batch, self.translate_batch(batch, options), strict=True))
-            self.store(fresh, options)
-            done.update(fresh)
-        return [done[t] for t in texts]
+    def run(
+        self,
+        segments: Sequence[Segment],
+        options: DecodeOptions,
+        on_batch: BatchCallback | None = None,
+    ) -> list[ModelOutput]:
+        """Translate every segment, in length-sorted batches within the engine's limits."""
+        outputs: dict[int, ModelOutput] = {}
+        for batch in self.batches(segments):
+            done = self.run_batch([segments[i] for i in batch], options)
+            outputs.update(zip(batch, done, strict=True))
+            if on_batch is not None:
+                on_batch(len(batch))
+        return [outputs[i] for i in range(len(segments))]
 
-    def translate_batch(self, texts: Sequence[str], options: DecodeOptions) -> list[str]:
+    def run_batch(self, segments: Sequence[Segment], options: DecodeOptions) -> list[ModelOutput]:
         """Exactly one backend call (the async batcher forms its own batches)."""
-        if not texts:
+        if not segments:
             return []
         with self._lock:
-            out = self.backend.translate_batch(texts, options)
+            out = self.backend.translate_batch([s.ids for s in segments], options)
             self.stats.model_calls += 1
-            self.stats.segments += len(texts)
-        return [trim_repetition(t) for t in out]
+            self.stats.segments += len(segments)
+        return list(out)  # the repetition guard runs when the pipeline assembles (flags)
 
-    def _batches(self, texts: list[str], lengths: list[int]) -> Iterator[list[str]]:
-        """Length-sorted batches bounded by segment count and padded token count."""
-        order = sorted(range(len(texts)), key=lambda i: lengths[i])
-        batch: list[str] = []
+    def translate(self, texts: Sequence[str], options: DecodeOptions) -> list[str]:
+        """Plain texts in, translations out: cache, de-duplication, batches. For callers that
+        have no pipeline around them (benchmarks, tests); documents go through the workflow."""
+        unique = list(dict.fromkeys(texts))
+        done = self.lookup(unique, options)
+        todo = self.segments([t for t in unique if t not in done])
+        fresh = dict(zip((s.text for s in todo), self.run(todo, options), strict=True))
+        self.store(fresh, options)
+        done.update(fresh)
+        return [done[t].text for t in texts]
+
+    def batches(self, segments: Sequence[Segment]) -> Iterator[list[int]]:
+        """Indexes of ``segments`` in length-sorted batches bounded by segment count and padded
+        token count."""
+        order = sorted(range(len(segments)), key=lambda i: segments[i].tokens)
+        batch: list[int] = []
         longest = 0
         for i in order:
-            longest_if_added = max(longest, lengths[i])
+            longest_if_added = max(longest, segments[i].tokens)
             too_many = len(batch) >= self.max_batch_size
             too_big = longest_if_added * (len(batch) + 1) > self.max_batch_tokens
             if batch and (too_many or too_big):
                 yield batch
-                batch, longest_if_added = [], lengths[i]
-            batch.append(texts[i])
+                batch, longest_if_added = [], segments[i].tokens
+            batch.append(i)
             longest = longest_if_added
         if batch:
             yield batch
 
-    def lookup(self, texts: Sequence[str], options: DecodeOptions) -> dict[str, str]:
-        """Translations the persistent cache already holds (none without a cache)."""
+    def lookup(self, texts: Sequence[str], options: DecodeOptions) -> dict[str, ModelOutput]:
+        """Outputs the persistent cache already holds (none without a cache)."""
         if self.cache is None or not texts:
             return {}
         keys = {self.cache.key(self.backend, options, t): t for t in texts}
         found = self.cache.get_many(list(keys))
-        self.stats.cache_hits += len(found)
-        return {keys[k]: v for k, v in found.items()}
+        outputs = {keys[k]: output for k, v in found.items() if (output := _loads(v)) is not None}
+        self.stats.cache_hits += len(outputs)
+        return outputs
 
-    def store(self, fresh: dict[str, str], options: DecodeOptions) -> None:
+    def store(self, fresh: Mapping[str, ModelOutput], options: DecodeOptions) -> None:
         """Remember fresh model outputs in the persistent cache (if any)."""
         if self.cache is not None and fresh:
             self.cache.put_many(
-                {self.cache.key(self.backend, options, s): t for s, t in fresh.items()}
+                {self.cache.key(self.backend, options, s): _dumps(o) for s, o in fresh.items()}
             )
+
+
+def _dumps(output: ModelOutput) -> str:
+    """The cached form of an output: what a later hit needs (no token count: nothing ran)."""
+    return json.dumps([output.text, list(output.alternatives)], ensure_ascii=False)
+
+
+def _loads(value: str) -> ModelOutput | None:
+    """An output from its cached form; None for an entry of another format (a miss)."""
+    try:
+        text, alternatives = json.loads(value)
+    except (ValueError, TypeError):
+        return None
+    if not isinstance(text, str) or not isinstance(alternatives, list):
+        return None
+    return ModelOutput(text, 0, tuple(str(a) for a in alternatives))

@@ -5,10 +5,18 @@ Command-line flags override these; nothing else in thaimt reads the environment 
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from service import defaults
+
+if TYPE_CHECKING:
+    from models.backend import DecodeOptions
+    from models.loading import ModelSpec
 
 
 class Settings(BaseSettings):
@@ -22,29 +30,71 @@ class Settings(BaseSettings):
     dtype: str = Field("auto", description="auto, float32, float16, bfloat16 (ct2: int8 etc.)")
     threads: int = Field(0, description="Intra-op threads; 0 = all cores")
     beam_size: int = Field(1, ge=1, le=16, description="Default beam size")
+    # Each alternative widens the beam by one (beam width = max(beam, 1 + alternatives)), so the
+    # bound keeps the widest search at 16, like beam_size.
+    max_alternatives: int = Field(
+        3, ge=0, le=15, description="Most n-best alternatives a request may ask for"
+    )
     max_input_tokens: int | None = Field(None, description="Token budget per segment")
 
     # Batching
-    max_batch_size: int = Field(32, ge=1, description="Segments per model call")
-    max_batch_tokens: int = Field(4096, ge=1, description="Source tokens per model call")
+    max_batch_size: int = Field(defaults.MAX_BATCH_SIZE, ge=1, description="Segments per call")
+    max_batch_tokens: int = Field(
+        defaults.MAX_BATCH_TOKENS, ge=1, description="Padded source tokens x beam per model call"
+    )
     max_wait_ms: float = Field(
-        50.0, ge=0, description="Fire a batch this long after the last arrival (debounce)"
+        defaults.MAX_WAIT_MS, ge=0, description="Fire a batch this long after the last arrival"
     )
     max_hold_ms: float = Field(
-        500.0, ge=0, description="Latest a batch fires after its oldest segment (0 = max_wait)"
+        defaults.MAX_HOLD_MS,
+        ge=0,
+        description="Latest a batch fires after its oldest segment (0 = max_wait)",
     )
     batching: bool = Field(True, description="Cross-request batching (off = one segment a call)")
-    queue_size: int = Field(2048, ge=1, description="Queued segments before 503")
+    queue_size: int | None = Field(
+        None,
+        ge=1,
+        description="Queued segments before 503 (default: what the measured model speed serves "
+        "in half the request timeout)",
+    )
 
     # Server limits
     host: str = Field("127.0.0.1", description="Bind address")
     port: int = Field(8000, description="Bind port")
-    request_timeout_s: float = Field(120.0, gt=0, description="Per-request timeout (504)")
+    request_timeout_s: float = Field(
+        defaults.REQUEST_TIMEOUT_S, gt=0, description="Per-request timeout (504)"
+    )
     max_chars_per_request: int = Field(200_000, ge=1, description="Characters per request (413)")
     max_texts_per_request: int = Field(128, ge=1, description="Texts per request (413)")
     max_body_bytes: int = Field(2_000_000, ge=1, description="Request body bytes (413)")
     api_keys: list[str] = Field(default_factory=list, description="Accepted API keys (JSON list)")
-    key_char_limit: int | None = Field(None, description="Characters per API key per minute")
+    key_char_limit: int | None = Field(
+        None, ge=1, description="Characters per API key (or client address) per window"
+    )
+    key_char_window_s: float = Field(60.0, gt=0, description="Window of key_char_limit")
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Proxies whose X-Forwarded-For is believed"
+    )
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Origins allowed by CORS ('*' = any); empty = off"
+    )
+    metrics_key: str | None = Field(None, description="Key /metrics requires (default: open)")
+    docs: bool = Field(True, description="Serve /docs, /redoc and /openapi.json")
+
+    # The web page (GET /) and file translation
+    web_ui: bool = Field(True, description="Serve the web page at GET / (off: 404)")
+    files_translation: bool = Field(
+        True, description="File upload endpoints: /v1/translate/file, /translate_file"
+    )
+    download_dir: Path = Field(
+        Path(tempfile.gettempdir()) / "thaimt-downloads",
+        description="Where /translate_file keeps results until /download_file fetches them",
+    )
+    download_ttl_s: float = Field(3600.0, gt=0, description="How long a result stays there")
+    download_max_bytes: int = Field(
+        200_000_000, ge=1, description="Size cap of that folder (oldest removed first)"
+    )
+    download_max_files: int = Field(1000, ge=1, description="File cap of that folder")
 
     # Connections (service/http/connections.py, service/http/body.py)
     header_timeout_s: float = Field(
@@ -66,7 +116,46 @@ class Settings(BaseSettings):
     cache_path: Path = Field(Path.home() / ".cache" / "thaimt" / "cache.sqlite3")
     cache_max_entries: int = Field(1_000_000, ge=1, description="Cache size cap (LRU eviction)")
 
+    # Shared state for a fleet of replicas
+    redis_url: str | None = Field(None, description="redis://… for the shared cache and budgets")
+    redis_cache_ttl_s: int = Field(30 * 24 * 3600, ge=1, description="TTL of a cached entry")
+    redis_timeout_s: float = Field(0.5, gt=0, description="Redis connect and socket timeout")
+    redis_limit_fallback: Literal["local", "open", "closed"] = Field(
+        "local", description="Budgets while Redis is unreachable: local, open or closed"
+    )
+
     # Benchmarks (thaimt bench): every output exactly this many tokens, so runs compare
     forced_output_tokens: int | None = Field(
         None, ge=1, description="Benchmarks only: force every output to this many tokens"
     )
+
+    @classmethod
+    def load(cls, **overrides: Any) -> Settings:
+        """The one way settings are built: ``THAIMT_*`` variables, then ``overrides`` (flags);
+        an override of None means "not given"."""
+        return cls(**{k: v for k, v in overrides.items() if v is not None})
+
+    def model_spec(self) -> ModelSpec:
+        """The model these settings name (serve, translate, batch and eval all load this)."""
+        from models.loading import ModelSpec
+
+        return ModelSpec(
+            model=self.model,
+            backend=self.backend,
+            device=self.device,
+            dtype=self.dtype,
+            threads=self.threads,
+            revision=self.revision,
+            max_input_tokens=self.max_input_tokens,
+        )
+
+    def decode_options(self, beam_size: int | None = None, alternatives: int = 0) -> DecodeOptions:
+        """Decoding for one request: its beam (default: this server's), n-best alternatives,
+        and the benchmarks' forced output length (None in normal use)."""
+        from models.backend import DecodeOptions
+
+        return DecodeOptions(
+            beam_size=beam_size or self.beam_size,
+            forced_output_tokens=self.forced_output_tokens,
+            alternatives=alternatives,
+        )

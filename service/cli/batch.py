@@ -39,6 +39,7 @@ def register(sub: Any) -> None:
         help="JSONL field to translate (repeatable; dotted paths reach nested fields)",
     )
     parser.add_argument("--server", metavar="URL", help="use a running thaimt server")
+    parser.add_argument("--api-key", metavar="KEY", help="API key for a --server that requires one")
     add_glossary_options(parser)
     parser.add_argument("--fail-fast", action="store_true", help="stop at the first failed file")
     parser.add_argument("--quiet", action="store_true", help="no progress bar and no summary")
@@ -58,7 +59,7 @@ def _translator(args: argparse.Namespace, options: Any, settings: Any) -> Any:
         from service.files.client import ServerError, ServerTranslator
 
         try:
-            return ServerTranslator(args.server, options)
+            return ServerTranslator(args.server, options, api_key=args.api_key)
         except ServerError as exc:
             raise CLIError(str(exc), code=1) from exc
     from service.engine import Engine
@@ -75,6 +76,8 @@ def run(args: argparse.Namespace) -> int:
 
     if args.format == "jsonl" and not args.field:
         raise CLIError("--format jsonl needs at least one --field NAME", code=2)
+    if args.api_key and not args.server:
+        raise CLIError("--api-key goes with --server URL", code=2)
     if args.chunk_chars < 1:
         raise CLIError("--chunk-chars must be at least 1", code=2)
     forced = None if args.format == "auto" else args.format

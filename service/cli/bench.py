@@ -1,4 +1,5 @@
-"""``thaimt bench``: engine, server and cache throughput on the base-size test model."""
+"""``thaimt bench``: engine, server, open-loop and cache figures on the base-size test model
+(the harness is the ``bench`` package; ``--sweep`` and ``--profile`` are its other modes)."""
 
 from __future__ import annotations
 
@@ -13,14 +14,38 @@ from typing import Any
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "bench",
-        help="measure throughput: backends, batching server, cache",
-        description="Measure offline engine throughput per backend and batch size, the real "
-        "server under concurrent clients with batching on and off, and the translation cache, "
-        "on the base-size random model with fixed output lengths. Prints a Markdown table and "
-        "writes bench.json, bench.md and bench.png to --out.",
+        help="measure speed: backends, batching server, open-loop latency, cache",
+        description="Measure offline engine throughput per backend and batch size (and against "
+        "the raw library), the machine's GEMM peak, the real server under concurrent clients "
+        "with batching on and off, open-loop latency at fractions of the measured capacity, "
+        "and the translation cache, on the base-size random model. Prints a Markdown table and "
+        "writes bench.json, bench.md, bench.png and bench-open-loop.png to --out.",
     )
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument(
+        "--quick", action="store_true", help="the headline ratios only (about 4 minutes on 2 cores)"
+    )
+    mode.add_argument(
+        "--sweep",
+        action="store_true",
+        help="batch size, token budget, max_wait_ms and ct2 threads at one open-loop load; "
+        "marks the configuration to make the default",
+    )
+    mode.add_argument(
+        "--profile",
+        action="store_true",
+        help="where the model time goes (torch.profiler for torch, perf for CTranslate2)",
+    )
+    mode.add_argument(
+        "--overload",
+        action="store_true",
+        help="many clients against a small queue: every answer a translation or a refusal "
+        "with Retry-After, and articles served as often as sentences (overload.md/.json)",
+    )
+    parser.add_argument("--clients", type=int, default=200, help="--overload: clients")
+    parser.add_argument("--seconds", type=float, default=60.0, help="--overload: duration")
     parser.add_argument(
-        "--quick", action="store_true", help="the headline ratios only (about 3 minutes on 2 cores)"
+        "--queue-size", type=int, default=50, help="--overload: the server's queue bound"
     )
     parser.add_argument(
         "--json",
@@ -65,11 +90,21 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from eval.bench import BenchConfig, run_bench, write_outputs
     from service.cli.main import CLIError
 
     if args.output_tokens < 1:
         raise CLIError("--output-tokens must be at least 1")
+    try:
+        return _run(args)
+    except ImportError as exc:  # the bench extra (h11, matplotlib) is not installed
+        missing = "the bench package" if exc.name == "bench" else (exc.name or str(exc))
+        raise CLIError(f"thaimt bench needs {missing}: pip install 'thaimt[bench]'") from exc
+
+
+def _run(args: argparse.Namespace) -> int:
+    from bench.config import BenchConfig
+    from bench.report import write_outputs
+
     config = BenchConfig(
         quick=args.quick,
         device=args.device,
@@ -83,10 +118,36 @@ def run(args: argparse.Namespace) -> int:
     def progress(line: str) -> None:  # stderr, so --json leaves stdout with exactly one line
         print(f"[{time.monotonic() - started:5.0f} s] {line}", file=sys.stderr, flush=True)
 
-    report = run_bench(config, log=progress)
+    if args.profile:
+        from bench.profile import profile_report, run_profile
+
+        print(profile_report(run_profile(config, log=progress)))
+        return 0
+    if args.overload:
+        return _overload(args, config, progress)
+    if args.sweep:
+        from bench.sweep import run_sweep
+
+        report = run_sweep(config, log=progress)
+    else:
+        from bench.run import run_bench
+
+        report = run_bench(config, log=progress)
     table = write_outputs(report, args.out)
     if args.json:
         print(json.dumps(report.summary))
     else:
         print(table)
+    return 0
+
+
+def _overload(args: argparse.Namespace, config: Any, progress: Any) -> int:
+    from bench.overload import dumps, markdown, run_overload
+
+    result = run_overload(config, args.clients, args.seconds, args.queue_size, log=progress)
+    args.out.mkdir(parents=True, exist_ok=True)
+    table = markdown(result)
+    (args.out / "overload.md").write_text(table, encoding="utf-8")
+    (args.out / "overload.json").write_text(dumps(result), encoding="utf-8")
+    print(json.dumps(result.summary()) if args.json else table)
     return 0

@@ -38,9 +38,8 @@ SETTING_ARGS = ("model", "revision", "backend", "device", "dtype", "threads", "b
 
 def settings_from_args(args: argparse.Namespace, **extra: Any) -> Settings:
     """Settings from THAIMT_* variables, overridden by the flags the user gave."""
-    overrides = {k: getattr(args, k) for k in SETTING_ARGS if getattr(args, k, None) is not None}
-    overrides.update({k: v for k, v in extra.items() if v is not None})
-    return Settings(**overrides)
+    overrides = {k: getattr(args, k, None) for k in SETTING_ARGS}
+    return Settings.load(**overrides, **extra)
 
 
 def add_glossary_options(parser: argparse.ArgumentParser) -> None:

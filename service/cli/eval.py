@@ -58,6 +58,12 @@ def register(sub: Any) -> None:
     run.add_argument("--beam", type=int, help="beam size (THAIMT_BEAM_SIZE)")
     run.add_argument("--batch-size", type=int, help="segments per model call")
     run.add_argument(
+        "--cache",
+        action="store_true",
+        help="use the translation cache (off by default: every score and speed figure then "
+        "comes from the model, not from an earlier run)",
+    )
+    run.add_argument(
         "--max-output-tokens",
         type=int,
         metavar="N",
@@ -98,7 +104,10 @@ def handle(args: argparse.Namespace) -> int:
         ln for ln in paths["md"].read_text(encoding="utf-8").splitlines() if ln.startswith("|")
     ]
     print("\n".join(table))
-    print(f"\nwrote {paths['md']}, {paths['json']}, {paths['png']} and {paths['hyps']}/")
+    chart = f", {paths['png']}" if "png" in paths else ""
+    print(f"\nwrote {paths['md']}, {paths['json']}{chart} and {paths['hyps']}/")
+    if "png" not in paths:
+        print("report.png skipped: the chart needs matplotlib (pip install 'thaimt[plot]')")
     return 0
 
 
@@ -132,7 +141,7 @@ def _config(args: argparse.Namespace) -> EvalConfig:
     from eval.runner import EvalConfig
     from service.settings import Settings
 
-    settings = Settings.model_validate({})  # THAIMT_* variables; flags override below
+    settings = Settings.load()  # THAIMT_* variables; flags override below
     return EvalConfig(
         backend=args.backend or settings.backend,
         device=args.device or settings.device,
@@ -145,6 +154,7 @@ def _config(args: argparse.Namespace) -> EvalConfig:
         batch_tokens=settings.max_batch_tokens,
         max_output_tokens=args.max_output_tokens,
         progress=not args.quiet,
+        cache=args.cache,
     )
 
 

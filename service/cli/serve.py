@@ -82,6 +82,9 @@ def run(args: argparse.Namespace) -> int:
         access_log=args.access_log,
         # In-flight requests get their own timeout to finish before a forced stop.
         timeout_graceful_shutdown=int(settings.request_timeout_s) + 5,
+        # X-Forwarded-For is believed only from these (the client address is what the
+        # character budget charges when no API keys are configured).
+        forwarded_allow_ips=settings.trusted_proxies,
         **uvicorn_options(settings),  # deadlines, connection cap, descriptor budget
     )
     server = uvicorn.Server(config)

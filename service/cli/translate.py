@@ -48,13 +48,13 @@ def _read_input(name: str) -> str:
 
 def run(args: argparse.Namespace) -> int:
     from service.engine import Engine
-    from service.pipeline import translate_document
+    from service.workflow import translate_document
 
     text = _read_input(args.input)
     settings = settings_from_args(args)
     options = translate_options_from_args(args, settings.beam_size)
     engine = Engine.from_settings(settings)
-    result = translate_document(text, engine, options)
+    result = translate_document(engine, text, options)
     out = json.dumps(result.to_dict(), ensure_ascii=False, indent=2) if args.json else result.text
     if not out.endswith("\n"):
         out += "\n"  # the input's last line may lack one; the line count is the same

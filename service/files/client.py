@@ -2,7 +2,8 @@
 
 The server runs the same pipeline, so the outputs equal the in-process ones. Documents go in
 batches bounded by count and characters (within the server's limits); 503/429 answers are retried
-after their Retry-After; any other failure raises ServerError with the server's message.
+after their Retry-After; any other failure raises ServerError with the server's message. An API
+key, when given, goes with every request as ``Authorization: Bearer KEY``.
 """
 
 from __future__ import annotations
@@ -33,11 +34,13 @@ class ServerTranslator:
         max_chars: int = 100_000,
         retries: int = 8,
         timeout_s: float = 300.0,
+        api_key: str | None = None,
     ) -> None:
         self.url = url.rstrip("/")
         self.options = options
         self.max_texts, self.max_chars, self.retries = max_texts, max_chars, retries
-        self.client = httpx.Client(base_url=self.url, timeout=timeout_s)
+        headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        self.client = httpx.Client(base_url=self.url, timeout=timeout_s, headers=headers)
         self.stats = TranslatorStats()
         self.identity = f"server {self._model_id()}"
         self.max_chars = self._fit_server_limit(max_chars)

@@ -13,15 +13,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-from service.pipeline import (
-    TranslateOptions,
-    assemble_documents,
-    prepare_documents,
-    unique_requests,
-)
+from service.pipeline import TranslateOptions
+from service.text.normalize import has_thai
+from service.workflow import translate_documents
 
 if TYPE_CHECKING:
-    from service.engine import Engine
+    from models.backend import DecodeOptions, ModelOutput
+    from service.engine import Engine, Segment
 
 
 @dataclass
@@ -51,30 +49,29 @@ class LocalTranslator:
         backend = engine.backend
         self.identity = f"{backend.model_id}@{backend.revision} ({backend.name})"
         self.stats = TranslatorStats()
-        self._memory: dict[str, str] = {}  # masked segment -> model output, for this run
+        self._memory: dict[str, ModelOutput] = {}  # masked segment -> model output, this run
         self._memory_limit = memory_limit
 
     def translate_documents(self, texts: Sequence[str]) -> list[str]:
-        prepared = prepare_documents(texts, self.options, self.engine)
-        known = self._translate_new(unique_requests(prepared))
+        results = translate_documents(self.engine, texts, self.options, run=self._run)
         self.stats.documents += len(texts)
         self.stats.characters += sum(len(t) for t in texts)
-        self.stats.segments += sum(len(doc.requests) for doc in prepared)
-        return [result.text for result in assemble_documents(prepared, known)]
+        self.stats.segments += sum(
+            1 for r in results for p in r.paragraphs for seg in p.segments if has_thai(seg.masked)
+        )
+        return [result.text for result in results]
 
-    def _translate_new(self, unique: list[str]) -> dict[str, str]:
-        """Translations of ``unique``; only segments not seen earlier in this run reach the
-        engine, all in one call."""
-        known = {r: self._memory[r] for r in unique if r in self._memory}
-        todo = [r for r in unique if r not in known]
-        if not todo:
-            return known
-        calls_before, segments_before = self.engine.stats.model_calls, self.engine.stats.segments
-        fresh = dict(zip(todo, self.engine.translate(todo, self.options.decode), strict=True))
-        self.stats.model_calls += self.engine.stats.model_calls - calls_before
-        self.stats.model_segments += self.engine.stats.segments - segments_before
-        if len(self._memory) + len(fresh) > self._memory_limit:
-            self._memory.clear()  # bounds memory on huge archives; outputs are unaffected
-        self._memory.update(fresh)
-        known.update(fresh)
-        return known
+    def _run(self, segments: Sequence[Segment], options: DecodeOptions) -> list[ModelOutput]:
+        """The engine, for the segments not seen earlier in this run (one call for all)."""
+        known = {s.text: self._memory[s.text] for s in segments if s.text in self._memory}
+        todo = [s for s in segments if s.text not in known]
+        if todo:
+            calls, sent = self.engine.stats.model_calls, self.engine.stats.segments
+            fresh = dict(zip((s.text for s in todo), self.engine.run(todo, options), strict=True))
+            self.stats.model_calls += self.engine.stats.model_calls - calls
+            self.stats.model_segments += self.engine.stats.segments - sent
+            if len(self._memory) + len(fresh) > self._memory_limit:
+                self._memory.clear()  # bounds memory on huge archives; outputs are unaffected
+            self._memory.update(fresh)
+            known.update(fresh)
+        return [known[s.text] for s in segments]

@@ -209,6 +209,8 @@ class GuardedH11Protocol(H11Protocol):
         self._track_idle()
 
     def _track_idle(self) -> None:
+        if self.transport.is_closing():  # it no longer counts toward the cap
+            self.connection_pool.remove(self)
         if self.transport.is_closing() or self.conn.their_state is not h11.IDLE:
             self.idle_since = None  # headers in: from here on the body deadline applies
             self._cancel_header_timer()
@@ -258,7 +260,11 @@ class GuardedH11Protocol(H11Protocol):
             await self.served_app(scope, receive, send)
             return
         limits = pool.limits
-        log.warning("connection limit (%d) reached: answered 503", limits.max_connections)
+        log.warning(
+            "connection limit (%d) reached, every connection busy: answered 503 (%s)",
+            limits.max_connections,
+            scope.get("path"),
+        )
         message = f"the server is at its connection limit ({limits.max_connections}); retry"
         retry = {"Retry-After": str(RETRY_AFTER_S)}
         await refuse(

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from service.batcher import BatcherStopped, Overloaded
+from service.batching import BatcherStopped, Overloaded, TooExpensive
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +27,7 @@ ERROR_STATUSES: dict[int, str] = {
     400: "Bad parameters, or a body that is not valid JSON, UTF-8 or form data",
     401: "No API key (only when the server has keys)",
     403: "Wrong API key (LibreTranslate routes: also no key)",
+    404: "No such resource (a download that expired or never existed)",
     408: "The request body did not arrive within THAIMT_BODY_TIMEOUT_S",
     413: "Too many texts or characters (THAIMT_MAX_*_PER_REQUEST), or too many body bytes",
     422: "A field has the wrong type or value",
@@ -92,6 +93,10 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Overloaded)
     async def _overloaded(_request: Request, exc: Overloaded) -> JSONResponse:
         return error_response(503, str(exc), {"Retry-After": str(exc.retry_after_s)})
+
+    @app.exception_handler(TooExpensive)
+    async def _too_expensive(_request: Request, exc: TooExpensive) -> JSONResponse:
+        return error_response(413, str(exc))
 
     @app.exception_handler(BatcherStopped)
     async def _stopping(_request: Request, exc: BatcherStopped) -> JSONResponse:

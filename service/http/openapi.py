@@ -2,7 +2,7 @@
 
 - The LibreTranslate bodies (the routes read their parameters by hand; ``schemas.libre_body``
   points at these components).
-- This server's own limits (settings): texts per request and characters per text.
+- This server's own limits (settings): texts per request, characters per text, alternatives.
 """
 
 from __future__ import annotations
@@ -50,6 +50,9 @@ def state_limits(schema: dict[str, Any], settings: Settings) -> None:
     _array_of(v1["texts"]).update(
         {"maxItems": texts, "items": {"type": "string", "maxLength": chars}}
     )
+    v1["alternatives"]["maximum"] = settings.max_alternatives
+    libre = components["LibreTranslateRequest"]["properties"]
+    libre["alternatives"]["maximum"] = settings.max_alternatives
     for name in ("LibreTranslateRequest", "LibreDetectRequest"):
         q = components[name]["properties"]["q"]
         _string_of(q)["maxLength"] = chars

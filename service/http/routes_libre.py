@@ -1,19 +1,28 @@
 """LibreTranslate-compatible routes, so its existing clients work unchanged.
 
 Its conventions: parameters as JSON or form fields, ``api_key`` among them, errors as
-``{"error": "..."}`` with 400 (bad parameters), 403 (API key), 429 (slow down).
+``{"error": "..."}`` with 400 (bad parameters), 403 (API key), 429 (slow down). ``alternatives``
+follows LibreTranslate's answer: the field only when more than 0 were asked for, a list for a
+string ``q`` and a list of lists for a list ``q``, each alternative unlike the translation (so
+there may be fewer than asked for), none for ``format=html``.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fastapi import APIRouter, Request
 
-from models.backend import DecodeOptions
-from service.batcher import BatcherStopped, Overloaded
+from service.batching import BatcherStopped, Overloaded, TooExpensive
 from service.http.errors import ApiError, error_responses
-from service.http.limits import charged, check_api_key, check_sizes
+from service.http.limits import (
+    budget_identity,
+    charged,
+    check_api_key,
+    check_sizes,
+    request_api_key,
+)
 from service.http.params import read_params
 from service.http.schemas import (
     DetectedLanguage,
@@ -26,6 +35,7 @@ from service.http.schemas import (
 )
 from service.http.state import ServerState, get_state
 from service.http.translation import guarded, translate_any
+from service.http.uploads import SUPPORTED_EXTENSIONS
 from service.pipeline import TranslateOptions
 from service.text.detect import detect_language
 
@@ -63,15 +73,49 @@ def _texts(params: dict[str, Any]) -> tuple[list[str], bool]:
     return texts, isinstance(q, list)
 
 
-def _authorize(state: ServerState, params: dict[str, Any], request: Request) -> str | None:
-    key = params.get("api_key") or request.headers.get("x-api-key")
-    if key is not None and not isinstance(key, str):
-        raise ApiError(400, "Invalid request: api_key must be a string")
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+
+
+def alternatives_param(value: object, limit: int) -> int:
+    """The ``alternatives`` parameter: a whole number from 0 to ``limit``, as a JSON number or
+    a string of digits (form fields and query strings are strings); absent or null is 0.
+    LibreTranslate turns a negative number into 0 and cuts 2.5 down to 2; a demanding client
+    is better told, so both are 400 here."""
+    if value is None:
+        return 0
+    if isinstance(value, str) and _INTEGER.fullmatch(value.strip()):
+        digits = value.strip().lstrip("+")
+        # Past 9 digits the number is out of range whatever it is (and int() of thousands of
+        # digits is refused by Python itself).
+        number = int(digits) if len(digits) <= 9 else (-1 if digits[0] == "-" else limit + 1)
+    elif isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    else:
+        shown = repr(value)
+        shown = shown if len(shown) <= 40 else shown[:37] + "..."
+        raise ApiError(
+            400, f"Invalid request: alternatives parameter must be a whole number, not {shown}"
+        )
+    if number < 0:
+        raise ApiError(400, "Invalid request: alternatives parameter must be >= 0")
+    if number > limit:
+        raise ApiError(
+            400,
+            f"Invalid request: alternatives parameter must be <= {limit} "
+            "(this server's THAIMT_MAX_ALTERNATIVES)",
+        )
+    return number
+
+
+def _authorize(state: ServerState, params: dict[str, Any], request: Request) -> str:
+    """The key from ``api_key``, ``X-API-Key`` or ``Authorization: Bearer`` (403 when missing or
+    wrong, as LibreTranslate answers); returns whom the character budget charges."""
+    key = request_api_key(request, params)
     try:
         check_api_key(key, state.settings.api_keys, missing_status=403)
     except ApiError as exc:
         raise ApiError(exc.status, "Invalid API key") from None
-    return key
+    return budget_identity(request, key, state.settings)
 
 
 @router.post(
@@ -84,7 +128,8 @@ def _authorize(state: ServerState, params: dict[str, Any], request: Request) -> 
     openapi_extra=libre_body(LibreTranslateRequest),
 )
 async def translate(request: Request) -> dict[str, Any]:
-    """LibreTranslate ``/translate``: ``q`` (string or list), ``source`` th|auto, ``target`` en."""
+    """LibreTranslate ``/translate``: ``q`` (string or list), ``source`` th|auto, ``target`` en,
+    ``format`` text|html, ``alternatives`` (n-best, 0 to THAIMT_MAX_ALTERNATIVES)."""
     state = get_state(request)
     params = await read_params(request)
     key = _authorize(state, params, request)
@@ -98,28 +143,38 @@ async def translate(request: Request) -> dict[str, Any]:
         raise ApiError(400, f"{target} is not supported: this server translates into en")
     if text_format not in ("text", "html"):
         raise ApiError(400, f"Invalid request: format must be text or html, not {text_format}")
+    alternatives = alternatives_param(params.get("alternatives"), state.settings.max_alternatives)
     chars = check_sizes(
         texts, state.settings.max_texts_per_request, state.settings.max_chars_per_request
     )
     engine, batcher = state.require_ready()
-    options = TranslateOptions(decode=_decode(state))
+    # HTML gets no alternatives, so its beam is not widened for them.
+    searched = alternatives if text_format == "text" else 0
+    options = TranslateOptions(decode=state.settings.decode_options(alternatives=searched))
     try:
-        with charged(state.char_budget, key, chars):  # refunded if overloaded or timed out
+        async with charged(state.char_budget, key, chars):  # refunded if overloaded or timed out
             work = translate_any(engine, batcher, texts, options, text_format)
             done = await guarded(request, work, state.settings.request_timeout_s)
-    except (Overloaded, BatcherStopped) as exc:
-        raise ApiError(429, f"Slowdown: {exc}", {"Retry-After": "1"}) from None
+    except (Overloaded, BatcherStopped, TooExpensive) as exc:
+        raise libre_refusal(exc) from None
     state.metrics.characters.inc(chars)
     outputs = done.texts
     response: dict[str, Any] = {"translatedText": outputs if is_list else outputs[0]}
     if source == "auto":
         detected = [_detected(t) for t in texts]
         response["detectedLanguage"] = detected if is_list else detected[0]
+    if alternatives > 0:
+        others = done.alternatives(alternatives, text_format)
+        response["alternatives"] = others if is_list else others[0]
     return response
 
 
-def _decode(state: ServerState) -> DecodeOptions:
-    return DecodeOptions(beam_size=state.settings.beam_size)
+def libre_refusal(exc: Overloaded | BatcherStopped | TooExpensive) -> ApiError:
+    """A refusal as LibreTranslate answers it: 429 "Slowdown" (it has no 503), or 413."""
+    if isinstance(exc, TooExpensive):
+        return ApiError(413, str(exc))
+    retry = exc.retry_after_s if isinstance(exc, Overloaded) else 5
+    return ApiError(429, f"Slowdown: {exc}", {"Retry-After": str(retry)})
 
 
 def _detected(text: str) -> dict[str, Any]:
@@ -160,8 +215,8 @@ async def frontend_settings(request: Request) -> dict[str, Any]:
         "apiKeys": bool(settings.api_keys),
         "keyRequired": bool(settings.api_keys),
         "suggestions": False,
-        "filesTranslation": False,
-        "supportedFilesFormat": [],
+        "filesTranslation": settings.files_translation,
+        "supportedFilesFormat": list(SUPPORTED_EXTENSIONS) if settings.files_translation else [],
         "language": {
             "source": {"code": "th", "name": "Thai"},
             "target": {"code": "en", "name": "English"},

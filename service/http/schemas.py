@@ -82,6 +82,14 @@ class TranslateRequest(BaseModel):
         json_schema_extra={"maxItems": MAX_TERMS, "items": TERM_SCHEMA},
     )
     beam_size: int | None = Field(None, ge=1, le=16, description="Default: server setting")
+    alternatives: int = Field(
+        0,
+        ge=0,
+        strict=True,
+        description="Alternative translations to return besides the best (n-best of the beam "
+        "search, which is widened to 1 + alternatives), at most THAIMT_MAX_ALTERNATIVES "
+        "(default 3); plain text only. Each is unlike the translation, so there may be fewer.",
+    )
     format: Literal["text", "html"] = "text"
     detail: bool = Field(False, description="Include segments and protected spans")
 
@@ -146,6 +154,11 @@ class TranslateResponse(BaseModel):
     translations: list[str] | None = None
     model: str
     usage: Usage
+    alternatives: list[str] | list[list[str]] | None = Field(
+        None,
+        description="When asked for: for `text` a list of alternative translations, for "
+        "`texts` one such list per text (each segment's own alternatives are in `detail`)",
+    )
     detail: list[dict[str, Any]] | None = Field(None, description="Per text, when requested")
 
 
@@ -169,6 +182,13 @@ class LibreTranslateRequest(BaseModel):
     source: Literal["th", "auto"] = Field(description="th, or auto (detected; Thai → English)")
     target: Literal["en"]
     format: Literal["text", "html"] = "text"
+    alternatives: int = Field(
+        0,
+        ge=0,
+        description="Alternative translations (n-best of the beam search), at most "
+        "THAIMT_MAX_ALTERNATIVES; a string of digits counts too (form fields are strings). The "
+        "answer's alternatives is a list (a list of lists for a list q); none for html",
+    )
     api_key: str | None = Field(None, description="Or the X-API-Key header")
 
 
@@ -186,6 +206,9 @@ class LibreTranslateResponse(BaseModel):  # LibreTranslate's field names
     translatedText: str | list[str]
     detectedLanguage: DetectedLanguage | list[DetectedLanguage] | None = Field(
         None, description="With source auto"
+    )
+    alternatives: list[str] | list[list[str]] | None = Field(
+        None, description="With alternatives > 0 (a list of lists for a list q)"
     )
 
 
@@ -210,3 +233,5 @@ class ReadyStatus(BaseModel):
     status: Literal["ready", "loading", "failed"]
     model: str | None = Field(None, description="When ready")
     error: str | None = Field(None, description="Why the model failed to load")
+    cache: str | None = Field(None, description="off, ok or degraded (translation goes on)")
+    redis: str | None = Field(None, description="up or down, when configured")

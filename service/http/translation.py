@@ -1,41 +1,33 @@
-"""Glue between the routes and the pipeline: prepare (thread) -> batcher -> assemble.
+"""The HTTP side of a translation: the workflow under a timeout, watching for the client to
+leave, with every failure turned into an answer.
 
-Nothing here speaks HTTP or does NLP: the pipeline does the text work, the batcher schedules the
-model, the routes turn results into responses. Preparing (PyThaiNLP) and assembling run in a
-thread so the event loop keeps serving other requests meanwhile.
+The text work and the model are in :mod:`service.workflow`; this module only knows about
+requests, disconnects, timeouts and the JSON the routes return.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-from collections.abc import AsyncGenerator, Awaitable, Sequence
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from starlette.requests import Request
 
-from service.batcher import CURRENT_TICKET, Batcher, BatcherStopped, Overloaded
+from service.batching import Batcher, BatcherStopped, Overloaded, TooExpensive
 from service.http.errors import CLIENT_CLOSED, ApiError
-from service.pipeline import (
-    DocumentResult,
-    ParagraphResult,
-    PreparedDocument,
-    TranslateOptions,
-    assemble_documents,
-    assemble_paragraph,
-    prepare_documents,
-    unique_requests,
-)
+from service.pipeline import DocumentResult, TranslateOptions
+from service.workflow import translate_documents_async, translate_formatted
 
 if TYPE_CHECKING:
     from service.engine import Engine
-    from service.formats.base import Extracted, FileFormat
 
 T = TypeVar("T")
 
 log = logging.getLogger(__name__)
+
+TEXT_FORMATS = ("text", "html")
 
 
 class ClientGone(ApiError):
@@ -43,98 +35,55 @@ class ClientGone(ApiError):
         super().__init__(CLIENT_CLOSED, "client closed the request")
 
 
-async def translate_texts(
-    engine: Engine, batcher: Batcher, texts: Sequence[str], options: TranslateOptions
-) -> tuple[list[DocumentResult], int]:
-    """Translate whole texts through the shared batcher; returns results and segment count.
-
-    Two thread hops per request (everything before the model, everything after): with 32
-    requests per batch, each hop is paid 32 times while the model waits for the batch to fill.
-    """
-    # The batcher may hold a batch briefly for segments still being prepared (see Batcher).
-    announced = CURRENT_TICKET.get()
-    with contextlib.nullcontext(announced) if announced else batcher.preparing() as ticket:
-        staged = await asyncio.to_thread(_stage_in, engine, texts, options)
-        outputs = await batcher.translate(
-            staged.missing, options.decode, ticket, token_lengths=staged.lengths
-        )
-    results = await asyncio.to_thread(_stage_out, engine, staged, outputs, options)
-    return results, len(staged.requests)
-
-
-def prepare_warm_up(engine: Engine, text: str) -> None:
-    """Prepare one text untimed, so the first request does not pay for loading PyThaiNLP's
-    sentence and word models (seconds)."""
-    prepare_documents([text], TranslateOptions(), engine)
-
-
 @dataclass
-class _Staged:
-    """A request between preparing and the model: its documents, its unique segments, those
-    the cache already had, and the others with their token counts."""
+class Translated:
+    texts: list[str]
+    segments: int  # distinct segments of the request (cache hits included)
+    results: list[list[DocumentResult]]  # per input text: its documents' pipeline results
 
-    prepared: list[PreparedDocument]
-    requests: list[str]
-    found: dict[str, str]
-    missing: list[str]
-    lengths: list[int]
+    def details(self, text_format: str) -> list[dict[str, Any]]:
+        """Per input text: its segments and spans (HTML: per extracted text)."""
+        if text_format != "html":
+            return [part[0].to_dict() for part in self.results]
+        return [{"texts": [r.to_dict() for r in part]} for part in self.results]
 
-
-def _stage_in(engine: Engine, texts: Sequence[str], options: TranslateOptions) -> _Staged:
-    prepared = prepare_documents(texts, options, engine)
-    requests = unique_requests(prepared)
-    found = engine.lookup(requests, options.decode)
-    missing = [r for r in requests if r not in found]
-    return _Staged(prepared, requests, found, missing, engine.token_lengths(missing))
-
-
-def _stage_out(
-    engine: Engine, staged: _Staged, outputs: Sequence[str], options: TranslateOptions
-) -> list[DocumentResult]:
-    fresh = dict(zip(staged.missing, outputs, strict=True))
-    engine.store(fresh, options.decode)
-    return assemble_documents(staged.prepared, {**staged.found, **fresh})
+    def alternatives(self, count: int, text_format: str = "text") -> list[list[str]]:
+        """Per input text, at most ``count`` alternative translations, each unlike its
+        translation. Plain texts only: an HTML text has none (LibreTranslate gives none either;
+        its tags would have to be rebuilt around every alternative)."""
+        if text_format != "text":
+            return [[] for _ in self.results]
+        return [part[0].alternatives(count) for part in self.results]
 
 
-@dataclass
-class StreamJob:
-    """A request whose segments are all queued; paragraphs are read out in order."""
+async def translate_any(
+    engine: Engine,
+    batcher: Batcher,
+    texts: Sequence[str],
+    options: TranslateOptions,
+    text_format: str = "text",
+) -> Translated:
+    """Plain texts, or HTML whose text runs are translated together and put back in the tags;
+    an HTML text that cannot be represented is a 400."""
+    from service.formats.base import FormatError, get_format
 
-    prepared: list[PreparedDocument]
-    futures: dict[str, asyncio.Future[str]]
+    async def run(inner: list[str]) -> tuple[list[DocumentResult], int]:
+        return await translate_documents_async(engine, batcher, inner, options)
 
-    def cancel(self) -> None:
-        for future in self.futures.values():
-            future.cancel()
-
-
-async def start_stream(
-    engine: Engine, batcher: Batcher, texts: Sequence[str], options: TranslateOptions
-) -> StreamJob:
-    """Queue every segment up front (so they batch together and overload is known before the
-    response starts)."""
-    prepared = await asyncio.to_thread(prepare_documents, texts, options, engine)
-    requests = unique_requests(prepared)
-    futures = await batcher.submit_texts(requests, options.decode, CURRENT_TICKET.get())
-    return StreamJob(prepared, dict(zip(requests, futures, strict=True)))
-
-
-async def stream_paragraphs(
-    job: StreamJob,
-) -> AsyncGenerator[tuple[int, int, ParagraphResult], None]:
-    """Yield ``(text index, paragraph index, result)`` in order, each as soon as it is done."""
+    fmt = get_format("html") if text_format == "html" else None
     try:
-        for index, doc in enumerate(job.prepared):
-            for number, paragraph in enumerate(doc.paragraphs):
-                translations = [await job.futures[r] for r in paragraph.requests]
-                yield index, number, assemble_paragraph(paragraph, translations)
-    finally:
-        job.cancel()  # drops whatever the client no longer waits for
+        done = await translate_formatted(texts, fmt, run)
+    except FormatError as exc:
+        raise ApiError(400, f"cannot translate this HTML: {exc}") from None
+    return Translated(done.texts, done.segments, done.results)
 
 
-async def guarded(request: Request, work: Awaitable[T], timeout_s: float) -> T:
-    """Await ``work`` unless the client disconnects (ClientGone) or time runs out (504).
-    Either way the work is cancelled, which drops its queued segments."""
+async def guarded(
+    request: Request, work: Awaitable[T], timeout_s: float, limit_s: float | None = None
+) -> T:
+    """Await ``work`` unless the client disconnects (ClientGone) or ``timeout_s`` runs out
+    (504 naming ``limit_s``, the request's whole timeout, of which ``timeout_s`` may be what is
+    left). Either way the work is cancelled, which drops its queued segments."""
     task = asyncio.ensure_future(work)
     watcher = asyncio.ensure_future(wait_for_disconnect(request))
     try:
@@ -145,7 +94,8 @@ async def guarded(request: Request, work: Awaitable[T], timeout_s: float) -> T:
             return outcome(task)
         if watcher in done:
             raise ClientGone()
-        raise ApiError(504, f"translation did not finish within {timeout_s:g} s")
+        limit = timeout_s if limit_s is None else limit_s
+        raise ApiError(504, f"translation did not finish within {limit:g} s")
     finally:
         watcher.cancel()
         if not task.done():
@@ -158,7 +108,7 @@ def outcome(task: asyncio.Future[T]) -> T:
     that escaped to the server would also cost the client its keep-alive connection)."""
     try:
         return task.result()
-    except (ApiError, Overloaded, BatcherStopped):
+    except (ApiError, Overloaded, BatcherStopped, TooExpensive):
         raise
     except Exception as exc:
         log.error("translation failed", exc_info=exc)
@@ -170,53 +120,3 @@ async def wait_for_disconnect(request: Request) -> None:
         message = await request.receive()
         if message["type"] == "http.disconnect":
             return
-
-
-def html_format() -> FileFormat:
-    from service.formats.base import get_format
-
-    return get_format("html")
-
-
-def extract_html(fmt: FileFormat, texts: Sequence[str]) -> list[Extracted]:
-    """The translatable runs of each HTML text; 400 when a text cannot be represented (more
-    inline tags in one block than there are marker characters)."""
-    try:
-        return [fmt.extract(t) for t in texts]
-    except ValueError as exc:
-        raise ApiError(400, f"cannot translate this HTML: {exc}") from None
-
-
-@dataclass
-class Translated:
-    texts: list[str]
-    segments: int  # distinct segments sent to the batcher
-    details: list[dict[str, Any]]  # per input text: its documents' segments and spans
-
-
-async def translate_any(
-    engine: Engine,
-    batcher: Batcher,
-    texts: Sequence[str],
-    options: TranslateOptions,
-    text_format: str = "text",
-) -> Translated:
-    """Plain texts, or HTML whose text runs are translated together and put back in the tags."""
-    if text_format != "html":
-        results, segments = await translate_texts(engine, batcher, texts, options)
-        return Translated([r.text for r in results], segments, [r.to_dict() for r in results])
-    fmt = html_format()
-    extracted = await asyncio.to_thread(extract_html, fmt, texts)
-    inner = [t for e in extracted for t in e.texts]
-    results, segments = await translate_texts(engine, batcher, inner, options)
-
-    def rebuild() -> Translated:
-        outputs, details, cursor = [], [], 0
-        for e in extracted:
-            part = results[cursor : cursor + len(e.texts)]
-            cursor += len(e.texts)
-            outputs.append(e.rebuild([r.text for r in part]))
-            details.append({"texts": [r.to_dict() for r in part]})
-        return Translated(outputs, segments, details)
-
-    return await asyncio.to_thread(rebuild)

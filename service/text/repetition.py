@@ -2,7 +2,10 @@
 
 Decoding is bounded in length (``DecodeOptions.max_new_tokens``); what a looping model emits
 inside that bound ("the the the the", "ถึงถึงถึงถึง") is cut back to one occurrence here, the same
-way for every backend, so backends stay comparable and the cost per step stays zero.
+way for every backend, so backends stay comparable and the cost per step stays zero. The pipeline
+applies it when it assembles each model output (``service.text.flags.finish_output``), so it
+knows when the guard changed something (the ``repetition_trimmed`` flag); the engine and its
+cache keep the model's output as it was.
 """
 
 from __future__ import annotations

@@ -91,6 +91,9 @@ def test_model_system_has_every_field(two_systems: Path, tiny_model_dir: Path) -
     assert model["throughput"]["sentences_per_s"] > 0 and model["throughput"]["tokens_per_s"] > 0
     assert model["throughput"]["model_calls"] >= 1
     assert model["term_keeping"]["needed"] > 0  # FLORES lines 1–50 carry Latin terms
+    flags = model["flags"]  # gibberish from random weights: flagged, and counted per flag
+    assert flags["segments"] >= 50 and 0 < flags["flagged"] <= flags["segments"]
+    assert sum(flags["by_flag"].values()) >= flags["flagged"]
     assert 0 <= model["bleu"] <= 100 and 0 <= model["chrf"] <= 100 and model["ter"] >= 0
     hyps = (two_systems / model["hypotheses_file"]).read_text(encoding="utf-8").splitlines()
     assert len(hyps) == 50 and any(hyps)

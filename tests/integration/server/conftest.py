@@ -1,6 +1,7 @@
 """Real servers for the integration tests: ``thaimt serve`` subprocesses on 127.0.0.1, random
-ports, the session's tiny model. Every server this package needs is launched together the first
-time one is asked for (they load in parallel) and stopped at the end of the session."""
+ports, the session's tiny model. Every server the selected tests use (``<name>_server``
+fixtures) is launched together the first time one is asked for (they load in parallel) and
+stopped at the end of the session; a run of a few tests starts only the servers they need."""
 
 from __future__ import annotations
 
@@ -21,11 +22,33 @@ SERVER_CONFIGS: dict[str, dict[str, str]] = {
         "THAIMT_MAX_TEXTS_PER_REQUEST": "8",
         "THAIMT_MAX_BODY_BYTES": "100000",
     },
+    # API keys, a per-key character budget and a timeout no translation can meet: a
+    # microsecond, which admission refuses up front (413) whatever the machine's speed.
+    "guarded": {
+        "THAIMT_API_KEYS": '["key-a", "key-b", "key-c"]',
+        "THAIMT_KEY_CHAR_LIMIT": "100",
+        "THAIMT_REQUEST_TIMEOUT_S": "0.000001",
+    },
     # API keys and a per-key character budget, with time enough to translate (200, 429).
     "keyed": {
         "THAIMT_API_KEYS": '["key-a", "key-b", "key-c"]',
         "THAIMT_KEY_CHAR_LIMIT": "100",
     },
+    # No API keys but a character budget (so per client address, as uvicorn resolves it from
+    # X-Forwarded-For sent by the trusted 127.0.0.1), CORS for one origin, /metrics behind a
+    # key, no /docs.
+    "open": {
+        "THAIMT_KEY_CHAR_LIMIT": "100",
+        "THAIMT_TRUSTED_PROXIES": "127.0.0.1",
+        "THAIMT_CORS_ORIGINS": '["https://app.example"]',
+        "THAIMT_METRICS_KEY": "scrape-secret",
+        "THAIMT_DOCS": "false",
+    },
+    # One segment per model call and a small queue: backpressure and disconnects.
+    "small": {"THAIMT_BATCHING": "false", "THAIMT_QUEUE_SIZE": "40"},
+    # A batch may be held for 10 minutes while a request is being prepared (the slow-upload
+    # test: a request still uploading its body must not count as being prepared).
+    "patient": {"THAIMT_MAX_HOLD_MS": "600000", "THAIMT_MAX_CHARS_PER_REQUEST": "1100000"},
     # Stopped by the SIGTERM test, so no other test may use it.
     "doomed": {"THAIMT_BATCHING": "false"},
     # Connection hygiene: one-second deadlines, and 256 file descriptors (SERVER_NOFILE), so
@@ -42,25 +65,26 @@ SERVER_CONFIGS: dict[str, dict[str, str]] = {
 
 
 SERVER_NOFILE = {"hygiene": 256}  # name -> its RLIMIT_NOFILE (soft and hard)
+_NEEDED: set[str] = set()  # the servers the collected tests use
 
 
-def servers_wanted(session: pytest.Session) -> list[str]:
-    """The servers whose fixtures (``<name>_server``) the selected tests use: a run of a few
-    tests starts only theirs."""
-    used = {name for item in session.items for name in getattr(item, "fixturenames", ())}
-    return [name for name in SERVER_CONFIGS if f"{name}_server" in used]
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        for name in getattr(item, "fixturenames", ()):
+            if name.endswith("_server") and name.removesuffix("_server") in SERVER_CONFIGS:
+                _NEEDED.add(name.removesuffix("_server"))
 
 
 @pytest.fixture(scope="session")
 def server_pool(
-    request: pytest.FixtureRequest,
-    tiny_model_dir: Path,
-    tmp_path_factory: pytest.TempPathFactory,
+    tiny_model_dir: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[dict[str, Server]]:
     log_dir = tmp_path_factory.mktemp("server-logs")
+    wanted = _NEEDED or set(SERVER_CONFIGS)
     pool = {
-        name: launch(name, tiny_model_dir, SERVER_CONFIGS[name], log_dir, SERVER_NOFILE.get(name))
-        for name in servers_wanted(request.session)
+        name: launch(name, tiny_model_dir, env, log_dir, SERVER_NOFILE.get(name))
+        for name, env in SERVER_CONFIGS.items()
+        if name in wanted
     }
     if "factory" in pool:
         factory = pool["factory"]
@@ -85,18 +109,38 @@ def main_server(server_pool: dict[str, Server]) -> Server:
 
 
 @pytest.fixture(scope="session")
+def guarded_server(server_pool: dict[str, Server]) -> Server:
+    return _ready(server_pool, "guarded")
+
+
+@pytest.fixture(scope="session")
 def keyed_server(server_pool: dict[str, Server]) -> Server:
     return _ready(server_pool, "keyed")
 
 
 @pytest.fixture(scope="session")
-def doomed_server(server_pool: dict[str, Server]) -> Server:
-    return _ready(server_pool, "doomed")
+def open_server(server_pool: dict[str, Server]) -> Server:
+    return _ready(server_pool, "open")
+
+
+@pytest.fixture(scope="session")
+def small_server(server_pool: dict[str, Server]) -> Server:
+    return _ready(server_pool, "small")
+
+
+@pytest.fixture(scope="session")
+def patient_server(server_pool: dict[str, Server]) -> Server:
+    return _ready(server_pool, "patient")
 
 
 @pytest.fixture(scope="session")
 def hygiene_server(server_pool: dict[str, Server]) -> Server:
     return _ready(server_pool, "hygiene")
+
+
+@pytest.fixture(scope="session")
+def doomed_server(server_pool: dict[str, Server]) -> Server:
+    return _ready(server_pool, "doomed")
 
 
 @pytest.fixture(scope="session")

@@ -73,9 +73,10 @@ class HeldBackend:
 
 
 class HeldServer:
-    def __init__(self, url: str, backend: HeldBackend) -> None:
+    def __init__(self, url: str, backend: HeldBackend, app: Any = None) -> None:
         self.url = url
         self.backend = backend
+        self.app = app
         self.client = httpx.Client(base_url=url, timeout=120)
 
     @property
@@ -109,6 +110,12 @@ class HeldServer:
         while self.client.get("/ready").status_code != 200:
             assert time.monotonic() < deadline, self.client.get("/ready").text
             time.sleep(0.05)
+
+    def sample(self, name: str) -> float:
+        """A metric read in-process, without a connection of its own (for tests that count
+        connections)."""
+        value = self.app.state.thaimt.metrics.registry.get_sample_value(name)
+        return float(value or 0.0)
 
     def wait_for(
         self, condition: Callable[[dict[str, float]], bool], timeout_s: float = 120
@@ -144,7 +151,7 @@ def held_server(
         assert thread.is_alive() and time.monotonic() < deadline, "server did not start"
         time.sleep(0.05)
     port = server.servers[0].sockets[0].getsockname()[1]
-    held = HeldServer(f"http://127.0.0.1:{port}", backend)
+    held = HeldServer(f"http://127.0.0.1:{port}", backend, app)
     if not held_from_start:
         held.wait_for_ready()
     try:

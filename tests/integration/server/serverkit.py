@@ -84,10 +84,10 @@ class Server:
             time.sleep(0.2)
         pytest.fail(f"server {self.name} not ready in {READY_TIMEOUT_S} s:\n{self.log()}")
 
-    def metrics(self) -> dict[str, float]:
+    def metrics(self, headers: dict[str, str] | None = None) -> dict[str, float]:
         """Unlabelled samples plus ``name{labels}`` keys, from /metrics."""
         samples: dict[str, float] = {}
-        for line in self.client.get("/metrics").text.splitlines():
+        for line in self.client.get("/metrics", headers=headers).text.splitlines():
             match = re.match(r"^([a-zA-Z_:][\w:]*(?:\{[^}]*\})?) (\S+)$", line)
             if match:
                 samples[match.group(1)] = float(match.group(2))

@@ -69,6 +69,22 @@ def test_cached_segments_skip_the_model(factory_server: Server) -> None:
     assert after["thaimt_batch_size_sum"] == middle["thaimt_batch_size_sum"]  # no model call
 
 
+def test_a_repeated_stream_is_served_from_the_cache(factory_server: Server) -> None:
+    """/v1/translate/stream reads and fills the translation cache like /v1/translate."""
+    text = "นักเรียนไปโรงเรียนทุกวัน\nเขาอ่านหนังสือพิมพ์ตอนเช้า\nนักเรียนไปโรงเรียนทุกวัน"
+    before = factory_server.metrics()
+    first = ndjson(factory_server.client.post("/v1/translate/stream", json={"text": text}).text)
+    middle = factory_server.metrics()
+    again = ndjson(factory_server.client.post("/v1/translate/stream", json={"text": text}).text)
+    after = factory_server.metrics()
+    segments = first[-1]["usage"]["segments"]
+    assert segments == 2  # the repeated line is one segment
+    assert [p["translation"] for p in again[:-1]] == [p["translation"] for p in first[:-1]]
+    assert middle["thaimt_cache_misses_total"] - before["thaimt_cache_misses_total"] == segments
+    assert after["thaimt_cache_hits_total"] - middle["thaimt_cache_hits_total"] == segments
+    assert after["thaimt_batch_size_sum"] == middle["thaimt_batch_size_sum"]  # no model call
+
+
 def test_translate_text_keeps_lines_and_reports_usage(main_server: Server) -> None:
     response = translate(main_server, text=ARTICLE)
     assert response.status_code == 200, response.text

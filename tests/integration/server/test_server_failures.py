@@ -43,7 +43,7 @@ def server_url(tiny_model_dir: Path) -> Iterator[str]:
             model=str(tiny_model_dir), device="cpu", threads=1, max_input_tokens=BACKEND_BUDGET
         )
     )
-    assert backend.token_lengths([LONG])[0] > BACKEND_BUDGET
+    assert len(backend.encode([LONG])[0]) > BACKEND_BUDGET
     settings = Settings(model=str(tiny_model_dir), cache=False, max_wait_ms=50)
     app = create_app(settings, OverpromisingEngine(backend))
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))

@@ -109,3 +109,40 @@ def test_hypotheses_files_get_unique_names(tmp_path: Path, results: list[SystemR
         "hyps/model_A.txt",
         "hyps/model_A-2.txt",
     ]
+
+
+def test_flags_are_counted_per_system(tmp_path: Path, results: list[SystemResult]) -> None:
+    from dataclasses import replace
+
+    from service.text.flags import FLAG_NAMES, summarize_flags
+
+    flags = summarize_flags([("thai_left",), (), ("thai_left", "invented_number")])
+    flagged = [replace(results[0], flags=flags), results[1]]
+    paths = write_report(flagged, _context(), tmp_path)
+    a, b = json.loads(paths["json"].read_text(encoding="utf-8"))["systems"]
+    assert a["flags"]["segments"] == 3 and a["flags"]["flagged"] == 2
+    assert a["flags"]["by_flag"] == {
+        **dict.fromkeys(FLAG_NAMES, 0),
+        "thai_left": 2,
+        "invented_number": 1,
+    }
+    assert b["flags"] == {"segments": None, "flagged": None, "share": None, "by_flag": None}
+    rows = [
+        ln for ln in paths["md"].read_text(encoding="utf-8").splitlines() if ln.startswith("| ")
+    ]
+    assert "| flagged |" in rows[0]
+    assert "| 2/3 (66.7%): invented_number 1, thai_left 2 |" in rows[1]
+
+
+def test_without_matplotlib_the_report_is_written_without_its_chart(
+    tmp_path: Path, results: list[SystemResult], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """matplotlib is an extra (thaimt[plot]): without it the tables still come out."""
+    import sys
+
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # "import matplotlib" now fails
+    paths = write_report(results, _context(), tmp_path)
+    assert "png" not in paths and not (tmp_path / "report.png").exists()
+    data = json.loads(paths["json"].read_text("utf-8"))
+    assert data["chart"] is None and len(data["systems"]) == 2
+    assert paths["md"].read_text(encoding="utf-8").count("\n|") >= 3

@@ -14,6 +14,7 @@ from models.corpus import thai_lines
 from models.ct2_backend import Ct2Backend, resolve_compute_type
 from models.errors import BackendNotInstalledError, ModelError
 from models.loading import ModelSpec, load_backend
+from tests.standins import translate_texts
 
 GREEDY = DecodeOptions(beam_size=1)
 
@@ -39,7 +40,7 @@ def ct2_backend(tiny_ct2_dir: Path) -> Backend:
 def _translate(backend: Backend, texts: list[str], options: DecodeOptions, batch: int) -> list[str]:
     out: list[str] = []
     for start in range(0, len(texts), batch):
-        out += backend.translate_batch(texts[start : start + batch], options)
+        out += translate_texts(backend, texts[start : start + batch], options)
     return out
 
 
@@ -58,12 +59,13 @@ def test_loads_through_the_registry(ct2_backend: Backend, tiny_backend: Backend)
     assert ct2_backend.name == "ct2"
     assert ct2_backend.family is ModelFamily.MARIAN
     assert ct2_backend.compute_type == "float32"
+    assert ct2_backend.precision == "float32"
     assert ct2_backend.max_input_tokens == tiny_backend.max_input_tokens
 
 
 def test_token_lengths_match_torch(ct2_backend: Backend, tiny_backend: Backend) -> None:
     texts = [*thai_lines()[:50], "", "ABC 123", "สวัสดี https://example.com"]
-    assert ct2_backend.token_lengths(texts) == tiny_backend.token_lengths(texts)
+    assert ct2_backend.encode(texts) == tiny_backend.encode(texts)
 
 
 def test_greedy_float32_matches_torch_on_flores(
@@ -81,8 +83,8 @@ def test_greedy_float32_matches_torch_on_flores(
 
 def test_output_does_not_depend_on_batch_mates(ct2_backend: Backend) -> None:
     texts = thai_lines()[:12]
-    alone = [ct2_backend.translate_batch([t], GREEDY)[0] for t in texts]
-    assert ct2_backend.translate_batch(texts, GREEDY) == alone
+    alone = [translate_texts(ct2_backend, [t], GREEDY)[0] for t in texts]
+    assert translate_texts(ct2_backend, texts, GREEDY) == alone
 
 
 def test_forced_output_length(ct2_backend: Ct2Backend) -> None:
@@ -92,7 +94,7 @@ def test_forced_output_length(ct2_backend: Ct2Backend) -> None:
     assert kwargs["max_input_length"] == 0  # CTranslate2 must never truncate silently
     source = [
         ct2_backend.tokenizer.convert_ids_to_tokens(row)
-        for row in ct2_backend._encode(thai_lines()[:3])
+        for row in ct2_backend.encode(thai_lines()[:3])
     ]
     results = ct2_backend.translator.translate_batch(source, **kwargs)
     assert [len(r.hypotheses[0]) for r in results] == [7, 7, 7]
@@ -103,11 +105,11 @@ def test_input_over_budget_raises_instead_of_truncating(tiny_ct2_dir: Path) -> N
         ModelSpec(model=str(tiny_ct2_dir), backend="ct2", device="cpu", max_input_tokens=8)
     )
     with pytest.raises(ValueError, match="8-token budget"):
-        backend.translate_batch([thai_lines()[0]], GREEDY)
+        translate_texts(backend, [thai_lines()[0]], GREEDY)
 
 
 def test_beam_search_runs(ct2_backend: Backend) -> None:
-    out = ct2_backend.translate_batch(thai_lines()[:3], DecodeOptions(beam_size=4))
+    out = translate_texts(ct2_backend, thai_lines()[:3], DecodeOptions(beam_size=4))
     assert len(out) == 3 and all(isinstance(t, str) for t in out)
 
 
@@ -118,7 +120,7 @@ def test_int8_conversion_loads_as_int8(tiny_model_dir: Path, tmp_path: Path) -> 
     assert main(["convert", str(tiny_model_dir), str(out), "--quantization", "int8"]) == 0
     backend = load_backend(ModelSpec(model=str(out), backend="ct2", device="cpu"))
     assert backend.compute_type.startswith("int8")
-    assert len(backend.translate_batch(thai_lines()[:2], GREEDY)) == 2
+    assert len(translate_texts(backend, thai_lines()[:2], GREEDY)) == 2
 
 
 def test_convert_refuses_to_overwrite_without_force(
@@ -182,4 +184,4 @@ def test_multilingual_families_match_torch(
     assert ct2.family is torch.family
     texts = thai_lines()[:16]
     options = DecodeOptions(max_output_tokens=24)
-    assert ct2.translate_batch(texts, options) == torch.translate_batch(texts, options)
+    assert translate_texts(ct2, texts, options) == translate_texts(torch, texts, options)

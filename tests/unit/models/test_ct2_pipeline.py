@@ -10,7 +10,8 @@ from models.backend import Backend, DecodeOptions
 from models.convert import convert_model
 from models.loading import ModelSpec, load_backend
 from service.engine import Engine
-from service.pipeline import TranslateOptions, translate_document
+from service.pipeline import TranslateOptions
+from service.workflow import translate_document
 
 ARTICLE = (
     "บริษัท Alibaba Cloud เปิดตัวศูนย์ข้อมูลแห่งใหม่ในกรุงเทพมหานคร เมื่อวันที่ 12 มีนาคม 2567\n"
@@ -31,7 +32,7 @@ def ct2_int8_backend(tiny_model_dir: Path, tmp_path_factory: pytest.TempPathFact
 
 def test_document_through_ct2_keeps_spans_and_glossary(ct2_int8_backend: Backend) -> None:
     options = TranslateOptions(glossary=GLOSSARY, decode=DecodeOptions(max_output_tokens=32))
-    result = translate_document(ARTICLE, Engine(ct2_int8_backend), options)
+    result = translate_document(Engine(ct2_int8_backend), ARTICLE, options)
     for kept in (*KEPT, "data centre", "Bangkok"):
         assert result.text.count(kept) == 1, kept
     assert result.text.count("\n") == ARTICLE.count("\n")  # lines and the blank line kept
@@ -44,6 +45,6 @@ def test_document_translation_is_the_same_with_both_backends(
     convert_model(str(tiny_model_dir), out, quantization="float32")
     ct2 = load_backend(ModelSpec(model=str(out), backend="ct2", device="cpu"))
     options = TranslateOptions(glossary=GLOSSARY, decode=DecodeOptions(max_output_tokens=32))
-    with_ct2 = translate_document(ARTICLE, Engine(ct2), options)
-    with_torch = translate_document(ARTICLE, Engine(tiny_backend), options)
+    with_ct2 = translate_document(Engine(ct2), ARTICLE, options)
+    with_torch = translate_document(Engine(tiny_backend), ARTICLE, options)
     assert with_ct2.to_dict() == with_torch.to_dict()

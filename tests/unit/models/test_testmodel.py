@@ -14,6 +14,7 @@ from models.backend import ModelFamily
 from models.families import tokenizer_kwargs
 from models.testmodel import build_test_model
 from service.cli.main import main as thaimt
+from tests.standins import translate_texts
 
 # MarianTokenizer asks for sacremoses on load; thaimt does not use it.
 pytestmark = pytest.mark.filterwarnings("ignore:Recommended.*sacremoses")
@@ -103,7 +104,7 @@ def test_base_model_translates(base_dir):
     from models.loading import ModelSpec, load_backend
 
     backend = load_backend(ModelSpec(model=str(base_dir), device="cpu", threads=1))
-    result = backend.translate_batch(["สวัสดีครับ"], DecodeOptions(forced_output_tokens=3))
+    result = translate_texts(backend, ["สวัสดีครับ"], DecodeOptions(forced_output_tokens=3))
     assert len(result) == 1 and isinstance(result[0], str)
 
 

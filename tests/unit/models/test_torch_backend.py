@@ -9,6 +9,7 @@ from models.backend import Backend, DecodeOptions, ModelFamily
 from models.errors import ModelError
 from models.loading import ModelSpec, load_backend
 from models.torch_backend import resolve_device, resolve_dtype
+from tests.standins import token_lengths, translate_texts
 
 TEXTS = [
     "สวัสดีครับ วันนี้อากาศดีมาก",
@@ -29,17 +30,18 @@ def test_translate_batch_one_string_per_input_deterministic(family, family_backe
     backend = family_backends[family]
     assert isinstance(backend, Backend)
     assert backend.family is family and backend.name == "torch"
-    first = backend.translate_batch(TEXTS, GREEDY)
+    first = translate_texts(backend, TEXTS, GREEDY)
     assert len(first) == len(TEXTS) and all(isinstance(t, str) for t in first)
-    assert backend.translate_batch(TEXTS, GREEDY) == first
+    assert translate_texts(backend, TEXTS, GREEDY) == first
     assert backend.translate_batch([], GREEDY) == []
+    assert backend.precision == "float32"
 
 
 @pytest.mark.parametrize("family", list(ModelFamily))
 def test_results_follow_input_order(family, family_backends):
     backend = family_backends[family]
-    forward = backend.translate_batch(TEXTS, GREEDY)
-    backward = backend.translate_batch(TEXTS[::-1], GREEDY)
+    forward = translate_texts(backend, TEXTS, GREEDY)
+    backward = translate_texts(backend, TEXTS[::-1], GREEDY)
     assert backward == forward[::-1]
     # The random weights are scaled so that different inputs give different outputs.
     assert len(set(forward)) > 1
@@ -47,7 +49,7 @@ def test_results_follow_input_order(family, family_backends):
 
 def test_beam_search_runs(family_backends):
     backend = family_backends[ModelFamily.MARIAN]
-    result = backend.translate_batch(TEXTS[:2], DecodeOptions(beam_size=3, max_output_tokens=12))
+    result = translate_texts(backend, TEXTS[:2], DecodeOptions(beam_size=3, max_output_tokens=12))
     assert len(result) == 2
 
 
@@ -87,7 +89,7 @@ def test_multilingual_models_get_thai_source_and_english_target(family, family_b
         output = backend.model.generate(**batch, **kwargs)
     assert output[:, 1].tolist() == [target_id] * len(TEXTS)
     # ...and the language token does not leak into the text.
-    assert all(target_token not in text for text in backend.translate_batch(TEXTS, GREEDY))
+    assert all(target_token not in text for text in translate_texts(backend, TEXTS, GREEDY))
 
 
 def test_marian_has_no_forced_target_language(family_backends):
@@ -98,11 +100,11 @@ def test_marian_has_no_forced_target_language(family_backends):
 @pytest.mark.parametrize("family", list(ModelFamily))
 def test_token_lengths_count_special_tokens(family, family_backends):
     backend = family_backends[family]
-    lengths = backend.token_lengths(TEXTS)
+    lengths = token_lengths(backend, TEXTS)
     plain = [len(backend.tokenizer(t, add_special_tokens=False)["input_ids"]) for t in TEXTS]
     extra = 1 if family is ModelFamily.MARIAN else 2  # </s>, plus the language code
     assert lengths == [n + extra for n in plain]
-    assert backend.token_lengths([]) == []
+    assert backend.encode([]) == []
 
 
 def test_default_budget_and_over_budget_input_raises(family_dirs):
@@ -111,7 +113,7 @@ def test_default_budget_and_over_budget_input_raises(family_dirs):
     small = load_backend(ModelSpec(model=path, max_input_tokens=5, threads=1))
     assert small.max_input_tokens == 5
     with pytest.raises(ValueError, match="5-token budget"):
-        small.translate_batch(["แมว", TEXTS[3]], GREEDY)
+        translate_texts(small, ["แมว", TEXTS[3]], GREEDY)
 
 
 def test_device_and_dtype_resolution():
@@ -133,5 +135,5 @@ def test_device_and_dtype_resolution():
 def test_outputs_hold_no_control_characters_or_newlines(family, family_backends):
     # The pipeline rebuilds lines from segment translations; a newline inside one would break it.
     options = DecodeOptions(forced_output_tokens=40, no_repeat_ngram_size=0)
-    for text in family_backends[family].translate_batch(TEXTS, options):
+    for text in translate_texts(family_backends[family], TEXTS, options):
         assert text.isprintable(), repr(text)

@@ -11,16 +11,15 @@ from models.backend import DecodeOptions
 from service.cache import (
     TranslationCache,
     backend_variant,
-    glossary_fingerprint,
     make_key,
     open_cache,
 )
 
-PARTS = ("model", "rev", "ct2:int8", DecodeOptions().cache_key(), "", "สวัสดีครับ")
+PARTS = ("model", "rev", "ct2:int8", DecodeOptions().cache_key(), "สวัสดีครับ")
 
 
 def _key(i: int) -> str:
-    return make_key("m", "r", "torch", "d", "", f"segment {i}")
+    return make_key("m", "r", "torch", "d", f"segment {i}")
 
 
 @pytest.fixture()
@@ -71,30 +70,22 @@ def test_every_key_part_changes_the_key(index: int) -> None:
 
 
 def test_key_parts_cannot_run_into_each_other() -> None:
-    assert make_key("a\x1f", "b", "", "", "", "") != make_key("a", "\x1fb", "", "", "", "")
-    assert make_key("ab", "", "", "", "", "") != make_key("a", "b", "", "", "", "")
+    assert make_key("a\x1f", "b", "", "", "") != make_key("a", "\x1fb", "", "", "")
+    assert make_key("ab", "", "", "", "") != make_key("a", "b", "", "", "")
 
 
 def test_lone_surrogates_are_keyable() -> None:
-    assert len(make_key("m", "r", "b", "d", "", "\ud800 bad")) == 64
+    assert len(make_key("m", "r", "b", "d", "\ud800 bad")) == 64
 
 
 def test_decode_options_change_the_engine_key(cache: TranslationCache) -> None:
     class FakeModel:  # only the identity attributes the key reads
-        name, model_id, revision, compute_type = "ct2", "m", "r", "int8"
+        name, model_id, revision, precision = "ct2", "m", "r", "int8"
 
     a = cache.key(FakeModel(), DecodeOptions(), "x")  # type: ignore[arg-type]
     b = cache.key(FakeModel(), DecodeOptions(beam_size=4), "x")  # type: ignore[arg-type]
     assert a != b
     assert backend_variant(FakeModel()) == "ct2:int8"  # type: ignore[arg-type]
-
-
-def test_glossary_fingerprint_is_order_free_and_empty_for_none() -> None:
-    assert glossary_fingerprint({}) == ""
-    one = glossary_fingerprint({"ก": "a", "ข": "b"}, ("X",))
-    assert one == glossary_fingerprint({"ข": "b", "ก": "a"}, ("X",))
-    assert one != glossary_fingerprint({"ก": "a", "ข": "c"}, ("X",))
-    assert one != glossary_fingerprint({"ก": "a", "ข": "b"})
 
 
 def test_eviction_keeps_the_cap_and_spares_recently_used(tmp_path: Path) -> None:

@@ -8,7 +8,8 @@ from models.backend import DecodeOptions
 from models.corpus import thai_lines
 from service.cache import TranslationCache
 from service.engine import Engine
-from service.pipeline import TranslateOptions, translate_document
+from service.pipeline import TranslateOptions
+from service.workflow import translate_document
 
 # Short outputs keep the first (model) pass quick; the cache does not care about length.
 OPTIONS = DecodeOptions(max_output_tokens=12)
@@ -55,8 +56,8 @@ def test_cached_documents_keep_spans_and_glossary(tiny_backend, tmp_path: Path) 
     options = TranslateOptions(glossary={"กรุงเทพมหานคร": "Bangkok"}, decode=OPTIONS)
     cache = TranslationCache(tmp_path / "cache.sqlite3")
     engine = Engine(tiny_backend, cache=cache)
-    first = translate_document(text, engine, options)
-    second = translate_document(text, engine, options)
+    first = translate_document(engine, text, options)
+    second = translate_document(engine, text, options)
     assert second.to_dict() == first.to_dict()
     assert cache.stats.hits > 0
     for kept in ("Alibaba Cloud", "https://example.com/th", "Bangkok"):

@@ -1,92 +1,57 @@
-"""The engine's memory of token counts: a segment is tokenised once on its way through the
-pipeline (budget check) and the batcher (batch limits), and the counts are always the backend's."""
+"""The engine: batches within its limits, one backend call per batch, the repetition guard, and
+the cached form of a model output."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Sequence
+from pathlib import Path
 
-import pytest
-
-import service.engine as engine_module
-from models.backend import DecodeOptions
+from models.backend import DecodeOptions, ModelOutput
 from models.corpus import thai_lines
-from service.batcher import Batcher, BatcherConfig
+from service.cache import TranslationCache
 from service.engine import Engine
-from service.http.translation import translate_texts
-from service.pipeline import (
-    DocumentResult,
-    TranslateOptions,
-    prepare_documents,
-    translate_documents,
-    unique_requests,
-)
+from tests.standins import StandInBackend
+
+GREEDY = DecodeOptions(max_output_tokens=12)
 
 
-class CountingCounter:
-    """The real tiny backend, with a record of which texts it was asked to count."""
-
-    def __init__(self, backend) -> None:  # type: ignore[no-untyped-def]
-        self.backend = backend
-        self.counted: list[str] = []
-
-    def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
-        return getattr(self.backend, name)
-
-    def token_lengths(self, texts: Sequence[str]) -> list[int]:
-        self.counted += texts
-        return list(self.backend.token_lengths(texts))
+def test_run_keeps_input_order_and_matches_single_calls(tiny_backend) -> None:  # type: ignore[no-untyped-def]
+    engine = Engine(tiny_backend, max_batch_size=4)
+    segments = engine.segments(thai_lines()[:10])
+    outputs = engine.run(segments, GREEDY)
+    alone = [engine.run_batch([s], GREEDY)[0] for s in segments]
+    assert [o.text for o in outputs] == [o.text for o in alone]
+    assert engine.stats.model_calls == 3 + 10  # 4 + 4 + 2, then one each
+    assert all(o.tokens > 0 for o in outputs)
 
 
-def test_counts_equal_the_backends_and_each_text_is_tokenised_once(tiny_backend) -> None:
-    texts = thai_lines()[:40]
-    spy = CountingCounter(tiny_backend)
-    engine = Engine(spy)
-    mixed = texts[:25] + texts[10:40] + texts[:5]  # repeats, across and within calls
-
-    assert engine.token_lengths(texts[:25]) == tiny_backend.token_lengths(texts[:25])
-    assert engine.token_lengths(mixed) == tiny_backend.token_lengths(mixed)
-    assert sorted(spy.counted) == sorted(set(texts))  # every distinct text exactly once
-    assert engine.token_lengths([]) == []
-
-
-def test_the_memory_is_bounded_and_forgets_the_oldest(
-    tiny_backend, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(engine_module, "LENGTH_MEMO", 4)
-    texts = thai_lines()[:6]
-    spy = CountingCounter(tiny_backend)
-    engine = Engine(spy)
-    engine.token_lengths(texts)  # remembers the last 4
-    spy.counted.clear()
-
-    assert engine.token_lengths(texts[2:]) == tiny_backend.token_lengths(texts[2:])
-    assert spy.counted == []  # all remembered
-    assert engine.token_lengths(texts[:1]) == tiny_backend.token_lengths(texts[:1])
-    assert spy.counted == texts[:1]  # the oldest had been forgotten
+def test_batches_are_length_sorted_and_within_limits(tiny_backend) -> None:  # type: ignore[no-untyped-def]
+    engine = Engine(tiny_backend, max_batch_size=5, max_batch_tokens=120)
+    segments = engine.segments(thai_lines()[:30])
+    batches = list(engine.batches(segments))
+    assert sorted(i for b in batches for i in b) == list(range(30))
+    for batch in batches:
+        tokens = [segments[i].tokens for i in batch]
+        assert tokens == sorted(tokens) and len(batch) <= 5
+        assert len(batch) == 1 or max(tokens) * len(batch) <= 120
 
 
-def test_a_served_request_tokenises_each_segment_once(tiny_backend) -> None:
-    """Through the server's path (prepare → batcher → assemble): the budget check counts each
-    segment, the batcher reuses that count, and the text equals the offline pipeline's."""
-    spy = CountingCounter(tiny_backend)
-    engine = Engine(spy)
-    options = TranslateOptions(decode=DecodeOptions(forced_output_tokens=4))
-    texts = ["สวัสดีครับ วันนี้อากาศดีมาก", "ผมชอบกินข้าวผัดที่ Startup Digital Hub CLMVT ทุกวัน"]
+def test_translate_sends_each_distinct_text_once() -> None:
+    backend = StandInBackend(lambda text: f"en:{text}")
+    engine = Engine(backend)
+    texts = ["แมว", "หมา", "แมว", "นก", "หมา"]
+    assert engine.translate(texts, GREEDY) == [f"en:{t}" for t in texts]
+    assert backend.encoded == ["แมว", "หมา", "นก"]
+    assert engine.stats.segments == 3
 
-    async def serve() -> tuple[list[DocumentResult], int]:
-        batcher = Batcher(engine, BatcherConfig(max_wait_ms=5))
-        batcher.start()
-        try:
-            return await translate_texts(engine, batcher, texts, options)
-        finally:
-            await batcher.stop()
 
-    results, count = asyncio.run(serve())
-
-    segments = unique_requests(prepare_documents(texts, options, tiny_backend))
-    assert count == len(segments) > 1
-    assert {s: spy.counted.count(s) for s in segments} == {s: 1 for s in segments}
-    offline = translate_documents(texts, Engine(tiny_backend), options)
-    assert [r.text for r in results] == [r.text for r in offline]
-    assert "Startup Digital Hub CLMVT" in results[1].text
+def test_the_cache_keeps_alternatives(tmp_path: Path) -> None:
+    backend = StandInBackend(lambda text: "the cat " * 30)
+    with TranslationCache(tmp_path / "c.sqlite3") as cache:
+        engine = Engine(backend, cache=cache)
+        options = DecodeOptions(alternatives=2)
+        fresh = engine.run(engine.segments(["สวัสดี"]), options)
+        engine.store({"สวัสดี": fresh[0]}, options)
+        hit = engine.lookup(["สวัสดี", "ไม่มี"], options)
+    assert list(hit) == ["สวัสดี"]
+    assert hit["สวัสดี"] == ModelOutput(fresh[0].text, 0, fresh[0].alternatives)
+    assert len(fresh[0].alternatives) == 2

@@ -12,11 +12,11 @@ from service.engine import Engine
 from service.pipeline import (
     TranslateOptions,
     assemble_document,
+    assemble_paragraph,
     prepare_document,
-    translate_document,
-    translate_documents,
 )
 from service.text.normalize import has_thai
+from service.workflow import translate_document, translate_documents
 
 LATIN_OR_NUMBER = regex.compile(r"[\p{Latin}]+|\d+")
 
@@ -33,7 +33,7 @@ def assert_terms_kept(source: str, output: str) -> None:
 
 
 def test_example_page_translates_whole(tiny_engine: Engine, example_page: str) -> None:
-    result = translate_document(example_page, tiny_engine)
+    result = translate_document(tiny_engine, example_page)
     src_lines = example_page.split("\n")
     out_lines = result.text.split("\n")
     assert len(out_lines) == len(src_lines)
@@ -53,7 +53,7 @@ def test_example_page_translates_whole(tiny_engine: Engine, example_page: str) -
 
 
 def test_result_carries_segments_and_spans(tiny_engine: Engine, example_page: str) -> None:
-    result = translate_document(example_page, tiny_engine)
+    result = translate_document(tiny_engine, example_page)
     assert len(result.paragraphs) == len(example_page.split("\n"))
     third = result.paragraphs[3]
     assert third.segments, "a Thai headline has at least one segment"
@@ -67,7 +67,7 @@ def test_result_carries_segments_and_spans(tiny_engine: Engine, example_page: st
 
 def test_blank_lines_and_passthrough_lines_kept(tiny_engine: Engine) -> None:
     text = "Top\n\nสวัสดีครับ ผมชื่อสมชาย\n   \nShare: Facebook Twitter LINE\r\nจบ"
-    result = translate_document(text, tiny_engine)
+    result = translate_document(tiny_engine, text)
     lines = result.text.split("\n")
     assert len(lines) == 6
     assert lines[0] == "Top"
@@ -79,7 +79,7 @@ def test_blank_lines_and_passthrough_lines_kept(tiny_engine: Engine) -> None:
 def test_lines_without_thai_are_copied_exactly(tiny_engine: Engine) -> None:
     odd = ["Name:\tValue", "soft\u00adhyphen", "e\u0301 (not NFC)", "zero\u200bwidth", "\ufeffBOM"]
     text = "\n".join([*odd, "สวัสดีครับ"])
-    lines = translate_document(text, tiny_engine).text.split("\n")
+    lines = translate_document(tiny_engine, text).text.split("\n")
     assert lines[: len(odd)] == odd
 
 
@@ -89,7 +89,7 @@ def test_glossary_and_do_not_translate(tiny_engine: Engine) -> None:
         glossary={"สมคิด จาตุศรีพิทักษ์": "Somkid Jatusripitak", "อาลีบาบา": "Alibaba"},
         do_not_translate=("กรุงเทพมหานคร",),
     )
-    out = translate_document(text, tiny_engine, options).text
+    out = translate_document(tiny_engine, text, options).text
     assert out.count("Somkid Jatusripitak") == 1
     assert out.count("Alibaba") == 1
     assert out.count("กรุงเทพมหานคร") == 1
@@ -98,7 +98,7 @@ def test_glossary_and_do_not_translate(tiny_engine: Engine) -> None:
 def test_segment_only_spans_skips_the_model(tiny_backend) -> None:  # type: ignore[no-untyped-def]
     engine = Engine(tiny_backend)
     options = TranslateOptions(glossary={"อาลีบาบา": "Alibaba"})
-    result = translate_document("อาลีบาบา", engine, options)
+    result = translate_document(engine, "อาลีบาบา", options)
     assert result.text == "Alibaba"
     assert engine.stats.model_calls == 0
 
@@ -119,11 +119,12 @@ def test_overlong_segments_are_split_never_truncated(tiny_backend) -> None:  # t
     prepared = prepare_document(sentence, TranslateOptions(), engine)
     requests = prepared.requests
     assert len(requests) > 1
-    assert max(engine.token_lengths(requests)) <= engine.budget
+    assert max(len(ids) for ids in engine.encode(requests)) <= engine.budget
+    assert [s.ids for s in prepared.inputs] == [tuple(ids) for ids in engine.encode(requests)]
     sources = "".join(seg.source for p in prepared.paragraphs for seg in p.segments)
     assert sources.replace(" ", "") == sentence.replace(" ", "")
-    translations = engine.translate(requests, DecodeOptions())
-    out = assemble_document(prepared, translations).text
+    outputs = engine.run(prepared.inputs, DecodeOptions())
+    out = assemble_document(prepared, dict(zip(requests, outputs, strict=True))).text
     for term in ["EEC", "2025", "https://example.com/a"]:
         assert out.count(term) == 1
 
@@ -131,10 +132,10 @@ def test_overlong_segments_are_split_never_truncated(tiny_backend) -> None:  # t
 def test_documents_share_model_calls(tiny_backend) -> None:  # type: ignore[no-untyped-def]
     engine = Engine(tiny_backend, max_batch_size=32)
     docs = [f"ข่าวที่ {i} วันนี้ฝนตกหนักมาก" for i in range(40)]
-    results = translate_documents(docs, engine)
+    results = translate_documents(engine, docs)
     assert len(results) == 40
     assert engine.stats.model_calls <= 2
-    assert [r.text for r in results] == [translate_document(d, engine).text for d in docs]
+    assert [r.text for r in results] == [translate_document(engine, d).text for d in docs]
 
 
 @pytest.mark.parametrize(
@@ -142,7 +143,7 @@ def test_documents_share_model_calls(tiny_backend) -> None:  # type: ignore[no-u
     ["", "\n", "\n\n\n", "English only", "😀", "สวัสดี", " สวัสดี ", "ZX0 ZX1 สวัสดี ZX0"],
 )
 def test_edge_inputs(tiny_engine: Engine, text: str) -> None:
-    result = translate_document(text, tiny_engine)
+    result = translate_document(tiny_engine, text)
     assert len(result.text.split("\n")) == len(text.split("\n"))
     assert_terms_kept(text, result.text)
 
@@ -150,4 +151,4 @@ def test_edge_inputs(tiny_engine: Engine, text: str) -> None:
 def test_assemble_rejects_wrong_translation_count(tiny_engine: Engine) -> None:
     prepared = prepare_document("สวัสดีครับ", TranslateOptions(), tiny_engine)
     with pytest.raises(ValueError, match="expected 1 translations"):
-        assemble_document(prepared, [])
+        assemble_paragraph(prepared.paragraphs[0], [])

@@ -15,8 +15,9 @@ import torch
 from models.backend import DecodeOptions, ModelFamily
 from models.loading import ModelSpec, load_backend
 from service.engine import Engine
-from service.pipeline import TranslateOptions, prepare_document, translate_document
+from service.pipeline import TranslateOptions, prepare_document
 from service.text.normalize import has_thai
+from service.workflow import translate_document
 
 CASES = [
     ("tiny_nllb_dir", ModelFamily.NLLB, "tha_Thai", "eng_Latn"),
@@ -55,7 +56,7 @@ def test_family_through_the_pipeline(
     assert set(out[:, 1].tolist()) == {tokenizer.convert_tokens_to_ids(target_code)}
 
     # The whole article: structure, spans and glossary, and no language code in the text.
-    result = translate_document(example_page, engine, options)
+    result = translate_document(engine, example_page, options)
     src_lines, out_lines = example_page.split("\n"), result.text.split("\n")
     assert len(out_lines) == len(src_lines)
     for src, out in zip(src_lines, out_lines, strict=True):

@@ -9,17 +9,16 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Sequence
 
 import regex
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from models.backend import DecodeOptions
 from service.engine import Engine
-from service.pipeline import translate_document
 from service.text.normalize import has_thai, normalize, split_lines
 from service.text.protect import find_spans
+from service.workflow import translate_document
+from tests.standins import StandInBackend
 
 THAI_WORDS = [
     "สวัสดี",
@@ -80,34 +79,29 @@ documents = st.lists(st.one_of(lines(), st.just("")), min_size=1, max_size=6).ma
 PLACEHOLDER = regex.compile(r"ZX(\d+)")
 
 
-class GarblingTranslator:
+def garble(text: str) -> str:
     """A model stand-in that misbehaves with placeholders, deterministically per input."""
+    seed = int(hashlib.sha256(text.encode()).hexdigest(), 16)
+    ids = PLACEHOLDER.findall(text)
+    out = ["แปลแล้ว"]
+    for n, pid in enumerate(ids):
+        action = (seed >> (3 * n)) % 8
+        if action == 0:
+            continue  # dropped
+        token = [f"ZX{pid}", f"zx{pid}", f"ZX {pid}", f"(ZX{pid}).", f"Zx{pid}"][action % 5]
+        out.append(token)
+        if action == 7:
+            out.append(f"ZX{pid}")  # duplicated
+    if seed % 3 == 0:
+        out.reverse()  # reordered
+    if seed % 5 == 0:
+        out.append("ZX99")  # an id that does not exist
+    return " ".join(out)
 
-    max_input_tokens = 64
 
-    def token_lengths(self, texts: Sequence[str]) -> list[int]:
-        return [len(t.split()) + len(t) // 8 + 2 for t in texts]
-
-    def translate(self, texts: Sequence[str], options: DecodeOptions) -> list[str]:
-        return [self._garble(t) for t in texts]
-
-    def _garble(self, text: str) -> str:
-        seed = int(hashlib.sha256(text.encode()).hexdigest(), 16)
-        ids = PLACEHOLDER.findall(text)
-        out = ["แปลแล้ว"]
-        for n, pid in enumerate(ids):
-            action = (seed >> (3 * n)) % 8
-            if action == 0:
-                continue  # dropped
-            token = [f"ZX{pid}", f"zx{pid}", f"ZX {pid}", f"(ZX{pid}).", f"Zx{pid}"][action % 5]
-            out.append(token)
-            if action == 7:
-                out.append(f"ZX{pid}")  # duplicated
-        if seed % 3 == 0:
-            out.reverse()  # reordered
-        if seed % 5 == 0:
-            out.append("ZX99")  # an id that does not exist
-        return " ".join(out)
+def garbling_engine() -> Engine:
+    """The real engine around a backend whose "model" is :func:`garble` (64-token budget)."""
+    return Engine(StandInBackend(garble, max_input_tokens=64))
 
 
 LATIN_WORDS = regex.compile(r"\p{Latin}+|\d+")
@@ -135,7 +129,7 @@ def _check(source: str, output: str) -> None:
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(documents)
 def test_spans_survive_a_misbehaving_model(doc: str) -> None:
-    result = translate_document(doc, GarblingTranslator())  # type: ignore[arg-type]
+    result = translate_document(garbling_engine(), doc)
     _check(doc, result.text)
     for emoji in EMOJI:
         assert result.text.count(emoji) >= normalize(doc).count(emoji)
@@ -148,7 +142,7 @@ def test_spans_survive_a_misbehaving_model(doc: str) -> None:
 )
 @given(doc=documents)
 def test_spans_survive_the_real_tiny_model(doc: str, tiny_engine: Engine) -> None:
-    result = translate_document(doc, tiny_engine)
+    result = translate_document(tiny_engine, doc)
     src_lines = normalize(doc).split("\n")
     assert len(result.text.split("\n")) == len(src_lines)
     for src, out in zip(src_lines, result.text.split("\n"), strict=True):
@@ -160,5 +154,5 @@ def test_spans_survive_the_real_tiny_model(doc: str, tiny_engine: Engine) -> Non
 @settings(max_examples=200, deadline=None)
 @given(st.text(max_size=300))
 def test_arbitrary_text_never_raises(text: str) -> None:
-    result = translate_document(text, GarblingTranslator())  # type: ignore[arg-type]
+    result = translate_document(garbling_engine(), text)
     assert len(result.text.split("\n")) == len(normalize(text).split("\n"))

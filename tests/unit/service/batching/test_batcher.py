@@ -2,6 +2,8 @@
 
 Outputs are forced to a few tokens so model calls are cheap; batch composition is observed
 through the engine's own counters and a recording subclass that still runs the real model.
+The batch policy's timing rules are tested on their own, with a fake clock, in
+tests/unit/service/batching/test_policy.py.
 """
 
 from __future__ import annotations
@@ -11,8 +13,8 @@ from collections.abc import Sequence
 
 import pytest
 
-from models.backend import DecodeOptions
-from service.batcher import (
+from models.backend import DecodeOptions, ModelOutput
+from service.batching import (
     Batcher,
     BatcherConfig,
     BatcherStopped,
@@ -20,7 +22,7 @@ from service.batcher import (
     ModelOutputError,
     Overloaded,
 )
-from service.engine import Engine
+from service.engine import Engine, Segment
 
 GREEDY = DecodeOptions(beam_size=1, forced_output_tokens=4)
 BEAM2 = DecodeOptions(beam_size=2, forced_output_tokens=4)
@@ -47,12 +49,17 @@ class RecordingEngine(Engine):
         self.fail_on = fail_on
         self.lose_last_output = False  # a broken engine: one output fewer than inputs
 
-    def translate_batch(self, texts: Sequence[str], options: DecodeOptions) -> list[str]:
-        self.calls.append((list(texts), options))
+    def run_batch(self, segments: Sequence[Segment], options: DecodeOptions) -> list[ModelOutput]:
+        texts = [s.text for s in segments]
+        self.calls.append((texts, options))
         if self.fail_on is not None and self.fail_on in texts:
             raise RuntimeError("model failed on this segment")
-        outputs = super().translate_batch(texts, options)
+        outputs = super().run_batch(segments, options)
         return outputs[:-1] if self.lose_last_output else outputs
+
+    def text(self, text: str, options: DecodeOptions) -> str:
+        """One segment's translation, straight from the model."""
+        return self.run_batch(self.segments([text]), options)[0].text
 
 
 class Reports:
@@ -76,15 +83,26 @@ def run(coro):  # type: ignore[no-untyped-def]
     return asyncio.run(coro)
 
 
+async def translated(
+    batcher: Batcher, engine: Engine, texts: Sequence[str], options: DecodeOptions
+) -> list[str]:
+    """Texts through the batcher (as the workflow sends them: segments with their ids)."""
+    return [o.text for o in await batcher.translate(engine.segments(texts), options)]
+
+
+def queued(batcher: Batcher, engine: Engine, texts: Sequence[str], options: DecodeOptions):  # type: ignore[no-untyped-def]
+    return batcher.submit(engine.segments(texts), options)
+
+
 def test_concurrent_requests_share_model_calls_without_cross_talk(engine: RecordingEngine) -> None:
-    expected = {t: engine.translate_batch([t], GREEDY)[0] for t in SENTENCES}
+    expected = {t: engine.text(t, GREEDY) for t in SENTENCES}
     engine.calls.clear()
 
     async def scenario() -> list[str]:
         batcher = Batcher(engine, BatcherConfig(max_batch_size=32, max_wait_ms=200))
         batcher.start()
         groups = [SENTENCES[i : i + 2] for i in range(0, len(SENTENCES), 2)]
-        results = await asyncio.gather(*(batcher.translate(g, GREEDY) for g in groups))
+        results = await asyncio.gather(*(translated(batcher, engine, g, GREEDY) for g in groups))
         await batcher.stop()
         return [r for group in results for r in group]
 
@@ -98,7 +116,9 @@ def test_unbatched_config_sends_exactly_one_segment_per_call(engine: RecordingEn
     async def scenario() -> None:
         batcher = Batcher(engine, BatcherConfig.unbatched())
         batcher.start()
-        await asyncio.gather(*(batcher.translate(SENTENCES[i : i + 3], GREEDY) for i in (0, 3, 6)))
+        await asyncio.gather(
+            *(translated(batcher, engine, SENTENCES[i : i + 3], GREEDY) for i in (0, 3, 6))
+        )
         await batcher.stop()
 
     run(scenario())
@@ -109,13 +129,13 @@ def test_unbatched_config_sends_exactly_one_segment_per_call(engine: RecordingEn
 def test_batches_respect_size_and_token_limits_and_are_length_sorted(
     engine: RecordingEngine,
 ) -> None:
-    lengths = dict(zip(SENTENCES, engine.token_lengths(SENTENCES), strict=True))
+    lengths = {s.text: s.tokens for s in engine.segments(SENTENCES)}
     token_cap = max(lengths.values()) * 3  # at most three of the longest fit
 
     async def scenario() -> None:
         config = BatcherConfig(max_batch_size=4, max_batch_tokens=token_cap, max_wait_ms=0)
         batcher = Batcher(engine, config)
-        futures = await batcher.submit_texts(SENTENCES, GREEDY)  # queued before the worker runs
+        futures = queued(batcher, engine, SENTENCES, GREEDY)  # queued before the worker runs
         batcher.start()
         await asyncio.gather(*futures)
         await batcher.stop()
@@ -133,9 +153,9 @@ def test_batches_respect_size_and_token_limits_and_are_length_sorted(
 def test_different_decode_options_never_share_a_call(engine: RecordingEngine) -> None:
     async def scenario() -> None:
         batcher = Batcher(engine, BatcherConfig(max_batch_size=32, max_wait_ms=0))
-        first = await batcher.submit_texts(SENTENCES[:4], GREEDY)
-        second = await batcher.submit_texts(SENTENCES[4:8], BEAM2)
-        third = await batcher.submit_texts(SENTENCES[8:], GREEDY)
+        first = queued(batcher, engine, SENTENCES[:4], GREEDY)
+        second = queued(batcher, engine, SENTENCES[4:8], BEAM2)
+        third = queued(batcher, engine, SENTENCES[8:], GREEDY)
         batcher.start()
         await asyncio.gather(*first, *second, *third)
         await batcher.stop()
@@ -150,10 +170,10 @@ def test_different_decode_options_never_share_a_call(engine: RecordingEngine) ->
 def test_cancelled_segments_never_reach_the_model(engine: RecordingEngine) -> None:
     reports = Reports()
 
-    async def scenario() -> str:
+    async def scenario() -> ModelOutput:
         batcher = Batcher(engine, BatcherConfig(max_wait_ms=0), reports)
-        gone = await batcher.submit_texts(SENTENCES[:3], GREEDY)
-        kept = await batcher.submit_texts(SENTENCES[3:4], GREEDY)
+        gone = queued(batcher, engine, SENTENCES[:3], GREEDY)
+        kept = queued(batcher, engine, SENTENCES[3:4], GREEDY)
         for future in gone:
             future.cancel()  # the client disconnected
         await asyncio.sleep(0)  # done-callbacks run on the next loop turn
@@ -172,7 +192,7 @@ def test_cancelled_segments_never_reach_the_model(engine: RecordingEngine) -> No
 def test_cancelling_translate_drops_its_queued_segments(engine: RecordingEngine) -> None:
     async def scenario() -> Batcher:
         batcher = Batcher(engine, BatcherConfig(max_wait_ms=0))
-        task = asyncio.ensure_future(batcher.translate(SENTENCES, GREEDY))
+        task = asyncio.ensure_future(translated(batcher, engine, SENTENCES, GREEDY))
         while batcher.queue_depth == 0:
             await asyncio.sleep(0)  # until the segments are queued (worker not started)
         task.cancel()
@@ -190,14 +210,16 @@ def test_queue_is_bounded(engine: RecordingEngine) -> None:
     async def scenario() -> None:
         batcher = Batcher(engine, BatcherConfig(queue_size=4))
         # An empty queue admits a request larger than the queue: slow, not impossible.
-        big = await batcher.submit_texts(SENTENCES[:6], GREEDY)
-        assert batcher.is_overloaded()
+        big = queued(batcher, engine, SENTENCES[:6], GREEDY)
+        assert batcher.queue_depth >= batcher.capacity == 4
         with pytest.raises(Overloaded):
-            await batcher.submit_texts(SENTENCES[6:7], GREEDY)
+            queued(batcher, engine, SENTENCES[6:7], GREEDY)
+        with pytest.raises(Overloaded):  # refused before any work, from its size alone
+            batcher.admit_estimate(SENTENCES[6:7], GREEDY)
         batcher.start()
         await asyncio.gather(*big)
-        assert not batcher.is_overloaded(4)
-        await batcher.translate(SENTENCES[6:8], GREEDY)
+        assert batcher.queue_depth == 0
+        await translated(batcher, engine, SENTENCES[6:8], GREEDY)
         await batcher.stop()
 
     run(scenario())
@@ -207,11 +229,11 @@ def test_stop_finishes_queued_work_then_refuses_new_work(engine: RecordingEngine
     async def scenario() -> None:
         batcher = Batcher(engine, BatcherConfig(max_wait_ms=10_000))  # would wait for a batch
         batcher.start()
-        futures = await batcher.submit_texts(SENTENCES[:3], GREEDY)
+        futures = queued(batcher, engine, SENTENCES[:3], GREEDY)
         await batcher.stop()
-        assert all(f.done() and f.result() for f in futures)
+        assert all(f.done() and f.result().text for f in futures)
         with pytest.raises(BatcherStopped):
-            await batcher.submit_texts(SENTENCES[:1], GREEDY)
+            queued(batcher, engine, SENTENCES[:1], GREEDY)
 
     run(scenario())
 
@@ -221,8 +243,8 @@ def test_a_failing_segment_fails_only_its_own_request(tiny_backend) -> None:  # 
 
     async def scenario() -> tuple[BaseException | list[str], BaseException | list[str]]:
         batcher = Batcher(engine, BatcherConfig(max_wait_ms=0))
-        bad = asyncio.ensure_future(batcher.translate(SENTENCES[:1], GREEDY))
-        good = asyncio.ensure_future(batcher.translate(SENTENCES[1:3], GREEDY))
+        bad = asyncio.ensure_future(translated(batcher, engine, SENTENCES[:1], GREEDY))
+        good = asyncio.ensure_future(translated(batcher, engine, SENTENCES[1:3], GREEDY))
         while batcher.queue_depth < 3:
             await asyncio.sleep(0)
         batcher.start()
@@ -241,16 +263,17 @@ def test_reports_describe_each_model_call(engine: RecordingEngine) -> None:
 
     async def scenario() -> None:
         batcher = Batcher(engine, BatcherConfig(max_wait_ms=0), reports)
-        futures = await batcher.submit_texts(SENTENCES[:5], GREEDY)
+        futures = queued(batcher, engine, SENTENCES[:5], GREEDY)
         batcher.start()
-        await asyncio.gather(*futures)
+        outputs.extend(await asyncio.gather(*futures))
         await batcher.stop()
 
+    outputs: list[ModelOutput] = []
     run(scenario())
     (report,) = reports.batches
     assert report.size == 5
-    assert report.source_tokens == sum(engine.token_lengths(SENTENCES[:5]))
-    assert report.output_tokens > 0
+    assert report.source_tokens == sum(s.tokens for s in engine.segments(SENTENCES[:5]))
+    assert report.output_tokens == sum(o.tokens for o in outputs) == 5 * 4  # forced: 4 each
     assert len(report.segment_latencies) == 5
 
 
@@ -270,8 +293,10 @@ def test_an_over_budget_segment_fails_its_request_and_the_next_one_is_served(
     async def scenario() -> tuple[BaseException | list[str], list[str]]:
         batcher = Batcher(engine, BatcherConfig(max_wait_ms=0))
         batcher.start()
-        failed = await asyncio.gather(batcher.translate([too_long], GREEDY), return_exceptions=True)
-        served = await asyncio.wait_for(batcher.translate(SENTENCES[:2], GREEDY), 60)
+        failed = await asyncio.gather(
+            translated(batcher, engine, [too_long], GREEDY), return_exceptions=True
+        )
+        served = await asyncio.wait_for(translated(batcher, engine, SENTENCES[:2], GREEDY), 60)
         await batcher.stop()
         return failed[0], served
 
@@ -287,14 +312,15 @@ def test_a_wrong_number_of_outputs_fails_the_batch_not_the_worker(
         batcher = Batcher(engine, BatcherConfig(max_wait_ms=0))
         engine.lose_last_output = True
         broken = [
-            asyncio.ensure_future(batcher.translate(SENTENCES[i : i + 1], GREEDY)) for i in range(3)
+            asyncio.ensure_future(translated(batcher, engine, SENTENCES[i : i + 1], GREEDY))
+            for i in range(3)
         ]
         while batcher.queue_depth < 3:
             await asyncio.sleep(0)  # all three queued before the worker starts: one batch
         batcher.start()
         failed = await asyncio.wait_for(asyncio.gather(*broken, return_exceptions=True), 60)
         engine.lose_last_output = False
-        served = await asyncio.wait_for(batcher.translate(SENTENCES[3:5], GREEDY), 60)
+        served = await asyncio.wait_for(translated(batcher, engine, SENTENCES[3:5], GREEDY), 60)
         await batcher.stop()
         return list(failed), served
 
@@ -311,7 +337,8 @@ def test_a_failing_listener_does_not_stop_the_worker(engine: RecordingEngine) ->
         batcher = Batcher(engine, BatcherConfig(max_wait_ms=0), listener)
         batcher.start()
         results = [
-            await asyncio.wait_for(batcher.translate([t], GREEDY), 60) for t in SENTENCES[:3]
+            await asyncio.wait_for(translated(batcher, engine, [t], GREEDY), 60)
+            for t in SENTENCES[:3]
         ]
         await batcher.stop()
         return results

@@ -1,0 +1,132 @@
+"""Every place the bench touches the engine, the pipeline or a backend's internals.
+
+The core (``service.engine``, ``service.pipeline``, the ``Backend`` protocol) is being
+restructured; the rest of the bench goes through these functions only, so an API change is
+adapted here and nowhere else:
+
+* ``new_engine`` / ``engine_translate`` / ``model_segments`` — the offline engine and the
+  pipeline's preparation (what the server sends to the model for a text);
+* ``source_lengths`` — token counts (``encode``);
+* ``prepare_raw`` / ``engine_run`` / ``run_raw`` — the engine and the raw library on the same
+  pre-tokenised inputs (``Engine.run`` on segments with ids; ``ctranslate2.Translator.
+  translate_batch``, ``model.generate``), reaching into the backends' tokenizer, translator and
+  model on purpose: the raw library is the baseline the engine is compared with;
+* ``ct2_translator`` / ``run_ct2`` — CTranslate2 with other thread layouts (the sweep).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from models.backend import Backend, DecodeOptions
+    from service.engine import Engine, Segment, SegmentCache
+
+
+def new_engine(
+    backend: Backend, batch_size: int, cache: SegmentCache | None = None, max_tokens: int = 1 << 30
+) -> Engine:
+    """An engine (no cache unless given) whose batches are bounded by count (and tokens)."""
+    from service.engine import Engine
+
+    return Engine(backend, max_batch_size=batch_size, max_batch_tokens=max_tokens, cache=cache)
+
+
+def engine_translate(engine: Engine, segments: Sequence[str], options: DecodeOptions) -> list[str]:
+    """``segments`` through the engine: tokenising, batching, the model, decoding."""
+    return engine.translate(list(segments), options)
+
+
+def model_segments(
+    texts: Sequence[str], counter: Backend | Engine, options: DecodeOptions
+) -> list[list[str]]:
+    """The masked segments the pipeline sends to the model for each text (a sentence may
+    become several segments, an article many), so offline work equals the server's."""
+    from service.pipeline import TranslateOptions, prepare_document
+
+    translate_options = TranslateOptions(decode=options)
+    return [prepare_document(t, translate_options, counter).requests for t in texts]
+
+
+def source_lengths(backend: Backend | Engine, texts: Sequence[str]) -> list[int]:
+    """Source tokens per text, special tokens included."""
+    return [len(ids) for ids in backend.encode(list(texts))]
+
+
+@dataclass
+class RawBatch:
+    """One batch, tokenised ahead of time, for the engine and for the raw library call."""
+
+    segments: list[Segment]  # the engine's input: texts with their token ids
+    longest: int  # source tokens of the longest row (padding: rows x longest)
+    inputs: Any  # ct2: (source tokens, target prefix); torch: padded tensors and mask
+
+
+def prepare_raw(backend: Backend, texts: Sequence[str]) -> RawBatch:
+    """Tokenise ``texts`` once, as the pipeline does, outside any timing; the raw library's
+    own input (tokens for CTranslate2, padded tensors for torch) made from those ids."""
+    from service.engine import Segment
+
+    impl: Any = backend  # reaching into the backends on purpose: the raw library is the baseline
+    ids = backend.encode(list(texts))
+    segments = [Segment(t, tuple(row)) for t, row in zip(texts, ids, strict=True)]
+    longest = max(len(row) for row in ids)
+    if backend.name == "ct2":
+        source = [impl.tokenizer.convert_ids_to_tokens(list(row)) for row in ids]
+        target = getattr(impl, "_target_prefix", None)
+        prefix = [[target]] * len(texts) if target else None
+        return RawBatch(segments, longest, (source, prefix))
+    return RawBatch(segments, longest, impl._padded(ids))
+
+
+def engine_run(engine: Engine, batch: RawBatch, options: DecodeOptions) -> None:
+    """The engine on already-tokenised segments (as the workflow hands them over): batching,
+    the backend's call, decoding and the repetition guard."""
+    engine.run(batch.segments, options)
+
+
+def run_raw(backend: Backend, batch: RawBatch, options: DecodeOptions) -> None:
+    """One raw library call on a prepared batch, with the same decoding bounds the backend
+    uses (so a forced output length forces the same work); outputs are not decoded."""
+    impl: Any = backend
+    if backend.name == "ct2":
+        source, prefix = batch.inputs
+        bound = options.max_new_tokens(batch.longest)
+        impl.translator.translate_batch(source, prefix, **impl.translation_kwargs(bound, options))
+        return
+    import torch
+
+    with torch.inference_mode():
+        impl.model.generate(**batch.inputs, **impl.generation_kwargs(batch.longest, options))
+
+
+def ct2_translator(backend: Backend, intra_threads: int, inter_threads: int) -> Any:
+    """A second ``ctranslate2.Translator`` on the backend's model with other thread counts."""
+    import ctranslate2
+
+    impl: Any = backend
+    return ctranslate2.Translator(
+        str(impl.model_dir),
+        device=impl.device,
+        compute_type=impl.compute_type,
+        intra_threads=intra_threads,
+        inter_threads=inter_threads,
+    )
+
+
+def run_ct2(
+    backend: Backend,
+    translator: Any,
+    batch: RawBatch,
+    options: DecodeOptions,
+    max_batch_size: int,
+) -> None:
+    """``batch`` through ``translator``, split into sub-batches of ``max_batch_size`` rows
+    (what lets ``inter_threads`` replicas work in parallel)."""
+    impl: Any = backend
+    source, prefix = batch.inputs
+    kwargs = impl.translation_kwargs(options.max_new_tokens(batch.longest), options)
+    kwargs["max_batch_size"] = max_batch_size
+    translator.translate_batch(source, prefix, **kwargs)

@@ -1,0 +1,116 @@
+"""When to run the model, and on which waiting segments: a pure function of state and clock.
+
+Nothing here waits, locks or calls the model (the loop in :mod:`service.batching.batcher`
+does), so every rule can be tested with a table of arrival patterns and a fake clock.
+
+**When.** A batch fires at once when it is full (``max_batch_size`` segments, or
+``max_batch_tokens`` weighted tokens waiting). Otherwise it fires ``max_wait`` after the newest
+arrival once no announced request is still being prepared (a burst of requests, whose sentence
+splitting runs in threads, thus fills one call instead of two half-full ones), and never later
+than ``max_hold`` after its oldest segment. ``max_hold`` 0 gives the plain rule "``max_wait``
+after the oldest".
+
+**Which.** The oldest waiting segment decides the decoding options (a beam-4 segment cannot
+share a call with a greedy one); among segments with those options, requests take turns in
+the order they arrived: the first segment of each waiting request, then the second of each, and
+so on, while the batch fits. A short request is thus never stuck behind a long article, and an
+article, being among the oldest requests, gets a place in every batch until it is done (it is
+never starved by a stream of short ones). The batch is sorted by length before the call.
+
+Tokens are weighted by the beam width: a beam-16 segment costs the model about 16 greedy ones,
+so it takes 16 times as much of ``max_batch_tokens``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class PolicyConfig:
+    max_batch_size: int
+    max_batch_tokens: int  # padded: segments x longest segment's weighted tokens
+    max_wait_s: float
+    max_hold_s: float
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A queued segment as the policy sees it."""
+
+    request: int  # the request's number, in arrival order
+    tokens: int  # source tokens x beam width
+    options: Hashable  # the decoding options; only equal ones share a batch
+    enqueued: float
+
+
+@dataclass(frozen=True)
+class QueueState:
+    pending: Sequence[Pending]  # live segments (not cancelled, not taken), in queue order
+    preparing: int = 0  # announced requests whose segments are still being prepared
+    last_arrival: float = 0.0
+    stopping: bool = False  # drain: fire whatever waits, at once
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Run ``take`` (indexes into ``pending``, length-sorted) now; or, when ``take`` is empty,
+    wait for an arrival or until ``wake_at`` (None: only an arrival)."""
+
+    take: tuple[int, ...] = ()
+    wake_at: float | None = None
+
+
+def decide(state: QueueState, config: PolicyConfig, now: float) -> Decision:
+    if not state.pending:
+        return Decision()
+    due = fire_time(state, config)
+    if state.stopping or is_full(state, config) or now >= due:
+        return Decision(take=select(state, config))
+    return Decision(wake_at=due)
+
+
+def fire_time(state: QueueState, config: PolicyConfig) -> float:
+    """When a batch that is not full is due."""
+    oldest = min(p.enqueued for p in state.pending)
+    deadline = oldest + max(config.max_hold_s, config.max_wait_s)
+    if state.preparing == 0:
+        deadline = min(deadline, state.last_arrival + config.max_wait_s)
+    return deadline
+
+
+def is_full(state: QueueState, config: PolicyConfig) -> bool:
+    tokens = sum(p.tokens for p in state.pending)
+    return len(state.pending) >= config.max_batch_size or tokens >= config.max_batch_tokens
+
+
+def select(state: QueueState, config: PolicyConfig) -> tuple[int, ...]:
+    """The segments of the next batch: requests take turns, within the batch limits."""
+    options = state.pending[0].options
+    taken: list[int] = []
+    longest = 0
+    for index in turns(state.pending, options):
+        tokens = state.pending[index].tokens
+        fits = len(taken) < config.max_batch_size and (
+            not taken or max(longest, tokens) * (len(taken) + 1) <= config.max_batch_tokens
+        )
+        if fits:
+            taken.append(index)
+            longest = max(longest, tokens)
+        elif len(taken) >= config.max_batch_size:
+            break
+    return tuple(sorted(taken, key=lambda i: (state.pending[i].tokens, i)))
+
+
+def turns(pending: Sequence[Pending], options: Hashable) -> list[int]:
+    """Indexes of the segments with ``options``: round robin over requests in arrival order."""
+    per_request: dict[int, list[int]] = {}
+    for index, item in enumerate(pending):
+        if item.options == options:
+            per_request.setdefault(item.request, []).append(index)
+    queues = [per_request[r] for r in sorted(per_request)]
+    order: list[int] = []
+    for rank in range(max((len(q) for q in queues), default=0)):
+        order.extend(q[rank] for q in queues if rank < len(q))
+    return order

@@ -1,0 +1,211 @@
+"""The one translation workflow every front end calls.
+
+    prepare (pipeline) → de-duplicate → cache lookup → model → cache store → assemble
+
+:func:`stage` does the first three steps, :func:`complete` the last two; in between the model
+segments are run by the engine (:func:`translate_documents`: ``translate``, ``batch``, ``eval``)
+or by the server's shared batcher (:func:`translate_documents_async` for ``/v1/translate`` and
+the LibreTranslate routes, :func:`start_stream` / :func:`stream_paragraphs` for
+``/v1/translate/stream``). Front ends differ only in their I/O; :func:`translate_formatted`
+adds a file format (HTML, Markdown, ...) around either way of running the model.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from models.backend import DecodeOptions, ModelOutput
+from service.engine import Engine, Segment
+from service.pipeline import (
+    DocumentResult,
+    ParagraphResult,
+    PreparedDocument,
+    TranslateOptions,
+    assemble_document,
+    assemble_paragraph,
+    prepare_documents,
+    unique_inputs,
+)
+
+if TYPE_CHECKING:
+    from service.batching import Batcher
+    from service.formats.base import Extracted, FileFormat
+
+# How model segments get run between ``stage`` and ``complete``.
+Runner = Callable[[Sequence[Segment], DecodeOptions], list[ModelOutput]]
+
+
+@dataclass
+class Staged:
+    """A request between preparing and the model: its documents, its distinct model segments,
+    and the outputs the cache already had."""
+
+    prepared: list[PreparedDocument]
+    segments: list[Segment]
+    found: dict[str, ModelOutput]
+
+    @property
+    def missing(self) -> list[Segment]:
+        return [s for s in self.segments if s.text not in self.found]
+
+    @property
+    def characters(self) -> int:
+        return sum(len(s.text) for s in self.segments)
+
+
+def stage(engine: Engine, texts: Sequence[str], options: TranslateOptions) -> Staged:
+    """Prepare the documents, keep each distinct segment once, and look them up in the cache."""
+    prepared = prepare_documents(texts, options, engine)
+    segments = unique_inputs(prepared)
+    found = engine.lookup([s.text for s in segments], options.decode)
+    return Staged(prepared, segments, found)
+
+
+def complete(
+    engine: Engine,
+    staged: Staged,
+    fresh: Mapping[str, ModelOutput],
+    options: TranslateOptions,
+) -> list[DocumentResult]:
+    """Store the model's fresh outputs in the cache and assemble every document."""
+    engine.store(fresh, options.decode)
+    outputs = {**staged.found, **fresh}
+    return [assemble_document(doc, outputs) for doc in staged.prepared]
+
+
+def translate_documents(
+    engine: Engine,
+    texts: Sequence[str],
+    options: TranslateOptions | None = None,
+    run: Runner | None = None,
+) -> list[DocumentResult]:
+    """Translate documents in this thread; their segments share the model's batches.
+    ``run`` replaces the engine's own batching (a progress bar, a run-level memory, Ray)."""
+    options = options or TranslateOptions()
+    staged = stage(engine, texts, options)
+    missing = staged.missing
+    outputs = (run or engine.run)(missing, options.decode) if missing else []
+    return complete(engine, staged, _by_text(missing, outputs), options)
+
+
+def translate_document(
+    engine: Engine, text: str, options: TranslateOptions | None = None
+) -> DocumentResult:
+    return translate_documents(engine, [text], options)[0]
+
+
+async def translate_documents_async(
+    engine: Engine, batcher: Batcher, texts: Sequence[str], options: TranslateOptions
+) -> tuple[list[DocumentResult], int]:
+    """Translate documents through the shared batcher; returns the results and the number of
+    distinct segments. Two thread hops (everything before the model, everything after) keep
+    the event loop free while PyThaiNLP works."""
+    batcher.admit_estimate(texts, options.decode)  # before any work
+    with batcher.preparing() as ticket:
+        staged = await asyncio.to_thread(stage, engine, texts, options)
+        missing = staged.missing
+        outputs = await batcher.translate(missing, options.decode, ticket)
+    results = await asyncio.to_thread(complete, engine, staged, _by_text(missing, outputs), options)
+    return results, len(staged.segments)
+
+
+@dataclass
+class StreamJob:
+    """A request whose missing segments are all queued; paragraphs are read out in order."""
+
+    engine: Engine
+    options: TranslateOptions
+    staged: Staged
+    futures: dict[str, asyncio.Future[ModelOutput]] = field(default_factory=dict)
+
+    def cancel(self) -> None:
+        for future in self.futures.values():
+            future.cancel()
+
+
+async def start_stream(
+    engine: Engine, batcher: Batcher, texts: Sequence[str], options: TranslateOptions
+) -> StreamJob:
+    """Prepare and queue every missing segment up front (so they batch together and overload
+    is known before the response starts)."""
+    batcher.admit_estimate(texts, options.decode)
+    with batcher.preparing() as ticket:
+        staged = await asyncio.to_thread(stage, engine, texts, options)
+        missing = staged.missing
+        futures = batcher.submit(missing, options.decode, ticket)
+    pending = dict(zip((s.text for s in missing), futures, strict=True))
+    return StreamJob(engine, options, staged, pending)
+
+
+async def stream_paragraphs(job: StreamJob) -> AsyncGenerator[tuple[int, int, ParagraphResult]]:
+    """Yield ``(text index, paragraph index, result)`` in order, each as soon as it is done;
+    fresh outputs go into the cache paragraph by paragraph."""
+    try:
+        for index, doc in enumerate(job.staged.prepared):
+            for number, paragraph in enumerate(doc.paragraphs):
+                fresh = {r: await job.futures[r] for r in paragraph.requests if r in job.futures}
+                if fresh:
+                    await asyncio.to_thread(job.engine.store, fresh, job.options.decode)
+                    job.staged.found.update(fresh)
+                    for request in fresh:
+                        del job.futures[request]
+                outputs = [job.staged.found[r] for r in paragraph.requests]
+                yield index, number, assemble_paragraph(paragraph, outputs)
+    finally:
+        job.cancel()  # drops whatever the client no longer waits for
+
+
+@dataclass
+class Formatted:
+    """Translations of texts in a format, with the pipeline's results of their inner texts."""
+
+    texts: list[str]
+    results: list[list[DocumentResult]]  # per input text: one result per extracted document
+    segments: int
+
+
+async def translate_formatted(
+    texts: Sequence[str],
+    fmt: FileFormat | None,
+    translate: Callable[[list[str]], Awaitable[tuple[list[DocumentResult], int]]],
+) -> Formatted:
+    """Plain texts (``fmt`` None), or texts in a format whose extracted documents are translated
+    together by ``translate`` and put back in place."""
+    if fmt is None:
+        results, segments = await translate(list(texts))
+        return Formatted([r.text for r in results], [[r] for r in results], segments)
+    extracted = await asyncio.to_thread(_extract_all, fmt, texts)
+    inner = [t for e in extracted for t in e.texts]
+    results, segments = await translate(inner)
+    grouped, cursor = [], 0
+    for e in extracted:
+        grouped.append(results[cursor : cursor + len(e.texts)])
+        cursor += len(e.texts)
+
+    def rebuild() -> list[str]:
+        return [
+            e.rebuild([r.text for r in part]) for e, part in zip(extracted, grouped, strict=True)
+        ]
+
+    return Formatted(await asyncio.to_thread(rebuild), grouped, segments)
+
+
+def _extract_all(fmt: FileFormat, texts: Sequence[str]) -> list[Extracted]:
+    """The documents of each text; a text the format cannot represent is a FormatError."""
+    from service.formats.base import FormatError
+
+    try:
+        return [fmt.extract(t) for t in texts]
+    except FormatError:
+        raise
+    except ValueError as exc:  # e.g. more inline tags in one block than marker characters
+        raise FormatError(str(exc)) from exc
+
+
+def _by_text(segments: Sequence[Segment], outputs: Sequence[ModelOutput]) -> dict[str, ModelOutput]:
+    if len(outputs) != len(segments):
+        raise ValueError(f"expected {len(segments)} model outputs, got {len(outputs)}")
+    return {s.text: o for s, o in zip(segments, outputs, strict=True)}
