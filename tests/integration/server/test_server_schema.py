@@ -18,7 +18,7 @@ REFUSALS = {
     ("post", "/detect"): {400, 403, 408, 413, 503},
     ("get", "/languages"): {408, 503},
     ("get", "/frontend/settings"): {408, 503},
-    ("get", "/metrics"): {408},  # answered even at the connection cap
+    ("get", "/metrics"): {401, 403, 408},  # answered even at the connection cap; keyed
 }
 
 
