@@ -96,6 +96,21 @@ class Settings(BaseSettings):
     )
     download_max_files: int = Field(1000, ge=1, description="File cap of that folder")
 
+    # Connections (service/http/connections.py, service/http/body.py)
+    header_timeout_s: float = Field(
+        20.0, gt=0, description="Time a client has to send a request's headers (408, close)"
+    )
+    body_timeout_s: float = Field(
+        30.0, gt=0, description="Time a client has to send a request's body once its headers are in"
+    )
+    keep_alive_s: int = Field(5, ge=1, description="Idle keep-alive connections are closed after")
+    max_connections: int = Field(
+        1000, ge=1, description="Open connections (503 beyond; lowered to fit the fd limit)"
+    )
+    max_drain_bytes: int = Field(
+        64_000_000, ge=0, description="Bytes of a refused body read so the client sees the answer"
+    )
+
     # Cache
     cache: bool = Field(True, description="Use the persistent translation cache")
     cache_path: Path = Field(Path.home() / ".cache" / "thaimt" / "cache.sqlite3")

@@ -61,10 +61,14 @@ SERVER_ARGS = (
 
 
 def run(args: argparse.Namespace) -> int:
+    from service.http.memory import limit_malloc_arenas
+
+    limit_malloc_arenas()  # before any thread starts (see service/http/memory.py)
     import uvicorn
 
     from service.engine import Engine
     from service.http.app import create_app
+    from service.http.connections import uvicorn_options
 
     settings = settings_from_args(args, **{k: getattr(args, k) for k in SERVER_ARGS})
     # Load before binding the port: a missing model stops here with its one-line message.
@@ -81,6 +85,7 @@ def run(args: argparse.Namespace) -> int:
         # X-Forwarded-For is believed only from these (the client address is what the
         # character budget charges when no API keys are configured).
         forwarded_allow_ips=settings.trusted_proxies,
+        **uvicorn_options(settings),  # deadlines, connection cap, descriptor budget
     )
     server = uvicorn.Server(config)
     # uvicorn re-raises the signal that stopped it once it has shut down; with a handler of

@@ -51,12 +51,20 @@ SERVER_CONFIGS: dict[str, dict[str, str]] = {
     "patient": {"THAIMT_MAX_HOLD_MS": "600000", "THAIMT_MAX_CHARS_PER_REQUEST": "1100000"},
     # Stopped by the SIGTERM test, so no other test may use it.
     "doomed": {"THAIMT_BATCHING": "false"},
+    # Connection hygiene: one-second deadlines, and 256 file descriptors (SERVER_NOFILE), so
+    # its connection cap is derived from the descriptor limit.
+    "hygiene": {
+        "THAIMT_HEADER_TIMEOUT_S": "1",
+        "THAIMT_BODY_TIMEOUT_S": "1",
+        "THAIMT_KEEP_ALIVE_S": "1",
+    },
     # Started with `python -m uvicorn --factory`; watched from launch to readiness. The
     # persistent cache is on here (each server's file is in the session's temporary directory).
     "factory": {"THAIMT_CACHE": "true"},
 }
 
 
+SERVER_NOFILE = {"hygiene": 256}  # name -> its RLIMIT_NOFILE (soft and hard)
 _NEEDED: set[str] = set()  # the servers the collected tests use
 
 
@@ -74,7 +82,7 @@ def server_pool(
     log_dir = tmp_path_factory.mktemp("server-logs")
     wanted = _NEEDED or set(SERVER_CONFIGS)
     pool = {
-        name: launch(name, tiny_model_dir, env, log_dir)
+        name: launch(name, tiny_model_dir, env, log_dir, SERVER_NOFILE.get(name))
         for name, env in SERVER_CONFIGS.items()
         if name in wanted
     }
@@ -123,6 +131,11 @@ def small_server(server_pool: dict[str, Server]) -> Server:
 @pytest.fixture(scope="session")
 def patient_server(server_pool: dict[str, Server]) -> Server:
     return _ready(server_pool, "patient")
+
+
+@pytest.fixture(scope="session")
+def hygiene_server(server_pool: dict[str, Server]) -> Server:
+    return _ready(server_pool, "hygiene")
 
 
 @pytest.fixture(scope="session")
