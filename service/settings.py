@@ -124,6 +124,12 @@ class Settings(BaseSettings):
         "local", description="Budgets while Redis is unreachable: local, open or closed"
     )
 
+    memory_trim: bool = Field(
+        True,
+        description="Give memory back to the OS after large requests (glibc: two malloc "
+        "arenas, malloc_trim)",
+    )
+
     # Benchmarks (thaimt bench): every output exactly this many tokens, so runs compare
     forced_output_tokens: int | None = Field(
         None, ge=1, description="Benchmarks only: force every output to this many tokens"

@@ -63,14 +63,15 @@ SERVER_ARGS = (
 def run(args: argparse.Namespace) -> int:
     from service.http.memory import limit_malloc_arenas
 
-    limit_malloc_arenas()  # before any thread starts (see service/http/memory.py)
+    settings = settings_from_args(args, **{k: getattr(args, k) for k in SERVER_ARGS})
+    if settings.memory_trim:
+        limit_malloc_arenas()  # before any thread starts (see service/http/memory.py)
     import uvicorn
 
     from service.engine import Engine
     from service.http.app import create_app
     from service.http.connections import uvicorn_options
 
-    settings = settings_from_args(args, **{k: getattr(args, k) for k in SERVER_ARGS})
     # Load before binding the port: a missing model stops here with its one-line message.
     engine = Engine.from_settings(settings)
     app = create_app(settings, engine)

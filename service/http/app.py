@@ -110,7 +110,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     for router in routers:
         app.include_router(router)
     app.add_middleware(BodyGuard, limits=BodyLimits.from_settings(settings))
-    app.add_middleware(MemoryTrim)  # memory back to the OS after large requests
+    if settings.memory_trim:
+        app.add_middleware(MemoryTrim)  # memory back to the OS after large requests
     known = {getattr(route, "path", "") for router in routers for route in router.routes}
     app.add_middleware(RequestMetrics, metrics=state.metrics, known_paths=known)
     install_cors(app, settings)  # outermost: refusals carry CORS headers too
