@@ -28,6 +28,7 @@ class ServerConfig:
     max_batch_tokens: int | None = None
     max_wait_ms: float | None = None
     queue_size: int | None = None  # None = the server's own (derived from its speed)
+    env: tuple[tuple[str, str], ...] = ()  # other THAIMT_* settings of this server
 
     @property
     def label(self) -> str:

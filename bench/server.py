@@ -71,11 +71,24 @@ def running_server(
     """``thaimt serve`` in a subprocess; yields its base URL once ``/ready`` says so.
     ``forced_output_tokens`` fixes every output's length (closed-loop stages); None leaves
     outputs their natural length (open loop)."""
+    with server_process(model, server, config, forced_output_tokens) as (url, _pid):
+        yield url
+
+
+@contextmanager
+def server_process(
+    model: Path,
+    server: ServerConfig,
+    config: BenchConfig,
+    forced_output_tokens: int | None = None,
+) -> Iterator[tuple[str, int]]:
+    """:func:`running_server`, yielding the process id too (for its memory)."""
     port = free_port()
     env = dict(os.environ, HF_HUB_OFFLINE="1")
     env.pop("THAIMT_FORCED_OUTPUT_TOKENS", None)
     if forced_output_tokens is not None:
         env["THAIMT_FORCED_OUTPUT_TOKENS"] = str(forced_output_tokens)
+    env.update(server.env)
     # stderr goes to a file: a pipe nobody reads could fill up and stall the server.
     with tempfile.TemporaryFile("w+", encoding="utf-8") as log:
         process = subprocess.Popen(
@@ -87,7 +100,7 @@ def running_server(
         try:
             url = f"http://127.0.0.1:{port}"
             _wait_ready(url, process, log)
-            yield url
+            yield url, process.pid
         finally:
             process.terminate()
             try:

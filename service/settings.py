@@ -101,6 +101,21 @@ class Settings(BaseSettings):
     )
     download_max_files: int = Field(1000, ge=1, description="File cap of that folder")
 
+    # Connections (service/http/connections.py, service/http/body.py)
+    header_timeout_s: float = Field(
+        20.0, gt=0, description="Time a client has to send a request's headers (408, close)"
+    )
+    body_timeout_s: float = Field(
+        30.0, gt=0, description="Time a client has to send a request's body once its headers are in"
+    )
+    keep_alive_s: int = Field(5, ge=1, description="Idle keep-alive connections are closed after")
+    max_connections: int = Field(
+        1000, ge=1, description="Open connections (503 beyond; lowered to fit the fd limit)"
+    )
+    max_drain_bytes: int = Field(
+        64_000_000, ge=0, description="Bytes of a refused body read so the client sees the answer"
+    )
+
     # Cache
     cache_dir: Path = Field(
         default_factory=default_cache_dir,
@@ -119,6 +134,12 @@ class Settings(BaseSettings):
     redis_timeout_s: float = Field(0.5, gt=0, description="Redis connect and socket timeout")
     redis_limit_fallback: Literal["local", "open", "closed"] = Field(
         "local", description="Budgets while Redis is unreachable: local, open or closed"
+    )
+
+    memory_trim: bool = Field(
+        True,
+        description="Give memory back to the OS after large requests (glibc: two malloc "
+        "arenas, malloc_trim)",
     )
 
     # Benchmarks (thaimt bench): every output exactly this many tokens, so runs compare

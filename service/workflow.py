@@ -51,10 +51,6 @@ class Staged:
     def missing(self) -> list[Segment]:
         return [s for s in self.segments if s.text not in self.found]
 
-    @property
-    def characters(self) -> int:
-        return sum(len(s.text) for s in self.segments)
-
 
 def stage(engine: Engine, texts: Sequence[str], options: TranslateOptions) -> Staged:
     """Prepare the documents, keep each distinct segment once, and look them up in the cache."""

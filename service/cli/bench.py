@@ -42,10 +42,21 @@ def register(subparsers: Any) -> None:
         help="many clients against a small queue: every answer a translation or a refusal "
         "with Retry-After, and articles served as often as sentences (overload.md/.json)",
     )
+    mode.add_argument(
+        "--memory",
+        action="store_true",
+        help="the server's RSS around a series of large requests, memory trimming off and on "
+        "(memory.md/.json)",
+    )
     parser.add_argument("--clients", type=int, default=200, help="--overload: clients")
     parser.add_argument("--seconds", type=float, default=60.0, help="--overload: duration")
     parser.add_argument(
         "--queue-size", type=int, default=50, help="--overload: the server's queue bound"
+    )
+    parser.add_argument(
+        "--quick-memory",
+        action="store_true",
+        help="--memory: 3 requests of 20,000 characters instead of 20 of 100,000",
     )
     parser.add_argument(
         "--json",
@@ -125,6 +136,8 @@ def _run(args: argparse.Namespace) -> int:
         return 0
     if args.overload:
         return _overload(args, config, progress)
+    if args.memory:
+        return _memory(args, config, progress)
     if args.sweep:
         from bench.sweep import run_sweep
 
@@ -150,4 +163,17 @@ def _overload(args: argparse.Namespace, config: Any, progress: Any) -> int:
     (args.out / "overload.md").write_text(table, encoding="utf-8")
     (args.out / "overload.json").write_text(dumps(result), encoding="utf-8")
     print(json.dumps(result.summary()) if args.json else table)
+    return 0
+
+
+def _memory(args: argparse.Namespace, config: Any, progress: Any) -> int:
+    from bench.memory import markdown, run_memory, summary, to_dict
+
+    requests, chars = (3, 20_000) if args.quick_memory else (20, 100_000)
+    runs = run_memory(config, requests, chars, log=progress)
+    args.out.mkdir(parents=True, exist_ok=True)
+    table = markdown(runs, requests, chars)
+    (args.out / "memory.md").write_text(table, encoding="utf-8")
+    (args.out / "memory.json").write_text(json.dumps(to_dict(runs), indent=2), encoding="utf-8")
+    print(json.dumps(summary(runs)) if args.json else table)
     return 0

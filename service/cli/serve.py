@@ -83,11 +83,16 @@ SERVER_ARGS = (
 
 
 def run(args: argparse.Namespace) -> int:
+    from service.http.memory import limit_malloc_arenas
+
+    settings = settings_from_args(args, **{k: getattr(args, k) for k in SERVER_ARGS})
+    if settings.memory_trim:
+        limit_malloc_arenas()  # before any thread starts (see service/http/memory.py)
     import uvicorn
 
     from service.http.app import create_app
+    from service.http.connections import uvicorn_options
 
-    settings = settings_from_args(args, **{k: getattr(args, k) for k in SERVER_ARGS})
     log_config = uvicorn_log_config(args.log_level)
     logging.config.dictConfig(log_config)  # from here on, one log stream in uvicorn's format
     warn_if_exposed(settings)
@@ -108,6 +113,7 @@ def run(args: argparse.Namespace) -> int:
         # X-Forwarded-For is believed only from these (the client address is what the
         # character budget charges when no API keys are configured).
         forwarded_allow_ips=settings.trusted_proxies,
+        **uvicorn_options(settings),  # deadlines, connection cap, descriptor budget
     )
     server = uvicorn.Server(config)
     # uvicorn re-raises the signal that stopped it once it has shut down; with a handler of

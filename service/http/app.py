@@ -21,10 +21,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.batching import Batcher, BatcherConfig
 from service.http import routes_files, routes_libre, routes_ops, routes_v1, routes_web
+from service.http.body import BodyGuard, BodyLimits
 from service.http.cors import install_cors
 from service.http.errors import install_error_handlers
-from service.http.limits import BodySizeLimit
+from service.http.memory import MemoryTrim
 from service.http.metrics import ServerMetrics
+from service.http.openapi import install_openapi
 from service.http.state import ServerState
 from service.pipeline import TranslateOptions, prepare_documents
 from service.settings import Settings
@@ -90,6 +92,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app = _application(settings, lifespan)
     app.state.thaimt = state
     install_error_handlers(app)
+    install_openapi(app, settings)
     routers = (
         routes_v1.router,
         routes_libre.router,
@@ -99,7 +102,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     )
     for router in routers:
         app.include_router(router)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodyGuard, limits=BodyLimits.from_settings(settings))
+    if settings.memory_trim:
+        app.add_middleware(MemoryTrim)  # memory back to the OS after large requests
     known = {getattr(route, "path", "") for router in routers for route in router.routes}
     app.add_middleware(RequestMetrics, metrics=state.metrics, known_paths=known)
     install_cors(app, settings)  # outermost: refusals carry CORS headers too

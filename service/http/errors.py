@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from service.batching import BatcherStopped, Overloaded, TooExpensive
@@ -14,6 +16,44 @@ from service.batching import BatcherStopped, Overloaded, TooExpensive
 log = logging.getLogger(__name__)
 
 CLIENT_CLOSED = 499  # nginx's code for "client closed the request"; never seen by the client
+
+
+class ErrorBody(BaseModel):
+    error: str = Field(description="What was wrong, in words")
+
+
+# What each refusal means, for the OpenAPI schema (README's "Errors" table says the same).
+ERROR_STATUSES: dict[int, str] = {
+    400: "Bad parameters, or a body that is not valid JSON, UTF-8 or form data",
+    401: "No API key (only when the server has keys)",
+    403: "Wrong API key (LibreTranslate routes: also no key)",
+    404: "No such resource (a download that expired or never existed)",
+    408: "The request body did not arrive within THAIMT_BODY_TIMEOUT_S",
+    413: "Too many texts or characters (THAIMT_MAX_*_PER_REQUEST), or too many body bytes",
+    422: "A field has the wrong type or value",
+    429: "The API key's character budget is spent (LibreTranslate routes: also a full queue)",
+    500: "The model failed on this request (a fault: see the server log)",
+    503: "The queue is full, the model is still loading, or the connection cap is reached",
+    504: "The translation did not finish within THAIMT_REQUEST_TIMEOUT_S",
+}
+RETRY_AFTER = {
+    "Retry-After": {
+        "description": "Seconds after which the request may succeed",
+        "schema": {"type": "integer"},
+    }
+}
+
+
+def error_responses(*statuses: int, at_cap: bool = True) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` for these refusals, plus the body deadline's 408 that any route
+    can meet, and the connection cap's 503 unless the route is answered at the cap."""
+    responses: dict[int | str, dict[str, Any]] = {}
+    for status in sorted({*statuses, 408, *([503] if at_cap else [])}):
+        doc: dict[str, Any] = {"model": ErrorBody, "description": ERROR_STATUSES[status]}
+        if status in (429, 503):
+            doc["headers"] = RETRY_AFTER
+        responses[status] = doc
+    return responses
 
 
 class ApiError(Exception):

@@ -1,4 +1,4 @@
-"""Request admission: body size, API keys and the per-key character budget.
+"""Request admission: API keys and the per-key character budget (body size: ``body.py``).
 
 Keys travel the same way on every route: ``X-API-Key: KEY`` or ``Authorization: Bearer KEY``,
 and on the LibreTranslate routes also as their ``api_key`` parameter. The character budget
@@ -13,96 +13,16 @@ from __future__ import annotations
 import asyncio
 import hmac
 import ipaddress
-import json
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
 from starlette.requests import Request
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.batching import BatcherStopped, Overloaded, TooExpensive
 from service.http.errors import ApiError
 from service.settings import Settings
 from service.state.budgets import Budget, BudgetUnavailable, Charge, LocalBudget, OverBudget
-
-
-class BodySizeLimit:
-    """ASGI middleware: refuse bodies over ``max_bytes`` with 413, checking the declared
-    Content-Length first and then the bytes actually received (which a client can't lie about).
-
-    The body is read here and replayed to the app; the app's later ``receive()`` calls go to the
-    server again, so disconnect detection keeps working.
-    """
-
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
-        self.app = app
-        self.max_bytes = max_bytes
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        declared = _content_length(scope)
-        if declared is not None and declared > self.max_bytes:
-            await self._refuse(send, declared)
-            return
-        chunks: list[bytes] = []
-        size = 0
-        while True:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return  # client gone before sending its body
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > self.max_bytes:
-                await self._refuse(send, size)
-                return
-            chunks.append(chunk)
-            if not message.get("more_body", False):
-                break
-        await self.app(scope, _replay(b"".join(chunks), receive), send)
-
-    async def _refuse(self, send: Send, size: int) -> None:
-        body = json.dumps(
-            {"error": f"request body too large: {size} bytes, the limit is {self.max_bytes}"}
-        ).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                    (b"connection", b"close"),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
-
-
-def _content_length(scope: Scope) -> int | None:
-    for name, value in scope.get("headers", []):
-        if name == b"content-length":
-            try:
-                return int(value)
-            except ValueError:
-                return None
-    return None
-
-
-def _replay(body: bytes, receive: Receive) -> Receive:
-    sent = False
-
-    async def replay() -> Message:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await receive()
-
-    return replay
-
 
 KEY_TRANSPORT = "header X-API-Key or Authorization: Bearer"
 

@@ -22,7 +22,7 @@ from starlette.datastructures import FormData, UploadFile
 
 from service.batching import BatcherStopped, Overloaded, TooExpensive
 from service.http.downloads import DownloadStore, StoreFull, is_stored_name
-from service.http.errors import ApiError
+from service.http.errors import ApiError, error_responses
 from service.http.limits import charged
 from service.http.routes_libre import SOURCES, TARGETS, _authorize, _string, libre_refusal
 from service.http.routes_v1 import authorize, translate_options
@@ -47,7 +47,9 @@ FILES_OFF = "Files translation are disabled on this server."  # LibreTranslate's
 _NO_OPTIONS = TranslateRequest.model_validate({"text": ""})
 
 
-@router.post("/v1/translate/file")
+@router.post(
+    "/v1/translate/file", responses=error_responses(400, 401, 403, 413, 422, 429, 500, 504)
+)
 async def translate_uploaded_file(
     request: Request, key: str | None = Depends(authorize)
 ) -> dict[str, Any]:
@@ -84,7 +86,7 @@ async def translate_uploaded_file(
     return response
 
 
-@router.post("/translate_file")
+@router.post("/translate_file", responses=error_responses(400, 403, 413, 429, 500, 504))
 async def libre_translate_file(request: Request) -> dict[str, str]:
     """LibreTranslate: multipart ``file``, ``source`` (th|auto), ``target`` (en), ``api_key``;
     answers ``{"translatedFileUrl": ".../download_file/<id>.<name>_en.<ext>"}``."""
@@ -124,7 +126,7 @@ async def libre_translate_file(request: Request) -> dict[str, str]:
     return {"translatedFileUrl": str(request.url_for("download_file", name=name))}
 
 
-@router.get("/download_file/{name}", name="download_file")
+@router.get("/download_file/{name}", name="download_file", responses=error_responses(400, 404))
 async def download_file(name: str, request: Request) -> Response:
     """A result of ``/translate_file``, once, until it expires (``THAIMT_DOWNLOAD_TTL_S``)."""
     settings = get_state(request).settings

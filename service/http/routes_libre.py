@@ -9,16 +9,13 @@ there may be fewer than asked for), none for ``format=html``.
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
-from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Request
-from starlette.datastructures import FormData
 
 from service.batching import BatcherStopped, Overloaded, TooExpensive
-from service.http.errors import ApiError
+from service.http.errors import ApiError, error_responses
 from service.http.limits import (
     budget_identity,
     charged,
@@ -26,7 +23,16 @@ from service.http.limits import (
     check_sizes,
     request_api_key,
 )
-from service.http.schemas import find_lone_surrogate
+from service.http.params import read_params
+from service.http.schemas import (
+    DetectedLanguage,
+    LanguageInfo,
+    LibreDetectRequest,
+    LibreTranslateRequest,
+    LibreTranslateResponse,
+    find_lone_surrogate,
+    libre_body,
+)
 from service.http.state import ServerState, get_state
 from service.http.translation import guarded, translate_any
 from service.http.uploads import SUPPORTED_EXTENSIONS
@@ -41,49 +47,6 @@ LANGUAGES = [
     {"code": "th", "name": "Thai", "targets": ["en"]},
     {"code": "en", "name": "English", "targets": []},
 ]
-
-
-async def read_params(request: Request) -> dict[str, Any]:
-    """The request's parameters from a JSON body or a form, plus the query string."""
-    params: dict[str, Any] = dict(request.query_params)
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type == "application/json":
-        try:
-            body = json.loads(await request.body())
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise ApiError(400, f"Invalid request: body is not valid JSON ({exc})") from None
-        except RecursionError:  # "[[[[...]]]]" nested deeper than the parser's stack allows
-            raise ApiError(400, "Invalid request: the JSON body is nested too deeply") from None
-        if not isinstance(body, dict):
-            raise ApiError(400, "Invalid request: the JSON body must be an object")
-        params.update(body)
-    elif content_type == "application/x-www-form-urlencoded":
-        params.update(_urlencoded_params(await request.body()))
-    elif content_type == "multipart/form-data":
-        params.update(_form_params(await request.form()))
-    return params
-
-
-def _urlencoded_params(body: bytes) -> dict[str, Any]:
-    """Parsed as UTF-8 (Starlette's form parser reads raw bytes as Latin-1, which garbles Thai
-    sent unescaped, as ``curl -d 'q=สวัสดี'`` does)."""
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ApiError(400, f"Invalid request: form body is not UTF-8 ({exc.reason})") from None
-    params: dict[str, Any] = {}
-    for name, values in parse_qs(text, keep_blank_values=True).items():
-        params[name] = values if len(values) > 1 else values[0]
-    return params
-
-
-def _form_params(form: FormData) -> dict[str, Any]:
-    params: dict[str, Any] = {}
-    for name in form:
-        values = [v for v in form.getlist(name) if isinstance(v, str)]
-        if values:
-            params[name] = values if len(values) > 1 else values[0]
-    return params
 
 
 def _string(params: dict[str, Any], name: str, default: str | None = None) -> str:
@@ -155,46 +118,15 @@ def _authorize(state: ServerState, params: dict[str, Any], request: Request) -> 
     return budget_identity(request, key, state.settings)
 
 
-# The route reads JSON, a form or the query string itself (as LibreTranslate does), so FastAPI
-# cannot derive its parameters: they are described here for /docs and /openapi.json.
-_TRANSLATE_PARAMS: dict[str, Any] = {
-    "type": "object",
-    "required": ["q", "source", "target"],
-    "properties": {
-        "q": {
-            "oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}],
-            "description": "Text(s) to translate",
-        },
-        "source": {"type": "string", "enum": list(SOURCES)},
-        "target": {"type": "string", "enum": list(TARGETS)},
-        "format": {"type": "string", "enum": ["text", "html"], "default": "text"},
-        "alternatives": {
-            "type": "integer",
-            "minimum": 0,
-            "default": 0,
-            "description": "Alternative translations (n-best of the beam search), at most "
-            "THAIMT_MAX_ALTERNATIVES (default 3); the answer's `alternatives` is a list (a list "
-            "of lists for a list `q`) of those unlike the translation; none for html",
-        },
-        "api_key": {"type": "string"},
+@router.post(
+    "/translate",
+    response_model=None,
+    responses={
+        200: {"model": LibreTranslateResponse},
+        **error_responses(400, 403, 413, 429, 500, 504),
     },
-}
-_TRANSLATE_OPENAPI = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            media: {"schema": _TRANSLATE_PARAMS}
-            for media in (
-                "application/json",
-                "application/x-www-form-urlencoded",
-                "multipart/form-data",
-            )
-        },
-    }
-}
-
-
-@router.post("/translate", openapi_extra=_TRANSLATE_OPENAPI)
+    openapi_extra=libre_body(LibreTranslateRequest),
+)
 async def translate(request: Request) -> dict[str, Any]:
     """LibreTranslate ``/translate``: ``q`` (string or list), ``source`` th|auto, ``target`` en,
     ``format`` text|html, ``alternatives`` (n-best, 0 to THAIMT_MAX_ALTERNATIVES)."""
@@ -250,12 +182,21 @@ def _detected(text: str) -> dict[str, Any]:
     return {"language": language, "confidence": confidence}
 
 
-@router.get("/languages")
+@router.get(
+    "/languages",
+    response_model=None,
+    responses={200: {"model": list[LanguageInfo]}, **error_responses()},
+)
 async def languages() -> list[dict[str, Any]]:
     return LANGUAGES
 
 
-@router.post("/detect")
+@router.post(
+    "/detect",
+    response_model=None,
+    responses={200: {"model": list[DetectedLanguage]}, **error_responses(400, 403, 413)},
+    openapi_extra=libre_body(LibreDetectRequest),
+)
 async def detect(request: Request) -> list[dict[str, Any]]:
     state = get_state(request)
     params = await read_params(request)
@@ -265,7 +206,7 @@ async def detect(request: Request) -> list[dict[str, Any]]:
     return [_detected("\n".join(texts))]
 
 
-@router.get("/frontend/settings")
+@router.get("/frontend/settings", responses=error_responses())
 async def frontend_settings(request: Request) -> dict[str, Any]:
     settings = get_state(request).settings
     return {

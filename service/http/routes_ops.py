@@ -10,19 +10,31 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from service.http.errors import ApiError
+from service.http.errors import RETRY_AFTER, ApiError, error_responses
 from service.http.limits import check_api_key, request_api_key
+from service.http.schemas import ReadyStatus
 from service.http.state import ServerState, get_state
 
 router = APIRouter(tags=["operations"])
 
 
-@router.get("/health")
+@router.get("/health")  # answered even at the connection cap (so are /ready and /metrics)
 async def health() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/ready")
+@router.get(
+    "/ready",
+    response_model=None,
+    responses={
+        200: {"model": ReadyStatus},
+        503: {
+            "model": ReadyStatus,
+            "description": "Loading, or the model failed to load",
+            "headers": RETRY_AFTER,
+        },
+    },
+)
 async def ready(request: Request) -> JSONResponse:
     """200 once translations can be served. A failing cache or an unreachable Redis does not
     stop translation, so they only show in the body (``"cache": "degraded"``,
@@ -52,7 +64,14 @@ def dependencies(state: ServerState) -> dict[str, str]:
     return out
 
 
-@router.get("/metrics")
+@router.get(
+    "/metrics",
+    response_class=Response,
+    responses={
+        200: {"content": {CONTENT_TYPE_LATEST: {}}},
+        **error_responses(401, 403, at_cap=False),
+    },
+)
 async def metrics(request: Request) -> Response:
     state = get_state(request)
     key = state.settings.metrics_key

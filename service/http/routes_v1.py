@@ -12,7 +12,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import StreamingResponse
 
-from service.http.errors import ApiError
+from service.http.errors import ApiError, error_responses
 from service.http.limits import (
     budget_identity,
     charged,
@@ -74,7 +74,15 @@ def check_alternatives(body: TranslateRequest, state: ServerState) -> None:
         raise ApiError(400, "alternatives are given for format text only, not html")
 
 
-@router.post("/translate", response_model=TranslateResponse, response_model_exclude_none=True)
+V1_REFUSALS = error_responses(400, 401, 403, 413, 422, 429, 500, 504)
+
+
+@router.post(
+    "/translate",
+    response_model=TranslateResponse,
+    response_model_exclude_none=True,
+    responses=V1_REFUSALS,
+)
 async def translate(
     body: TranslateRequest, request: Request, key: str | None = Depends(authorize)
 ) -> TranslateResponse:
@@ -109,7 +117,7 @@ async def translate(
 @router.post(
     "/translate/stream",
     response_class=StreamingResponse,
-    responses={200: {"content": {"application/x-ndjson": {}}}},
+    responses={200: {"content": {"application/x-ndjson": {}}}, **V1_REFUSALS},
 )
 async def translate_stream(
     body: TranslateRequest, request: Request, key: str | None = Depends(authorize)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic.config import JsonDict, JsonValue
 
 
 def find_lone_surrogate(text: str) -> int | None:
@@ -40,13 +41,46 @@ def check_term(term: str, field: str) -> None:
         )
 
 
+TERM_SCHEMA: JsonDict = {"type": "string", "maxLength": MAX_TERM_CHARS}
+# A JSON Schema "exactly one of": a branch holds when its field is there and not null.
+ONE_OF_TEXT_OR_TEXTS: list[JsonValue] = [
+    {"required": ["text"], "properties": {"text": {"type": "string"}}},
+    {"required": ["texts"], "properties": {"texts": {"type": "array"}}},
+]
+
+
 class TranslateRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """The limits are stated in the schema; the validators enforce them with messages that say
+    what was wrong. Types are strict: ``"beam_size": "4"`` or ``"detail": 1`` are refused."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        strict=True,
+        json_schema_extra={
+            "oneOf": ONE_OF_TEXT_OR_TEXTS,
+            "description": "Give exactly one of text or texts (a field sent as null counts as "
+            "absent). Strings must be valid Unicode (no unpaired surrogates).",
+        },
+    )
 
     text: str | None = Field(None, description="One text (paragraphs separated by newlines)")
     texts: list[str] | None = Field(None, description="Several texts, translated together")
-    glossary: dict[str, str] = Field(default_factory=dict, description="Thai term -> English")
-    do_not_translate: list[str] = Field(default_factory=list, description="Terms kept verbatim")
+    glossary: dict[str, str] = Field(
+        default_factory=dict,
+        description=f"Thai term -> English, at most {MAX_GLOSSARY_ENTRIES} entries; terms of "
+        f"1-{MAX_TERM_CHARS} characters, not only whitespace",
+        json_schema_extra={
+            "maxProperties": MAX_GLOSSARY_ENTRIES,
+            "propertyNames": {"maxLength": MAX_TERM_CHARS, "pattern": r"\S"},
+            "additionalProperties": TERM_SCHEMA,
+        },
+    )
+    do_not_translate: list[str] = Field(
+        default_factory=list,
+        description=f"Terms kept verbatim, at most {MAX_TERMS} of at most {MAX_TERM_CHARS} "
+        "characters",
+        json_schema_extra={"maxItems": MAX_TERMS, "items": TERM_SCHEMA},
+    )
     beam_size: int | None = Field(None, ge=1, le=16, description="Default: server setting")
     alternatives: int = Field(
         0,
@@ -126,3 +160,78 @@ class TranslateResponse(BaseModel):
         "`texts` one such list per text (each segment's own alternatives are in `detail`)",
     )
     detail: list[dict[str, Any]] | None = Field(None, description="Per text, when requested")
+
+
+# LibreTranslate routes read their parameters by hand (JSON, form or query string: see
+# ``params.py``); these models only describe them in the OpenAPI schema.
+LIBRE_Q: JsonDict = {
+    "anyOf": [
+        {"type": "string", "minLength": 1},
+        {"type": "array", "items": {"type": "string"}, "minItems": 1},
+    ],
+    "description": "A text, or a list of texts (a form repeats the field)",
+}
+
+
+class LibreTranslateRequest(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={"description": "Also accepted in the query string (UTF-8)."}
+    )
+
+    q: str | list[str] = Field(json_schema_extra=LIBRE_Q)
+    source: Literal["th", "auto"] = Field(description="th, or auto (detected; Thai → English)")
+    target: Literal["en"]
+    format: Literal["text", "html"] = "text"
+    alternatives: int = Field(
+        0,
+        ge=0,
+        description="Alternative translations (n-best of the beam search), at most "
+        "THAIMT_MAX_ALTERNATIVES; a string of digits counts too (form fields are strings). The "
+        "answer's alternatives is a list (a list of lists for a list q); none for html",
+    )
+    api_key: str | None = Field(None, description="Or the X-API-Key header")
+
+
+class LibreDetectRequest(BaseModel):
+    q: str | list[str] = Field(json_schema_extra=LIBRE_Q)
+    api_key: str | None = Field(None, description="Or the X-API-Key header")
+
+
+class DetectedLanguage(BaseModel):
+    language: str
+    confidence: float
+
+
+class LibreTranslateResponse(BaseModel):  # LibreTranslate's field names
+    translatedText: str | list[str]
+    detectedLanguage: DetectedLanguage | list[DetectedLanguage] | None = Field(
+        None, description="With source auto"
+    )
+    alternatives: list[str] | list[list[str]] | None = Field(
+        None, description="With alternatives > 0 (a list of lists for a list q)"
+    )
+
+
+LIBRE_MODELS: tuple[type[BaseModel], ...] = (LibreTranslateRequest, LibreDetectRequest)
+FORM_TYPES = ("application/json", "application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def libre_body(model: type[BaseModel]) -> dict[str, Any]:
+    """``openapi_extra`` for a route that reads ``model``'s fields by hand, as JSON or a form
+    (the schema itself is added to the components by ``openapi.py``)."""
+    ref = {"$ref": f"#/components/schemas/{model.__name__}"}
+    return {"requestBody": {"required": False, "content": {t: {"schema": ref} for t in FORM_TYPES}}}
+
+
+class LanguageInfo(BaseModel):
+    code: str
+    name: str
+    targets: list[str]
+
+
+class ReadyStatus(BaseModel):
+    status: Literal["ready", "loading", "failed"]
+    model: str | None = Field(None, description="When ready")
+    error: str | None = Field(None, description="Why the model failed to load")
+    cache: str | None = Field(None, description="off, ok or degraded (translation goes on)")
+    redis: str | None = Field(None, description="up or down, when configured")

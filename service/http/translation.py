@@ -27,9 +27,6 @@ T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
-TEXT_FORMATS = ("text", "html")
-
-
 class ClientGone(ApiError):
     def __init__(self) -> None:
         super().__init__(CLIENT_CLOSED, "client closed the request")

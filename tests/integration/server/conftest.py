@@ -17,10 +17,10 @@ TATOEBA_TH = REPO / "eval" / "data" / "tatoeba" / "tatoeba-test-v2021-08-07.tha"
 # Servers whose tests were written against the torch backend's outputs or speed keep it (the
 # default backend is auto: CTranslate2 int8 on this CPU, whose gibberish and timing differ):
 # "main" (test_server_alternatives picks lines on which torch's beam gives three distinct
-# alternatives), "keyed" (its test needs a non-empty translation of one sentence: CTranslate2's
-# gibberish for it is a number loop, which the repetition guard removes whole), "small" and
-# "doomed" (their tests need a request to stay queued long enough to
-# be seen or cut off). The others, and test_server_startup's own server, run the default.
+# alternatives), "keyed" and "hygiene" (their tests need a non-empty translation of one
+# sentence: CTranslate2's gibberish for it is a number loop, which the repetition guard removes
+# whole), "small" and "doomed" (written for a request that stays queued a while). The others,
+# and test_server_startup's own server, run the default.
 TORCH = {"THAIMT_BACKEND": "torch"}
 
 # name -> THAIMT_* settings of that server
@@ -62,12 +62,21 @@ SERVER_CONFIGS: dict[str, dict[str, str]] = {
     "patient": {"THAIMT_MAX_HOLD_MS": "600000", "THAIMT_MAX_CHARS_PER_REQUEST": "1100000"},
     # Stopped by the SIGTERM test, so no other test may use it.
     "doomed": {"THAIMT_BATCHING": "false", **TORCH},
+    # Connection hygiene: one-second deadlines, and 256 file descriptors (SERVER_NOFILE), so
+    # its connection cap is derived from the descriptor limit.
+    "hygiene": {
+        **TORCH,  # its test needs a non-empty translation (see TORCH above)
+        "THAIMT_HEADER_TIMEOUT_S": "1",
+        "THAIMT_BODY_TIMEOUT_S": "1",
+        "THAIMT_KEEP_ALIVE_S": "1",
+    },
     # Started with `python -m uvicorn --factory`; watched from launch to readiness. The
     # persistent cache is on here (each server's file is in the session's temporary directory).
     "factory": {"THAIMT_CACHE": "true"},
 }
 
 
+SERVER_NOFILE = {"hygiene": 256}  # name -> its RLIMIT_NOFILE (soft and hard)
 _NEEDED: set[str] = set()  # the servers the collected tests use
 
 
@@ -85,7 +94,7 @@ def server_pool(
     log_dir = tmp_path_factory.mktemp("server-logs")
     wanted = _NEEDED or set(SERVER_CONFIGS)
     pool = {
-        name: launch(name, tiny_model_dir, env, log_dir)
+        name: launch(name, tiny_model_dir, env, log_dir, SERVER_NOFILE.get(name))
         for name, env in SERVER_CONFIGS.items()
         if name in wanted
     }
@@ -134,6 +143,11 @@ def small_server(server_pool: dict[str, Server]) -> Server:
 @pytest.fixture(scope="session")
 def patient_server(server_pool: dict[str, Server]) -> Server:
     return _ready(server_pool, "patient")
+
+
+@pytest.fixture(scope="session")
+def hygiene_server(server_pool: dict[str, Server]) -> Server:
+    return _ready(server_pool, "hygiene")
 
 
 @pytest.fixture(scope="session")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import select
 import signal
 import socket
 import subprocess
@@ -141,7 +142,14 @@ class Server:
                 self.proc.wait()
 
 
-def launch(name: str, model_dir: Path, env_extra: dict[str, str], log_dir: Path) -> Server:
+def launch(
+    name: str,
+    model_dir: Path,
+    env_extra: dict[str, str],
+    log_dir: Path,
+    nofile: int | None = None,
+) -> Server:
+    """Start server ``name``; ``nofile`` caps its file descriptors (soft and hard limit)."""
     env = dict(os.environ)
     env.update({"HF_HUB_OFFLINE": "1", "THAIMT_CACHE": "false", "THAIMT_THREADS": "1"})
     env["THAIMT_CACHE_PATH"] = str(log_dir / f"{name}-cache.sqlite3")
@@ -160,6 +168,8 @@ def launch(name: str, model_dir: Path, env_extra: dict[str, str], log_dir: Path)
             "--model", str(model_dir), "--host", "127.0.0.1", "--port", "0",
             "--log-level", "info", "--no-access-log",
         ]  # fmt: skip
+    if nofile is not None:  # util-linux's prlimit: the limit holds from the server's first line
+        command = ["prlimit", f"--nofile={nofile}:{nofile}", *command]
     with log_path.open("wb") as log:
         proc = subprocess.Popen(command, env=env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
     return Server(name, proc, log_path)
@@ -194,3 +204,52 @@ class RawPost:
 
 def ndjson(text: str) -> list[dict[str, Any]]:
     return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+class Trickle:
+    """A raw connection whose bytes the test sends at its own pace, checking between two sends
+    whether the server has answered or closed (an HTTP client library gives no such control)."""
+
+    def __init__(self, port: int) -> None:
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=60)
+        self.received = b""
+        self.closed = False
+
+    def send(self, data: bytes) -> None:
+        self.sock.sendall(data)
+
+    def answered(self, wait_s: float = 0.1) -> bool:
+        """Whether the server has sent anything or closed, waiting up to ``wait_s`` for it."""
+        if not self.received and not self.closed:
+            readable, _, _ = select.select([self.sock], [], [], wait_s)
+            if readable:
+                self._read_some()
+        return bool(self.received) or self.closed
+
+    def trickle(self, data: bytes, wait_s: float = 0.1) -> int:
+        """Send ``data`` a byte at a time until the server answers or closes; the number of
+        bytes sent by then (``len(data)`` if it never did)."""
+        for sent in range(len(data)):
+            if self.answered(wait_s):
+                return sent
+            self.send(data[sent : sent + 1])
+        return len(data)
+
+    def _read_some(self) -> None:
+        try:
+            chunk = self.sock.recv(65536)
+        except ConnectionResetError:
+            chunk = b""
+        self.received += chunk
+        self.closed = self.closed or not chunk
+
+    def response(self) -> tuple[int, bytes]:
+        """Read to the server's close: the status and the body."""
+        while not self.closed:
+            self._read_some()
+        self.sock.close()
+        head, _, body = self.received.partition(b"\r\n\r\n")
+        return int(head.split(b" ", 2)[1]), body
+
+    def close(self) -> None:
+        self.sock.close()

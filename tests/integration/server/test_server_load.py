@@ -1,15 +1,25 @@
-"""Batching under concurrency, backpressure, disconnects and graceful shutdown."""
+"""Batching under concurrency, backpressure, disconnects and graceful shutdown.
+
+Backpressure and disconnects run on a server whose model the test holds (``heldserver``):
+the queue stays full, or a request stays queued, until the test says so, however fast the
+machine. The shutdown test keeps its request in flight by holding back the end of its body.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import signal
 import threading
 import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
-from serverkit import RawPost, Server
+from heldserver import HeldServer, held_server
+from serverkit import READY_TIMEOUT_S, RawPost, Server, Trickle
 
 CONCURRENT = 64
 
@@ -47,7 +57,7 @@ def article(sentences: list[str]) -> str:
     return "\n".join(sentences)  # one sentence per line: one segment each
 
 
-def wait_for_queue(server: Server, depth: int, timeout_s: float = 60) -> None:
+def wait_for_queue(server: Any, depth: int, timeout_s: float = 60) -> None:
     deadline = time.monotonic() + timeout_s
     while server.metrics()["thaimt_queue_depth"] < depth:
         if time.monotonic() > deadline:
@@ -55,28 +65,10 @@ def wait_for_queue(server: Server, depth: int, timeout_s: float = 60) -> None:
         time.sleep(0.02)
 
 
-def segments_ran(server: Server) -> float:
-    return server.metrics()["thaimt_batch_size_sum"]
-
-
-def wait_for_queued(server: Server, ran_before: float, ahead: int, timeout_s: float = 60) -> None:
-    """Until more segments are queued or have run than the ``ahead`` queued before: the next
-    request's segments are in the queue. (The unbatched servers run one segment at a time in
-    arrival order, so whatever is queued after ``ahead`` segments waits behind all of them.)"""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        m = server.metrics()
-        if m["thaimt_queue_depth"] + m["thaimt_batch_size_sum"] - ran_before > ahead:
-            return
-        if time.monotonic() > deadline:
-            pytest.fail(f"the request was never queued:\n{server.log()}")
-        time.sleep(0.01)
-
-
 class Background:
     """A request running in a thread while the test does other things."""
 
-    def __init__(self, server: Server, body: dict[str, object]) -> None:
+    def __init__(self, server: Any, body: dict[str, object]) -> None:
         self.response: httpx.Response | None = None
 
         def go() -> None:
@@ -99,48 +91,62 @@ async def burst(url: str, texts: list[str]) -> list[httpx.Response]:
         return list(await asyncio.gather(*v1, libre))
 
 
-QUEUE_SIZE = 40  # the small server's
+QUEUE_SIZE = 40
+
+
+@pytest.fixture(scope="module")
+def held_small(tiny_model_dir: Path) -> Iterator[HeldServer]:
+    """One segment per model call and a small queue, with a model the test can hold."""
+    with held_server(tiny_model_dir, batching=False, queue_size=QUEUE_SIZE) as server:
+        yield server
 
 
 def test_backpressure_refuses_with_503_and_keeps_serving(
-    small_server: Server, thai_sentences: list[str]
+    held_small: HeldServer, thai_sentences: list[str]
 ) -> None:
     blocked = 3 * QUEUE_SIZE  # admitted because the queue is empty: far over capacity
-    ran_before = small_server.wait_idle()["thaimt_batch_size_sum"]
-    blocker = RawPost(small_server, {"text": article(thai_sentences[400 : 400 + blocked])})
-    wait_for_queue(small_server, QUEUE_SIZE + 1)
-    *v1, libre = asyncio.run(burst(small_server.url, thai_sentences[190:200]))
-    # Every burst request arrived before this scrape; if the blocker alone still fills the
-    # queue now, it filled it then (the queue only shrinks), so each one must be refused.
-    ran_during = segments_ran(small_server) - ran_before
-    assert blocked - ran_during - 1 >= QUEUE_SIZE, "the machine drained the queue too fast"
-    for r in v1:
-        assert r.status_code == 503, (r.status_code, r.text)
-        assert int(r.headers["retry-after"]) >= 1
-        assert "busy" in r.json()["error"]
-    assert libre.status_code == 429  # LibreTranslate's way to say it
-    assert libre.json()["error"].startswith("Slowdown")
-    blocker.hang_up()  # its remaining segments are dropped
-    small_server.wait_idle()
-    after = small_server.client.post("/v1/translate", json={"text": thai_sentences[200]})
+    held_small.wait_idle()
+    held_small.backend.hold("translate_batch")  # nothing leaves the queue until released
+    try:
+        blocker = RawPost(held_small, {"text": article(thai_sentences[400 : 400 + blocked])})
+        wait_for_queue(held_small, QUEUE_SIZE + 1)
+        *v1, libre = asyncio.run(burst(held_small.url, thai_sentences[190:200]))
+        for r in v1:
+            assert r.status_code == 503, (r.status_code, r.text)
+            assert int(r.headers["retry-after"]) >= 1
+            assert "busy" in r.json()["error"]
+        assert libre.status_code == 429  # LibreTranslate's way to say it
+        assert libre.json()["error"].startswith("Slowdown")
+        blocker.hang_up()  # its remaining segments are dropped
+        held_small.wait_for(lambda m: m["thaimt_queue_depth"] == 0)
+    finally:
+        held_small.backend.release()
+    held_small.wait_idle()
+    after = held_small.client.post("/v1/translate", json={"text": thai_sentences[200]})
     assert after.status_code == 200
 
 
 def test_disconnected_clients_segments_never_reach_the_model(
-    small_server: Server, thai_sentences: list[str]
+    held_small: HeldServer, thai_sentences: list[str]
 ) -> None:
     blocked, victims = 30, 10  # one segment per line; both fit in the queue together
-    before = small_server.wait_idle()
-    blocker = Background(small_server, {"text": article(thai_sentences[210 : 210 + blocked])})
-    wait_for_queue(small_server, 1)
-    victim = RawPost(small_server, {"text": article(thai_sentences[240 : 240 + victims])})
-    wait_for_queued(small_server, before["thaimt_batch_size_sum"], blocked)
-    victim.hang_up()  # while all of its segments still wait behind the blocker's
+    before = held_small.wait_idle()
+    dropped_before = before["thaimt_dropped_segments_total"]
+    held_small.backend.hold("translate_batch")
+    try:
+        blocker = Background(held_small, {"text": article(thai_sentences[210 : 210 + blocked])})
+        held_small.backend.wait_until_waiting()  # its first segment is in the (held) model call
+        victim = RawPost(held_small, {"text": article(thai_sentences[240 : 240 + victims])})
+        wait_for_queue(held_small, blocked - 1 + victims)  # all queued behind the blocker's
+        victim.hang_up()
+        held_small.wait_for(lambda m: m["thaimt_dropped_segments_total"] >= dropped_before + 10)
+    finally:
+        held_small.backend.release()
     blocked_response = blocker.result()
     assert blocked_response.status_code == 200
     assert blocked_response.json()["usage"]["segments"] == blocked
-    after = small_server.wait_idle()
-    dropped = after["thaimt_dropped_segments_total"] - before["thaimt_dropped_segments_total"]
+    after = held_small.wait_idle()
+    dropped = after["thaimt_dropped_segments_total"] - dropped_before
     ran = after["thaimt_batch_size_sum"] - before["thaimt_batch_size_sum"]
     assert dropped == victims
     assert ran == blocked  # only the blocker's segments reached the model
@@ -149,13 +155,27 @@ def test_disconnected_clients_segments_never_reach_the_model(
 def test_sigterm_finishes_in_flight_requests_and_exits_0(
     doomed_server: Server, thai_sentences: list[str]
 ) -> None:
-    """The ``doomed`` server is this test's own: it stops it."""
-    in_flight = Background(doomed_server, {"text": article(thai_sentences[300:306])})
-    wait_for_queue(doomed_server, 1)
+    """The ``doomed`` server is this test's own: it stops it. The request is in flight (its
+    headers in, the end of its body held back by the test) when the SIGTERM arrives."""
+    payload = json.dumps({"text": article(thai_sentences[300:306])}).encode()
+    client = Trickle(doomed_server.wait_port(time.monotonic() + READY_TIMEOUT_S))
+    client.send(
+        "POST /v1/translate HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(payload)}\r\n\r\n".encode()
+        + payload[:10]
+    )
+    deadline = time.monotonic() + 60
+    while doomed_server.metrics()["thaimt_requests_in_flight"] < 2:  # it and this scrape
+        assert time.monotonic() < deadline, doomed_server.log()
+        time.sleep(0.02)
     doomed_server.proc.send_signal(signal.SIGTERM)
-    response = in_flight.result()
-    assert response.status_code == 200
-    assert len(response.json()["translation"].split("\n")) == 6
+    while "Shutting down" not in doomed_server.log():
+        assert time.monotonic() < deadline, doomed_server.log()
+        time.sleep(0.02)
+    client.send(payload[10:])
+    status, body = client.response()
+    assert status == 200
+    assert len(json.loads(body)["translation"].split("\n")) == 6
     assert doomed_server.proc.wait(60) == 0
     with pytest.raises(httpx.TransportError):
         httpx.get(f"{doomed_server.url}/health", timeout=5)

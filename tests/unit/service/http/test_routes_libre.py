@@ -80,7 +80,9 @@ def test_the_openapi_schema_describes_alternatives() -> None:
     spec = asyncio.run(fetch())
     libre = spec["paths"]["/translate"]["post"]["requestBody"]["content"]
     for media in ("application/json", "application/x-www-form-urlencoded", "multipart/form-data"):
-        assert libre[media]["schema"]["properties"]["alternatives"]["type"] == "integer"
+        name = libre[media]["schema"]["$ref"].rsplit("/", 1)[1]
+        body = spec["components"]["schemas"][name]
+        assert body["properties"]["alternatives"]["type"] == "integer"
     schemas = spec["components"]["schemas"]
     assert schemas["TranslateRequest"]["properties"]["alternatives"]["minimum"] == 0
     assert "alternatives" in schemas["TranslateResponse"]["properties"]
