@@ -8,8 +8,12 @@ export HF_HUB_OFFLINE ?= 0
 MODEL ?= $(or $(THAIMT_MODEL),Helsinki-NLP/opus-mt-th-en)
 HOST  ?= 127.0.0.1
 PORT  ?= 8000
+# Where torch comes from. Empty (the default): PyPI alone; its Linux wheel brings CUDA (GBs).
+# The CPU-only build (a few hundred MB) from PyTorch's own index:
+#   make install TORCH_INDEX=https://download.pytorch.org/whl/cpu
+TORCH_INDEX ?=
 
-.PHONY: install system-deps lint typecheck test serve model bench clean
+.PHONY: install system-deps lint typecheck check-pins test serve model test-model bench clean
 
 # Debian packages the tests need: redis-server (replicas sharing cache and budgets), chromium and
 # chromium-driver (the page's browser tests) and a Thai font (their screenshots). Installed when
@@ -20,7 +24,7 @@ SYSTEM_PACKAGES := redis-server chromium chromium-driver fonts-tlwg-loma-otf
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -c constraints.txt torch==2.13.0
+	$(BIN)/pip install --quiet -c constraints.txt $(if $(TORCH_INDEX),--extra-index-url $(TORCH_INDEX)) torch==2.13.0
 	$(BIN)/pip install --quiet -c constraints.txt -e ".[dev]"
 	touch $(STAMP)
 
@@ -46,14 +50,27 @@ lint: install
 	$(BIN)/ruff format --check service models eval bench tests
 	$(BIN)/mypy
 
-test: install lint
+# The pins resolve on a machine that reaches only PyPI (no pip.conf, no find-links, no local
+# wheels): a dry-run resolution from scratch, then every resolved file must come from PyPI.
+check-pins: install
+	$(BIN)/python .ci/check_pins.py
+
+test: install lint check-pins
 	HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 $(BIN)/pytest -q
 
 # Fetch the model once (needs a network, or a model already in the HF cache / a local dir).
-model: install
+# Offline: `make serve MODEL=DIR` with a DIR from `thaimt download MODEL --dir DIR` (run on a
+# connected machine), or from `thaimt make-test-model DIR` for a smoke test (gibberish output).
+# Serving needs the Python environment only (not the test suite's Debian packages).
+model: $(STAMP)
 	$(BIN)/thaimt download $(MODEL)
 
-serve: install model
+# A random-weight model in ./tiny for a smoke test with no download (gibberish output):
+#   make test-model && make serve MODEL=tiny
+test-model: $(STAMP)
+	$(BIN)/thaimt make-test-model $(or $(DIR),tiny)
+
+serve: $(STAMP) model
 	$(BIN)/thaimt serve --model $(MODEL) --host $(HOST) --port $(PORT)
 
 bench: install

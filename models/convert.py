@@ -4,13 +4,20 @@ The output holds CTranslate2's ``model.bin``, ``config.json`` and vocabulary, pl
 tokenizer files (so :mod:`models.ct2_backend` tokenises exactly as the torch backend does) and a
 small ``thaimt_ct2.json`` recording what was converted: the transformers ``config.json`` is
 replaced by CTranslate2's own, so the model family and position limit are kept there.
+
+A conversion is atomic: it is written into a hidden sibling directory, synced to disk, and renamed
+into place, so a killed run leaves nothing that looks like a model. :func:`convert_once` adds a
+lock for conversions into thaimt's cache, so two processes starting at once convert only once.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import os
 import shutil
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -18,6 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from models.errors import BackendNotInstalledError, ModelError
+
+log = logging.getLogger(__name__)
 
 QUANTIZATIONS = (
     "int8",
@@ -96,16 +105,24 @@ def convert_model(
 ) -> Path:
     """Convert ``model`` (hub id or transformers directory) into ``out_dir``; returns ``out_dir``.
 
-    The conversion writes into a temporary sibling directory and renames it into place, so an
-    interrupted run never leaves a half-written model where the backend would load it.
+    The conversion writes into a temporary sibling directory, syncs it and renames it into
+    place, so an interrupted run never leaves a half-written model where the backend would
+    load it.
     """
     from models.loading import model_revision, resolve_model_dir
 
     if quantization not in QUANTIZATIONS:
         raise ModelError(f"unknown quantization {quantization!r}; choose one of {QUANTIZATIONS}")
     out_dir = Path(out_dir).expanduser()
-    if out_dir.exists() and any(out_dir.iterdir()) and not force:
-        raise ModelError(f"output directory '{out_dir}' is not empty; pass --force to replace it")
+    if out_dir.exists() and not out_dir.is_dir():
+        raise ModelError(f"output '{out_dir}' is a file, not a directory")
+    if out_dir.exists() and any(out_dir.iterdir()):
+        if not force:
+            raise ModelError(
+                f"output directory '{out_dir}' is not empty; pass --force to replace it"
+            )
+        if not (out_dir / "config.json").is_file():  # never delete a directory of other files
+            raise ModelError(f"'{out_dir}' is not empty and holds no model; refusing to replace it")
     ctranslate2 = import_ctranslate2()
     source_dir = resolve_model_dir(model, revision)
     if is_ct2_dir(source_dir):
@@ -120,15 +137,116 @@ def convert_model(
         quantization=quantization,
         ctranslate2_version=ctranslate2.__version__,
     )
+    try:
+        _write_atomically(ctranslate2, source_dir, out_dir, info)
+    except OSError as exc:
+        raise ModelError(f"cannot write the converted model to '{out_dir}': {_why(exc)}") from exc
+    return out_dir
+
+
+def _write_atomically(
+    ctranslate2: Any, source_dir: Path, out_dir: Path, info: ConvertedModelInfo
+) -> None:
     out_dir.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=out_dir.parent, prefix=f".{out_dir.name}.") as tmp:
+    with tempfile.TemporaryDirectory(dir=out_dir.parent, prefix=staging_prefix(out_dir)) as tmp:
         staging = Path(tmp) / "model"
-        _run_converter(ctranslate2, source_dir, staging, quantization)
+        _run_converter(ctranslate2, source_dir, staging, info.quantization)
         (staging / SIDECAR).write_text(json.dumps(asdict(info), indent=2) + "\n", "utf-8")
+        _fsync_tree(staging)  # the rename must not publish files still only in the page cache
         if out_dir.exists():
             shutil.rmtree(out_dir)
         staging.rename(out_dir)
+        _fsync_dir(out_dir.parent)
+
+
+def convert_once(model: str, out_dir: Path, quantization: str, revision: str | None = None) -> Path:
+    """``out_dir`` holding ``model`` converted to ``quantization``: reused when a finished
+    conversion is there, else converted now (with a message on the log, under a lock so that
+    concurrent starts convert once; leftovers of a killed conversion are removed first)."""
+    if is_finished_conversion(out_dir):
+        return out_dir
+    from filelock import FileLock, Timeout
+
+    try:
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(str(out_dir.parent / f"{out_dir.name}.lock"))
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            log.info("waiting for another thaimt process converting %s into %s", model, out_dir)
+            lock.acquire()
+        try:
+            if not is_finished_conversion(out_dir):
+                _remove_leftovers(out_dir)
+                _convert_with_progress(model, out_dir, quantization, revision)
+        finally:
+            lock.release()
+    except OSError as exc:
+        raise ModelError(
+            f"cannot write the CTranslate2 conversion into '{out_dir.parent}': {_why(exc)}"
+        ) from exc
     return out_dir
+
+
+def _convert_with_progress(
+    model: str, out_dir: Path, quantization: str, revision: str | None
+) -> None:
+    log.info(
+        "converting %s for CTranslate2 (%s), once: later starts reuse %s",
+        model,
+        quantization,
+        out_dir,
+    )
+    started = time.monotonic()
+    convert_model(model, out_dir, quantization=quantization, force=True, revision=revision)
+    log.info("converted %s in %.1f s", model, time.monotonic() - started)
+
+
+def is_finished_conversion(path: Path) -> bool:
+    """A directory that a completed conversion renamed into place (weights and record)."""
+    try:
+        return is_ct2_dir(path) and read_converted_info(path) is not None
+    except (OSError, ValueError, TypeError):  # an unreadable or foreign thaimt_ct2.json
+        return False
+
+
+def staging_prefix(out_dir: Path) -> str:
+    """Name prefix of the hidden directories a conversion into ``out_dir`` writes first."""
+    return f".{out_dir.name}."
+
+
+def _remove_leftovers(out_dir: Path) -> None:
+    """Staging directories of killed conversions (the caller holds the conversion lock), and an
+    ``out_dir`` without a conversion record."""
+    for stale in out_dir.parent.glob(staging_prefix(out_dir) + "*"):
+        shutil.rmtree(stale, ignore_errors=True)
+    if out_dir.exists():
+        shutil.rmtree(out_dir)
+
+
+def _fsync_tree(root: Path) -> None:
+    for path in root.rglob("*"):
+        if path.is_file():
+            with open(path, "rb") as handle:
+                os.fsync(handle.fileno())
+    _fsync_dir(root)
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:  # not possible on every platform; the rename is still atomic
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _why(exc: OSError) -> str:
+    return f"{exc.strerror or exc}" + (f" ('{exc.filename}')" if exc.filename else "")
 
 
 def _run_converter(ctranslate2: Any, source_dir: Path, out_dir: Path, quantization: str) -> None:

@@ -9,8 +9,9 @@ Lengths follow the torch backend exactly: inputs over ``max_input_tokens`` raise
 truncated (CTranslate2 would silently cut them at 1024 tokens by default, so its own limit is
 switched off), and ``DecodeOptions.max_new_tokens`` bounds the output as ``generate`` does.
 
-A transformers directory or hub id is accepted too: it is converted once into
-``~/.cache/thaimt/ct2/`` (float32, quantized at load time to the requested compute type).
+A transformers directory or hub id is accepted too: it is converted once into the thaimt cache
+directory (``<cache dir>/ct2/``), stored in the precision it will run in (int8 on CPU, float16 on
+CUDA), and later starts reuse that conversion.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -25,8 +27,9 @@ from typing import Any
 
 from models.backend import DecodeOptions, ModelFamily, ModelOutput, check_budget
 from models.convert import (
+    QUANTIZATIONS,
     ConvertedModelInfo,
-    convert_model,
+    convert_once,
     import_ctranslate2,
     is_ct2_dir,
     read_converted_info,
@@ -39,7 +42,13 @@ from models.families import (
     output_skip_ids,
     tokenizer_kwargs,
 )
-from models.loading import ModelSpec, is_local_path, model_revision, resolve_model_dir
+from models.loading import (
+    ModelSpec,
+    default_cache_dir,
+    is_local_path,
+    model_revision,
+    resolve_model_dir,
+)
 
 COMPUTE_TYPES = (
     "default",
@@ -60,7 +69,7 @@ def load(spec: ModelSpec) -> Ct2Backend:
     """Entry point used by :func:`models.loading.load_backend`."""
     ctranslate2 = import_ctranslate2()
     device, device_index = resolve_device(ctranslate2, spec.device)
-    model_dir, converted_here = ct2_model_dir(spec)
+    model_dir, converted_here = ct2_model_dir(spec, device)
     compute_type = resolve_compute_type(spec.dtype, device, converted_here)
     return Ct2Backend(
         model_dir,
@@ -93,9 +102,9 @@ def resolve_device(ctranslate2: Any, device: str) -> tuple[str, int]:
 def resolve_compute_type(dtype: str, device: str, converted_here: bool) -> str:
     """The CTranslate2 compute type for ``dtype``.
 
-    ``auto`` keeps the quantization chosen at ``thaimt convert`` time ("default"); a model this
-    backend converted itself is stored in float32, so ``auto`` then means int8 on CPU and
-    float16 on CUDA, the fast choice on each.
+    ``auto`` keeps the quantization chosen at ``thaimt convert`` time ("default"); for a model
+    this backend converts itself, ``auto`` means int8 on CPU and float16 on CUDA, the fast
+    choice on each (and the weight type the conversion stores).
     """
     dtype = _ALIASES.get(dtype, dtype)
     if dtype == "auto":
@@ -121,26 +130,45 @@ def resolve_threads(threads: int) -> int:
         return os.cpu_count() or 1
 
 
-def ct2_model_dir(spec: ModelSpec) -> tuple[Path, bool]:
-    """The converted directory to load, and whether it was converted on the fly.
+def ct2_model_dir(spec: ModelSpec, device: str = "cpu") -> tuple[Path, bool]:
+    """The converted directory to load, and whether thaimt converted it itself.
 
-    A CTranslate2 directory is used as is; a transformers model is converted (once) into the
-    thaimt cache, keyed by its revision so a changed model is converted again.
+    A CTranslate2 directory (one made by ``thaimt convert``, or a hub repository holding one) is
+    used as is; a transformers model is converted once into the thaimt cache, in the precision
+    that runs fastest on ``device``, under a name keyed by model id, revision and quantization
+    (a changed model is converted again; see :func:`models.convert.convert_once`).
     """
-    if is_local_path(spec.model) and is_ct2_dir(Path(spec.model).expanduser()):
-        return Path(spec.model).expanduser().resolve(), False
+    local = Path(spec.model).expanduser()
+    if is_local_path(spec.model) and is_ct2_dir(local):
+        return local.resolve(), False
     source = resolve_model_dir(spec.model, spec.revision)
     if is_ct2_dir(source):  # a hub repository that holds a converted model
         return source, False
-    tag = hashlib.sha256(f"{source}\n{model_revision(source)}".encode()).hexdigest()[:16]
-    out = ct2_cache_root() / f"{source.name}-{tag}-float32"
-    if not is_ct2_dir(out):
-        convert_model(str(source), out, quantization="float32", force=True)
-    return out, True
+    quantization = conversion_quantization(spec.dtype, device)
+    out = ct2_cache_root(spec.cache_root) / conversion_name(
+        spec.model, model_revision(source), quantization
+    )
+    return convert_once(spec.model, out, quantization, revision=spec.revision), True
 
 
-def ct2_cache_root() -> Path:
-    return Path.home() / ".cache" / "thaimt" / "ct2"
+def conversion_quantization(dtype: str, device: str) -> str:
+    """The weight type to store for ``dtype`` on ``device``: the compute type itself where
+    CTranslate2 can store it (``auto``: int8 on CPU, float16 on CUDA), else float32 (which it
+    quantizes to any compute type at load time)."""
+    compute = resolve_compute_type(dtype, device, converted_here=True)
+    return compute if compute in QUANTIZATIONS else "float32"
+
+
+def conversion_name(model_id: str, revision: str, quantization: str) -> str:
+    """``opus-mt-th-en-<16 hex>-int8``: readable, and unique per model id and revision."""
+    tag = hashlib.sha256(f"{model_id}\n{revision}".encode()).hexdigest()[:16]
+    stem = re.sub(r"[^\w.-]+", "_", Path(model_id).name)[:64] or "model"
+    return f"{stem}-{tag}-{quantization}"
+
+
+def ct2_cache_root(cache_dir: Path | None = None) -> Path:
+    """Where on-the-fly conversions live: ``<thaimt cache dir>/ct2``."""
+    return (cache_dir if cache_dir is not None else default_cache_dir()) / "ct2"
 
 
 class Ct2Backend:

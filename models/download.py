@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from models.errors import ModelNotAvailableError
+from models.errors import ModelError, ModelNotAvailableError
 
 # Everything a translation model needs, in any of the formats the hub uses; not optimizer states,
 # other frameworks' weights (tf, flax, onnx) or README images.
@@ -39,6 +39,8 @@ def download_model(model: str, target_dir: Path | None = None, revision: str | N
     local = Path(model).expanduser()
     if target_dir is None and (local / "config.json").is_file():
         return local.resolve()
+    if local.exists() or model.startswith((".", "/", "~")):
+        raise ModelError(_not_a_model_dir(model, local))
     from huggingface_hub import snapshot_download
     from huggingface_hub.errors import HfHubHTTPError
 
@@ -53,6 +55,17 @@ def download_model(model: str, target_dir: Path | None = None, revision: str | N
     except (OSError, ValueError, HfHubHTTPError) as exc:
         raise ModelNotAvailableError(model, unavailable_reason(exc)) from exc
     return Path(path)
+
+
+def _not_a_model_dir(model: str, local: Path) -> str:
+    if not local.exists():
+        return f"model directory '{model}' does not exist"
+    if not local.is_dir():
+        return f"model path '{model}' is not a directory"
+    return (
+        f"'{model}' is not a model directory (no config.json); give a directory made by "
+        "`thaimt download MODEL --dir DIR` or `thaimt make-test-model DIR`"
+    )
 
 
 def unavailable_reason(exc: BaseException) -> str:

@@ -8,16 +8,22 @@ class ModelError(RuntimeError):
 
 
 class ModelNotAvailableError(ModelError):
-    """The model is neither a local directory nor in the local cache, and the hub is unreachable."""
+    """The model is neither a local directory nor in the local cache, and the hub is unreachable.
+
+    The message (one line: the CLI prints it as its only output) names the three ways on.
+    """
 
     def __init__(self, model: str, reason: str = "") -> None:
         self.model = model
         detail = f" ({reason})" if reason else ""
         super().__init__(
-            f"model '{model}' is not available offline{detail}. Fetch it on a machine with "
-            f"network access with `thaimt download {model} --dir DIR` and pass --model DIR "
-            f"(or set THAIMT_MODEL=DIR), or run once with network access so it is cached "
-            f"(HF_HUB_OFFLINE must not be 1 for that)."
+            f"model '{model}' is not available offline{detail}. Three ways on: "
+            f"(1) connect to the network and run the same command again (HF_HUB_OFFLINE must "
+            f"not be 1); "
+            f"(2) on a connected machine run `thaimt download {model} --dir DIR`, copy DIR here "
+            f"and use it: `make serve MODEL=DIR`, --model DIR or THAIMT_MODEL=DIR; "
+            f"(3) for a smoke test with gibberish output, build a random model: "
+            f"`thaimt make-test-model DIR`, then `make serve MODEL=DIR`."
         )
 
 

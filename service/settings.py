@@ -7,35 +7,40 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Self
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from models.loading import BACKEND_CHOICES, DEFAULT_MODEL, default_cache_dir
 from service import defaults
 
 if TYPE_CHECKING:
     from models.backend import DecodeOptions
     from models.loading import ModelSpec
 
+CACHE_FILE = "cache.sqlite3"  # the translation cache's name inside the cache directory
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="THAIMT_", extra="ignore")
 
     # Model and engine
-    model: str = Field("Helsinki-NLP/opus-mt-th-en", description="Hub id or local model directory")
+    model: str = Field(DEFAULT_MODEL, description="Hub id or local model directory")
     revision: str | None = Field(None, description="Hub revision (branch, tag or commit)")
-    backend: str = Field("torch", description="Inference backend: torch or ct2")
+    backend: str = Field(
+        "auto", description="auto (CTranslate2 where the model converts, else torch), torch, ct2"
+    )
     device: str = Field("auto", description="auto, cpu, cuda or cuda:N")
     dtype: str = Field("auto", description="auto, float32, float16, bfloat16 (ct2: int8 etc.)")
-    threads: int = Field(0, description="Intra-op threads; 0 = all cores")
+    threads: int = Field(0, ge=0, description="Intra-op threads; 0 = all cores")
     beam_size: int = Field(1, ge=1, le=16, description="Default beam size")
     # Each alternative widens the beam by one (beam width = max(beam, 1 + alternatives)), so the
     # bound keeps the widest search at 16, like beam_size.
     max_alternatives: int = Field(
         3, ge=0, le=15, description="Most n-best alternatives a request may ask for"
     )
-    max_input_tokens: int | None = Field(None, description="Token budget per segment")
+    max_input_tokens: int | None = Field(None, ge=1, description="Token budget per segment")
 
     # Batching
     max_batch_size: int = Field(defaults.MAX_BATCH_SIZE, ge=1, description="Segments per call")
@@ -60,7 +65,7 @@ class Settings(BaseSettings):
 
     # Server limits
     host: str = Field("127.0.0.1", description="Bind address")
-    port: int = Field(8000, description="Bind port")
+    port: int = Field(8000, ge=0, le=65535, description="Bind port (0 = any free port)")
     request_timeout_s: float = Field(
         defaults.REQUEST_TIMEOUT_S, gt=0, description="Per-request timeout (504)"
     )
@@ -112,8 +117,15 @@ class Settings(BaseSettings):
     )
 
     # Cache
+    cache_dir: Path = Field(
+        default_factory=default_cache_dir,
+        description="thaimt's cache directory: CTranslate2 conversions, and the default cache_path",
+    )
     cache: bool = Field(True, description="Use the persistent translation cache")
-    cache_path: Path = Field(Path.home() / ".cache" / "thaimt" / "cache.sqlite3")
+    cache_path: Path = Field(
+        default_factory=lambda: default_cache_dir() / CACHE_FILE,
+        description="Translation cache file (default: cache_dir/cache.sqlite3)",
+    )
     cache_max_entries: int = Field(1_000_000, ge=1, description="Cache size cap (LRU eviction)")
 
     # Shared state for a fleet of replicas
@@ -162,6 +174,24 @@ class Settings(BaseSettings):
                     raise ValueError(f"not an IP address or network: {entry!r}") from None
         return value
 
+    @field_validator("backend")
+    @classmethod
+    def _known_backend(cls, value: str) -> str:
+        if value not in BACKEND_CHOICES:
+            raise ValueError(f"unknown backend {value!r}; choose {', '.join(BACKEND_CHOICES)}")
+        return value
+
+    @field_validator("cache_dir", "cache_path")
+    @classmethod
+    def _expand_home(cls, value: Path) -> Path:
+        return value.expanduser()  # "~/x" in an environment variable is not expanded by a shell
+
+    @model_validator(mode="after")
+    def _cache_path_follows_cache_dir(self) -> Self:
+        if "cache_path" not in self.model_fields_set and "cache_dir" in self.model_fields_set:
+            self.cache_path = self.cache_dir / CACHE_FILE
+        return self
+
     @classmethod
     def load(cls, **overrides: Any) -> Settings:
         """The one way settings are built: ``THAIMT_*`` variables, then ``overrides`` (flags);
@@ -180,6 +210,7 @@ class Settings(BaseSettings):
             threads=self.threads,
             revision=self.revision,
             max_input_tokens=self.max_input_tokens,
+            cache_dir=self.cache_dir,
         )
 
     def decode_options(self, beam_size: int | None = None, alternatives: int = 0) -> DecodeOptions:
@@ -192,3 +223,8 @@ class Settings(BaseSettings):
             forced_output_tokens=self.forced_output_tokens,
             alternatives=alternatives,
         )
+
+    def server_url(self) -> str:
+        """The address ``thaimt serve`` listens on, as a URL (IPv6 hosts in brackets)."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"

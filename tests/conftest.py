@@ -22,6 +22,10 @@ os.environ["TRANSFORMERS_OFFLINE"] = "1"
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 _CACHE_DIR = tempfile.mkdtemp(prefix="thaimt-test-cache-")
 os.environ["THAIMT_CACHE_PATH"] = str(Path(_CACHE_DIR) / "cache.sqlite3")
+# thaimt's cache directory (CTranslate2 conversions of the default backend "auto") and every
+# other XDG cache (the Hugging Face hub's included) go to a fresh directory too.
+os.environ["XDG_CACHE_HOME"] = str(Path(_CACHE_DIR) / "xdg")
+os.environ.pop("THAIMT_CACHE_DIR", None)
 os.environ["THAIMT_CACHE"] = "false"
 # One torch thread: several test processes (servers, CLIs) share 2 cores, and oversubscribed
 # OpenMP threads slow generation down by an order of magnitude.

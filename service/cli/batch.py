@@ -13,7 +13,7 @@ from service.cli.common import (
     settings_from_args,
     translate_options_from_args,
 )
-from service.cli.main import CLIError
+from service.cli.errors import CLIError
 from service.cli.ray_options import add_ray_options, ray_options_from_args, ray_translator
 
 FORMATS = ("auto", "txt", "md", "html", "jsonl", "srt")
@@ -33,7 +33,7 @@ def register(sub: Any) -> None:
     )
     parser.add_argument("inputs", nargs="+", metavar="INPUT", help="file, directory or glob")
     parser.add_argument("-o", "--output", required=True, type=Path, metavar="OUTDIR")
-    parser.add_argument("--format", choices=FORMATS, default="auto", help="default: by extension")
+    parser.add_argument("--format", choices=FORMATS, default="auto", help="auto: by extension")
     parser.add_argument(
         "--field",
         action="append",
@@ -75,10 +75,10 @@ def _translator(args: argparse.Namespace, options: Any, settings: Any) -> Any:
             return ServerTranslator(args.server, options, api_key=args.api_key)
         except ServerError as exc:
             raise CLIError(str(exc), code=1) from exc
-    from service.engine import Engine
+    from service.cli.common import load_engine
     from service.files.translator import LocalTranslator
 
-    return LocalTranslator(Engine.from_settings(settings), options)
+    return LocalTranslator(load_engine(settings), options)
 
 
 def run(args: argparse.Namespace) -> int:

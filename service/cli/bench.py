@@ -67,7 +67,7 @@ def register(subparsers: Any) -> None:
         "--out",
         type=Path,
         default=Path("bench-results"),
-        help="output directory (default ./bench-results)",
+        help="output directory",
     )
     parser.add_argument(
         "--device",
@@ -84,7 +84,7 @@ def register(subparsers: Any) -> None:
         "--output-tokens",
         type=int,
         default=32,
-        help="forced length of every translation (default 32)",
+        help="forced length of every translation",
     )
     parser.add_argument(
         "--model",
@@ -101,7 +101,7 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from service.cli.main import CLIError
+    from service.cli.errors import CLIError
 
     if args.output_tokens < 1:
         raise CLIError("--output-tokens must be at least 1")

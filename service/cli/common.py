@@ -3,33 +3,49 @@
 from __future__ import annotations
 
 import argparse
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from service.cli.errors import CLIError
+from service.cli.help import setting_help
 from service.settings import Settings
 
 if TYPE_CHECKING:
+    from service.engine import Engine
     from service.pipeline import TranslateOptions
 
 
 def add_model_options(parser: argparse.ArgumentParser) -> None:
     """--model, --backend, --device, --dtype, --threads, --beam, --no-cache (default: THAIMT_*)."""
+    from models.loading import BACKEND_CHOICES
+
     group = parser.add_argument_group("model")
-    group.add_argument("--model", help="hub id or local model directory (THAIMT_MODEL)")
-    group.add_argument("--revision", help="hub revision (THAIMT_REVISION)")
-    group.add_argument("--backend", choices=["torch", "ct2"], help="THAIMT_BACKEND")
-    group.add_argument("--device", help="auto, cpu, cuda or cuda:N (THAIMT_DEVICE)")
+    group.add_argument("--model", help=setting_help("hub id or local model directory", "model"))
+    group.add_argument("--revision", help=setting_help("hub revision", "revision"))
     group.add_argument(
-        "--dtype", help="auto, float32, float16, bfloat16; ct2: int8… (THAIMT_DTYPE)"
+        "--backend",
+        choices=BACKEND_CHOICES,
+        help=setting_help(
+            "auto: CTranslate2 where the model converts (int8 on CPU), else torch", "backend"
+        ),
     )
-    group.add_argument("--threads", type=int, help="intra-op threads, 0 = all cores")
-    group.add_argument("--beam", type=int, dest="beam_size", help="beam size (THAIMT_BEAM_SIZE)")
+    group.add_argument("--device", help=setting_help("auto, cpu, cuda or cuda:N", "device"))
+    group.add_argument(
+        "--dtype", help=setting_help("auto, float32, float16, bfloat16; ct2: int8…", "dtype")
+    )
+    group.add_argument(
+        "--threads", type=int, help=setting_help("intra-op threads, 0 = all cores", "threads")
+    )
+    group.add_argument(
+        "--beam", type=int, dest="beam_size", help=setting_help("beam size", "beam_size")
+    )
     group.add_argument(
         "--no-cache",
         dest="cache",
         action="store_false",
         default=None,
-        help="do not use the persistent translation cache",
+        help="do not use the persistent translation cache (THAIMT_CACHE=false)",
     )
 
 
@@ -57,7 +73,6 @@ def add_glossary_options(parser: argparse.ArgumentParser) -> None:
 def translate_options_from_args(args: argparse.Namespace, beam_size: int) -> TranslateOptions:
     """The glossary file plus --keep terms and the beam size, as pipeline options."""
     from models.backend import DecodeOptions
-    from service.cli.main import CLIError
     from service.pipeline import TranslateOptions
     from service.text.glossary import load_glossary
 
@@ -71,3 +86,44 @@ def translate_options_from_args(args: argparse.Namespace, beam_size: int) -> Tra
         glossary = dict(loaded.entries)
         keep.extend(loaded.do_not_translate)
     return TranslateOptions(glossary, tuple(keep), DecodeOptions(beam_size=beam_size))
+
+
+def load_engine(settings: Settings) -> Engine:
+    """The engine for ``settings``, after checking what would otherwise fail deep inside."""
+    from service.engine import Engine
+
+    check_cache_path(settings)
+    return Engine.from_settings(settings)
+
+
+def check_cache_path(settings: Settings) -> None:
+    """A translation cache that cannot be written is one line and exit 2, before loading."""
+    if not settings.cache:
+        return
+    problem = writable_file_problem(settings.cache_path)
+    if problem is not None:
+        raise CLIError(
+            f"the translation cache {settings.cache_path} (THAIMT_CACHE_PATH) {problem}; "
+            "point THAIMT_CACHE_PATH at a writable file, or set THAIMT_CACHE=false",
+            code=2,
+        )
+
+
+def writable_file_problem(path: Path) -> str | None:
+    """Why a file at ``path`` could not be created or written (None: it can). Tried for real
+    (a probe file next to it), since permission bits do not tell for root or read-only mounts."""
+    try:
+        if path.is_dir():
+            return "is a directory"
+        blocker = next((p for p in path.parents if p.exists() and not p.is_dir()), None)
+        if blocker is not None:
+            return f"cannot be created: '{blocker}' is a file, not a directory"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".thaimt-probe-"):
+            pass
+        if path.exists():
+            with path.open("ab"):
+                pass
+    except OSError as exc:
+        return f"is not writable ({exc.strerror or exc})"
+    return None

@@ -1,4 +1,4 @@
-"""``thaimt convert MODEL OUTDIR``: make a CTranslate2 model for ``--backend ct2``."""
+"""``thaimt convert MODEL OUTDIR``: a CTranslate2 model directory, recognised without flags."""
 
 from __future__ import annotations
 
@@ -15,7 +15,9 @@ def register(subparsers: Any) -> None:
         help="convert a model for the CTranslate2 backend",
         description="Convert a transformers model (hub id or directory) into a self-contained "
         "CTranslate2 directory (weights, tokenizer, thaimt_ct2.json); prints OUTDIR. Use it "
-        "with --backend ct2 --model OUTDIR. Needs: pip install 'thaimt[ct2]'.",
+        "as --model OUTDIR (or THAIMT_MODEL=OUTDIR): it is recognised as CTranslate2 without "
+        "flags. `thaimt serve` and `translate` also convert on their own (backend auto), into "
+        "the thaimt cache; convert yourself to ship a model ready to run.",
     )
     parser.add_argument("model", help="hub id or local transformers model directory")
     parser.add_argument("outdir", type=Path, help="output directory")
@@ -23,10 +25,12 @@ def register(subparsers: Any) -> None:
         "--quantization",
         choices=QUANTIZATIONS,
         default="int8",
-        help="weight type stored on disk (default int8: fastest on CPU; float16 for GPUs)",
+        help="weight type stored on disk (int8: fastest on CPU; float16 for GPUs)",
     )
     parser.add_argument("--revision", help="hub revision (branch, tag or commit)")
-    parser.add_argument("--force", action="store_true", help="replace a non-empty OUTDIR")
+    parser.add_argument(
+        "--force", action="store_true", help="replace the model in a non-empty OUTDIR"
+    )
     parser.set_defaults(handler=run)
 
 

@@ -7,7 +7,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from service.cli.main import CLIError
+from models.loading import BACKEND_CHOICES
+from service.cli.errors import CLIError
 
 if TYPE_CHECKING:
     from eval.runner import EvalConfig, SystemResult
@@ -51,7 +52,7 @@ def register(sub: Any) -> None:
     data.add_argument("--src", type=Path, metavar="FILE", help="sources for --refs (term keeping)")
     data.add_argument("--limit", type=int, metavar="N", help="score only the first N lines")
     run = parser.add_argument_group("decoding")
-    run.add_argument("--backend", choices=["torch", "ct2"], help="THAIMT_BACKEND")
+    run.add_argument("--backend", choices=BACKEND_CHOICES, help="THAIMT_BACKEND (default: auto)")
     run.add_argument("--device", help="auto, cpu, cuda or cuda:N (THAIMT_DEVICE)")
     run.add_argument("--dtype", help="THAIMT_DTYPE")
     run.add_argument("--threads", type=int, help="intra-op threads, 0 = all cores")
@@ -73,7 +74,7 @@ def register(sub: Any) -> None:
         "--mode",
         choices=["sentence", "article"],
         default="sentence",
-        help="sentence: each test line alone (default); article: paragraphs of K lines, "
+        help="sentence: each test line alone; article: paragraphs of K lines, "
         "scored per paragraph next to the joined sentence-mode output",
     )
     run.add_argument(
@@ -81,7 +82,7 @@ def register(sub: Any) -> None:
         type=int,
         default=4,
         metavar="K",
-        help="test lines per paragraph in article mode (default 4)",
+        help="test lines per paragraph in article mode",
     )
     parser.add_argument("--out", type=Path, default=Path("eval-report"), help="output folder")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")

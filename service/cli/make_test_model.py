@@ -28,19 +28,44 @@ def register(subparsers: Any) -> None:
         help="tiny: seconds to build; base: opus-mt-th-en dimensions (marian only)",
     )
     parser.add_argument(
-        "--family", choices=[f.value for f in ModelFamily], default=ModelFamily.MARIAN.value
+        "--family",
+        choices=[f.value for f in ModelFamily],
+        default=ModelFamily.MARIAN.value,
+        help="model family",
     )
     parser.add_argument("--seed", type=int, default=0, help="weight and tokenizer seed")
+    parser.add_argument(
+        "--force", action="store_true", help="replace the model already in DIR (a non-empty DIR)"
+    )
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from models.testmodel import build_test_model
-    from service.cli.main import CLIError
+    from service.cli.errors import CLIError
 
+    _clear_target(args.dir, args.force)
     try:
         path = build_test_model(args.dir, size=args.size, family=args.family, seed=args.seed)
     except ValueError as exc:
         raise CLIError(str(exc)) from exc
     print(path)
     return 0
+
+
+def _clear_target(target: Path, force: bool) -> None:
+    """An empty or new DIR is built into; a model in DIR is replaced only with --force; other
+    files are never deleted (a mistyped DIR must not cost anyone their files)."""
+    from service.cli.errors import CLIError
+
+    if target.exists() and not target.is_dir():
+        raise CLIError(f"{target} is a file, not a directory", code=2)
+    if not target.exists() or not any(target.iterdir()):
+        return
+    if not force:
+        raise CLIError(f"{target} is not empty; pass --force to replace the model in it", code=2)
+    if not (target / "config.json").is_file():
+        raise CLIError(f"{target} is not empty and holds no model; refusing to replace it", code=2)
+    import shutil
+
+    shutil.rmtree(target)

@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
-from service.cli.main import CLIError
+from service.cli.errors import CLIError
 
 if TYPE_CHECKING:
     from service.files.ray_translator import RayOptions, RayTranslator

@@ -13,9 +13,10 @@ import logging
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.batching import Batcher, BatcherConfig
@@ -65,7 +66,7 @@ async def start_model(state: ServerState) -> None:
         decode = state.settings.decode_options()
         await batcher.warm_up(warm_up * batcher.config.max_batch_size, decode)
         state.ready = True
-        log.info("model %s ready", state.model_id)
+        log.info(ready_line(state))
     except Exception as exc:
         state.load_error = str(exc)
         log.error("model failed to load: %s", exc)
@@ -88,15 +89,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             if state.batcher is not None:
                 await state.batcher.stop()
 
-    app = FastAPI(
-        title="thaimt",
-        summary="Thai→English machine translation with cross-request batching",
-        version="0.1.0",
-        lifespan=lifespan,
-        docs_url="/docs" if settings.docs else None,  # THAIMT_DOCS=false: no API pages
-        redoc_url="/redoc" if settings.docs else None,
-        openapi_url="/openapi.json" if settings.docs else None,
-    )
+    app = _application(settings, lifespan)
     app.state.thaimt = state
     install_error_handlers(app)
     install_openapi(app, settings)
@@ -128,7 +121,43 @@ def redis_link(settings: Settings) -> RedisLink | None:
 
 def app_from_env() -> FastAPI:
     """For ``uvicorn --factory service.http.app:app_from_env``: settings from THAIMT_*."""
+    from service.logs import log_through_uvicorn
+
+    log_through_uvicorn()
     return create_app(Settings.load())
+
+
+def _application(settings: Settings, lifespan: Any) -> FastAPI:
+    """The FastAPI object. /docs and /redoc come with their assets inside the installed package
+    (fastapi-offline): no CDN on an air-gapped site, and no Swagger validator badge fetched from
+    the internet. THAIMT_DOCS=false: no API pages at all."""
+    about: dict[str, Any] = {
+        "title": "thaimt",
+        "summary": "Thai→English machine translation with cross-request batching",
+        "version": "0.1.0",
+        "lifespan": lifespan,
+    }
+    if not settings.docs:
+        return FastAPI(docs_url=None, redoc_url=None, openapi_url=None, **about)
+    return FastAPIOffline(swagger_ui_parameters={"validatorUrl": None}, **about)
+
+
+def ready_line(state: ServerState) -> str:
+    """``thaimt ready on URL (ct2 int8, cpu, 2 threads)``. The URL is named when the port is
+    known: ``thaimt serve`` sets the one it bound; under plain uvicorn only uvicorn knows it
+    (unless THAIMT_PORT says the same), so its own "running on" line names it there."""
+    known = "port" in state.settings.model_fields_set
+    where = f" on {state.settings.server_url()}" if known else ""
+    return f"thaimt ready{where} ({runtime(state)})"
+
+
+def runtime(state: ServerState) -> str:
+    """``ct2 int8, cpu, 2 threads``: what the ready line reports."""
+    from models.loading import runtime_of
+
+    if state.engine is None:
+        return "no model"
+    return str(runtime_of(state.engine.backend, state.settings.threads))
 
 
 class RequestMetrics:

@@ -62,5 +62,8 @@ def run_batch(batch_engine) -> RunBatch:  # type: ignore[no-untyped-def]
 def cli_batch_env(cli_env: dict[str, str]) -> dict[str, str]:
     env = dict(cli_env)
     env.update({"THAIMT_THREADS": THREADS, "THAIMT_CACHE": "false", "HF_HUB_OFFLINE": "1"})
+    # The CLI's default backend is auto (CTranslate2 int8 here); these tests compare its files
+    # with the in-process torch engine's, byte for byte, so the CLI runs torch too.
+    env["THAIMT_BACKEND"] = "torch"
     env.setdefault("PYTHONPATH", os.getcwd())
     return env

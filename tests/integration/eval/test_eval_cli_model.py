@@ -21,7 +21,7 @@ from service.cli.main import main
 from service.engine import Engine
 
 FLORES_REF = DATA_DIR / BUILTIN_TESTSETS["flores200"][1]
-FAST = ["--device", "cpu", "--max-output-tokens", "8", "--batch-size", "64"]
+FAST = ["--backend", "torch", "--device", "cpu", "--max-output-tokens", "8", "--batch-size", "64"]
 
 
 @pytest.fixture(scope="module")

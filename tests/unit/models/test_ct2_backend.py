@@ -140,6 +140,7 @@ def test_transformers_dir_is_converted_on_the_fly(
     tiny_model_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("HOME", str(tmp_path))  # the conversion cache lives under ~/.cache
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)  # ... unless XDG_CACHE_HOME moves it
     backend = load_backend(ModelSpec(model=str(tiny_model_dir), backend="ct2", device="cpu"))
     assert backend.compute_type.startswith("int8")  # "auto" on CPU for an on-the-fly model
     assert list((tmp_path / ".cache" / "thaimt" / "ct2").glob("*/model.bin"))
