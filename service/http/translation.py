@@ -27,6 +27,7 @@ T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
+
 class ClientGone(ApiError):
     def __init__(self) -> None:
         super().__init__(CLIENT_CLOSED, "client closed the request")
