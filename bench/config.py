@@ -43,20 +43,18 @@ class ServerConfig:
 
 
 # Where the default variant comes from: "assumed" until models.loading can resolve backend=auto.
-DEFAULT_SOURCE = "assumed: backend=auto -> ct2 int8 on CPU, int8_float16 on CUDA (issue 10)"
+DEFAULT_SOURCE = "backend=auto: CTranslate2, models.ct2_backend.resolve_compute_type('auto')"
 
 
 def default_variant(device: str) -> Variant:
-    """What a server started with no ``--backend``/``--dtype`` runs on ``device``.
+    """What a server started with no ``--backend``/``--dtype`` runs on ``device`` for the bench's
+    (Marian) model: ``backend=auto`` loads it with CTranslate2, converted by thaimt itself, in
+    the compute type the loading code gives ``--dtype auto`` there (int8 on CPU, float16 on
+    CUDA). Asked of that code, so the bench measures what users get."""
+    from models.ct2_backend import resolve_compute_type
 
-    Adapter for the lead: ``backend=auto`` (issue 10: CTranslate2 int8 on CPU, int8_float16 on
-    CUDA) is being built on another branch, and ``models.loading`` cannot yet say what it
-    resolves to; this returns that specified choice, labelled ``DEFAULT_SOURCE`` in the report.
-    Once loading can resolve ``auto``, ask it here (one place).
-    """
-    if device.startswith("cuda"):
-        return Variant("ct2", "int8_float16")
-    return Variant("ct2", "int8")
+    on = "cuda" if device.startswith("cuda") else "cpu"
+    return Variant("ct2", resolve_compute_type("auto", on, converted_here=True))
 
 
 QUICK_RATES = (0.7,)

@@ -225,6 +225,30 @@ def test_queue_is_bounded(engine: RecordingEngine) -> None:
     run(scenario())
 
 
+def test_an_article_is_admitted_whole_while_the_queue_is_below_its_bound(
+    engine: RecordingEngine,
+) -> None:
+    """Admission is per request: with 3 of 4 places taken, a 6-segment article still gets in
+    (refusing it for want of 6 free places — while one-sentence requests keep fitting — is
+    how articles starved under load); and in the next batch it has its turn beside the
+    requests queued before it."""
+
+    async def scenario() -> None:
+        batcher = Batcher(engine, BatcherConfig(queue_size=4, max_batch_size=4, max_wait_ms=0))
+        short = [queued(batcher, engine, [t], GREEDY) for t in SENTENCES[:3]]
+        article = queued(batcher, engine, SENTENCES[3:9], GREEDY)  # 3 + 6 > 4: still admitted
+        assert batcher.queue_depth == 9
+        with pytest.raises(Overloaded):  # now the queue is at its bound: refused
+            queued(batcher, engine, SENTENCES[9:10], GREEDY)
+        batcher.start()
+        await asyncio.gather(*(f for group in short for f in group), *article)
+        await batcher.stop()
+
+    run(scenario())
+    first_batch = engine.calls[0][0]
+    assert set(SENTENCES[:3]) < set(first_batch) and SENTENCES[3] in first_batch
+
+
 def test_stop_finishes_queued_work_then_refuses_new_work(engine: RecordingEngine) -> None:
     async def scenario() -> None:
         batcher = Batcher(engine, BatcherConfig(max_wait_ms=10_000))  # would wait for a batch
