@@ -34,9 +34,8 @@ from service.formats.base import (
     Extracted,
     FormatError,
     FormatOptions,
-    fallback_asks,
     get_format,
-    split_by,
+    translation_rounds,
 )
 from service.pipeline import TranslateOptions
 
@@ -235,13 +234,8 @@ class BatchRunner:
     def _translate_rounds(self, chunk: list[_Loaded]) -> tuple[list[list[str]], list[list[str]]]:
         """Every document of the chunk in one call, then the fallback texts (HTML elements whose
         markers the model lost) of every file in one more call when there are any."""
-        texts = [t for loaded in chunk for t in loaded.extracted.texts]
-        flat = self.translator.translate_documents(texts) if texts else []
-        translations = split_by([len(loaded.extracted.texts) for loaded in chunk], flat)
-        asks = fallback_asks([loaded.extracted for loaded in chunk], translations)
-        extra = [t for ask in asks for t in ask]
-        answers = self.translator.translate_documents(extra) if extra else []
-        return translations, split_by([len(ask) for ask in asks], answers)
+        extracted = [loaded.extracted for loaded in chunk]
+        return translation_rounds(extracted, self.translator.translate_documents)
 
     def _finish(self, loaded: _Loaded, translations: list[str], fallbacks: list[str]) -> None:
         job = loaded.job

@@ -78,13 +78,23 @@ def fallback_asks(
     return [e.fallback_texts(t) for e, t in zip(extracted, translations, strict=True)]
 
 
+def translation_rounds(
+    extracted: Sequence[Extracted], translate: Callable[[list[str]], list[str]]
+) -> tuple[list[list[str]], list[list[str]]]:
+    """Each file's translations and fallback translations: one ``translate`` call for every
+    file's texts, then one for every file's fallback texts (usually none, and then no call).
+    (:func:`service.workflow.translate_extracted` is the same for the async server.)"""
+    first = split_by([len(e.texts) for e in extracted], _call(translate, _flat(extracted)))
+    asks = fallback_asks(extracted, first)
+    second = split_by([len(a) for a in asks], _call(translate, [t for a in asks for t in a]))
+    return first, second
+
+
 def translate_extracted(
     extracted: Sequence[Extracted], translate: Callable[[list[str]], list[str]]
 ) -> list[str]:
     """Rebuild each file, with one ``translate`` call per round for all of them together."""
-    first = split_by([len(e.texts) for e in extracted], _call(translate, _flat(extracted)))
-    asks = fallback_asks(extracted, first)
-    second = split_by([len(a) for a in asks], _call(translate, [t for a in asks for t in a]))
+    first, second = translation_rounds(extracted, translate)
     return [e.rebuild(t, f) for e, t, f in zip(extracted, first, second, strict=True)]
 
 
