@@ -99,8 +99,7 @@ async def translate_documents_async(
     """Translate documents through the shared batcher; returns the results and the number of
     distinct segments. Two thread hops (everything before the model, everything after) keep
     the event loop free while PyThaiNLP works."""
-    batcher.admit_estimate(texts, options.decode)  # before any work
-    with batcher.preparing() as ticket:
+    with batcher.admitted(texts, options.decode) as ticket:  # or refused, before any work
         staged = await asyncio.to_thread(stage, engine, texts, options)
         missing = staged.missing
         outputs = await batcher.translate(missing, options.decode, ticket)
@@ -127,8 +126,7 @@ async def start_stream(
 ) -> StreamJob:
     """Prepare and queue every missing segment up front (so they batch together and overload
     is known before the response starts)."""
-    batcher.admit_estimate(texts, options.decode)
-    with batcher.preparing() as ticket:
+    with batcher.admitted(texts, options.decode) as ticket:
         staged = await asyncio.to_thread(stage, engine, texts, options)
         missing = staged.missing
         futures = batcher.submit(missing, options.decode, ticket)

@@ -9,10 +9,13 @@ alternatives widen the beam to ``1 + alternatives``), against the model's measur
   not finish within the timeout → :class:`Overloaded` (HTTP 503 + ``Retry-After``: it may
   succeed later).
 
-The check runs twice: on an estimate from the request's characters before it is prepared (so
-a refusal costs microseconds, not the seconds of sentence splitting), and on the exact token
-counts when its segments are queued. A request is admitted whole while the queue is below its
-bound, whatever its size, so a long article has the same chance to get in as a short request.
+The decision is made once, when the request arrives, before it is prepared (so a refusal costs
+microseconds, not the seconds of sentence splitting), on an estimate from its characters; the
+request then holds its estimated places in the queue while it is prepared, so a long article,
+whose preparation takes longer, cannot lose its place to short requests that arrived after it
+and were quicker to prepare. When its segments are queued, only its exact size alone is checked
+again (413). A request is admitted whole while the queue is below its bound, whatever its size,
+so a long article has the same chance to get in as a short request.
 
 Without a configured ``queue_size`` the bound is what the measured speed serves in half the
 request timeout, so a full queue means a fast 503 rather than a 504 minutes later.
@@ -89,13 +92,8 @@ class Admission:
 
     def check(self, queued_segments: int, queued_tokens: int, own_tokens: float) -> None:
         """Refuse (raise) a request of ``own_tokens`` weighted tokens, or let it in."""
+        self.check_alone(own_tokens)
         own_s = self.speed.seconds_for(own_tokens)
-        if self.deadline_s is not None and own_s is not None and own_s > self.deadline_s:
-            raise TooExpensive(
-                f"this request needs about {own_s:.0f} s of model time, more than the "
-                f"{self.deadline_s:g} s request timeout; send less text (or ask for a smaller "
-                "beam or fewer alternatives) per request"
-            )
         capacity = self.capacity
         ahead_s = self.speed.seconds_for(queued_tokens) or 0.0
         if queued_segments >= capacity and queued_segments > 0:
@@ -109,4 +107,14 @@ class Admission:
                 f"server is busy: the work queued ahead ({ahead_s:.0f} s) would not let this "
                 f"request finish within the {self.deadline_s:g} s timeout; retry later",
                 math.ceil(ahead_s + own_s - self.deadline_s),
+            )
+
+    def check_alone(self, own_tokens: float) -> None:
+        """Refuse a request whose own model time alone exceeds the timeout (never servable)."""
+        own_s = self.speed.seconds_for(own_tokens)
+        if self.deadline_s is not None and own_s is not None and own_s > self.deadline_s:
+            raise TooExpensive(
+                f"this request needs about {own_s:.0f} s of model time, more than the "
+                f"{self.deadline_s:g} s request timeout; send less text (or ask for a smaller "
+                "beam or fewer alternatives) per request"
             )

@@ -142,8 +142,27 @@ class Batcher:
     # -- submitting ------------------------------------------------------------------------
 
     @contextlib.contextmanager
+    def admitted(self, texts: Sequence[str], options: DecodeOptions) -> Iterator[PrepareTicket]:
+        """Admit a request (or refuse it, before any work) and hold its place while it is
+        being prepared; pass the ticket to :meth:`submit`.
+
+        The decision is made once, here, from the request's size in characters (an estimate on
+        the low side: half the usual tokens per visible character); its estimated segments are
+        reserved until it queues them, so an article, whose sentence splitting takes longer
+        than a sentence's, cannot lose its place to requests that arrived after it."""
+        self._refuse_if_stopping()
+        visible = sum(len("".join(t.split())) for t in texts)
+        tokens = 0.5 * visible * self.speed.tokens_per_char
+        weight = tokens * options.beam_width
+        self.admission.check(self.queue.occupied, self.queue.occupied_tokens, weight)
+        segments = max(1, round(tokens / max(1.0, self.speed.tokens_per_segment)))
+        with self.queue.announce(segments, round(weight)) as ticket:
+            yield ticket
+
+    @contextlib.contextmanager
     def preparing(self) -> Iterator[PrepareTicket]:
-        """Announce a request whose segments are on their way; pass the ticket to ``submit``."""
+        """Announce a request whose segments are on their way, without admission or a
+        reservation (callers that queue segments they already have)."""
         with self.queue.announce() as ticket:
             yield ticket
 
@@ -155,30 +174,28 @@ class Batcher:
     def capacity(self) -> int:
         return self.admission.capacity
 
-    def admit_estimate(self, texts: Sequence[str], options: DecodeOptions) -> None:
-        """Refuse a request before it is prepared, from its size in characters: an estimate on
-        the low side (half the usual tokens per visible character), so that only requests that
-        are clearly too much are refused before their exact token count is known."""
-        self._refuse_if_stopping()
-        visible = sum(len("".join(t.split())) for t in texts)
-        estimate = 0.5 * visible * self.speed.tokens_per_char * options.beam_width
-        self.admission.check(self.queue.live, self.queue.live_tokens, estimate)
-
     def submit(
         self,
         segments: Sequence[Segment],
         options: DecodeOptions,
         ticket: PrepareTicket | None = None,
     ) -> list[asyncio.Future[ModelOutput]]:
-        """Queue one request's segments (or refuse it whole); each returned future resolves to
-        its model output."""
+        """Queue one request's segments; each returned future resolves to its model output.
+
+        A request admitted with :meth:`admitted` (its ticket given) is refused now only if its
+        exact size alone exceeds what the timeout allows; any other is admitted here, whole or
+        not at all."""
+        admitted = ticket is not None and ticket.segments > 0
         if ticket is not None:
             ticket.release()
         if not segments:
             return []
         self._refuse_if_stopping()
         weight = sum(weighted_tokens(s, options) for s in segments)
-        self.admission.check(self.queue.live, self.queue.live_tokens, weight)
+        if admitted:
+            self.admission.check_alone(weight)
+        else:
+            self.admission.check(self.queue.occupied, self.queue.occupied_tokens, weight)
         self.speed.observe_request(
             sum(len(s.text) for s in segments), sum(s.tokens for s in segments), len(segments)
         )

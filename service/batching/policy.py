@@ -17,6 +17,14 @@ so on, while the batch fits. A short request is thus never stuck behind a long a
 article, being among the oldest requests, gets a place in every batch until it is done (it is
 never starved by a stream of short ones). The batch is sorted by length before the call.
 
+**Similar lengths.** Every row of a batch decodes as many steps as its longest row needs (a
+model that never stops early pays them all, and the encoder pads every row to the longest), so
+a batch is filled first with segments whose lengths stay within ``LENGTH_SPREAD`` of each other,
+in the same turn order, starting from the oldest segment; only when that leaves room are other
+segments added. Under load the queue holds plenty of similar segments and batches come out
+even; with few segments waiting, everyone still goes in the next call. The oldest segment is in
+every batch, so no length is starved.
+
 Tokens are weighted by the beam width: a beam-16 segment costs the model about 16 greedy ones,
 so it takes 16 times as much of ``max_batch_tokens``.
 """
@@ -85,22 +93,38 @@ def is_full(state: QueueState, config: PolicyConfig) -> bool:
     return len(state.pending) >= config.max_batch_size or tokens >= config.max_batch_tokens
 
 
+# Longest over shortest segment a batch keeps to while it can (see "Similar lengths").
+LENGTH_SPREAD = 1.5
+
+
 def select(state: QueueState, config: PolicyConfig) -> tuple[int, ...]:
-    """The segments of the next batch: requests take turns, within the batch limits."""
-    options = state.pending[0].options
+    """The segments of the next batch: requests take turns, within the batch limits, similar
+    lengths first."""
+    pending = state.pending
+    order = turns(pending, pending[0].options)
     taken: list[int] = []
-    longest = 0
-    for index in turns(state.pending, options):
-        tokens = state.pending[index].tokens
-        fits = len(taken) < config.max_batch_size and (
-            not taken or max(longest, tokens) * (len(taken) + 1) <= config.max_batch_tokens
-        )
-        if fits:
+    chosen: set[int] = set()
+    low = high = 0
+    for similar_only in (True, False):
+        for index in order:
+            if len(taken) >= config.max_batch_size:
+                break
+            tokens = pending[index].tokens
+            if index in chosen or not _fits(taken, high, tokens, config):
+                continue
+            if similar_only and taken and max(high, tokens) > LENGTH_SPREAD * min(low, tokens):
+                continue
             taken.append(index)
-            longest = max(longest, tokens)
-        elif len(taken) >= config.max_batch_size:
-            break
-    return tuple(sorted(taken, key=lambda i: (state.pending[i].tokens, i)))
+            chosen.add(index)
+            low = min(low, tokens) if len(taken) > 1 else tokens
+            high = max(high, tokens)
+    return tuple(sorted(taken, key=lambda i: (pending[i].tokens, i)))
+
+
+def _fits(taken: list[int], longest: int, tokens: int, config: PolicyConfig) -> bool:
+    """Whether one more segment of ``tokens`` keeps the padded batch within the token budget
+    (a first segment always fits: an over-long one runs alone rather than never)."""
+    return not taken or max(longest, tokens) * (len(taken) + 1) <= config.max_batch_tokens
 
 
 def turns(pending: Sequence[Pending], options: Hashable) -> list[int]:

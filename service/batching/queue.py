@@ -37,18 +37,21 @@ class QueuedSegment:
     taken: bool = False
 
 
+@dataclass
 class PrepareTicket:
-    """Held by a request while it is being prepared; released when its segments are queued
-    (or when it ends without queueing any)."""
+    """Held by a request that was admitted and is being prepared; released when its segments
+    are queued (or when it ends without queueing any). Until then its estimated size is
+    reserved in the queue, so requests that arrive while it is prepared cannot take its place."""
 
-    def __init__(self, release: Callable[[], None]) -> None:
-        self._release = release
-        self.open = True
+    segments: int  # reserved (estimated) places in the queue
+    tokens: int  # reserved weighted tokens
+    _release: Callable[[PrepareTicket], None] = field(repr=False)
+    open: bool = True
 
     def release(self) -> None:
         if self.open:
             self.open = False
-            self._release()
+            self._release(self)
 
 
 @dataclass
@@ -61,20 +64,36 @@ class SegmentQueue:
     live: int = 0  # queued segments still wanted
     live_tokens: int = 0  # their weighted tokens
     preparing: int = 0
+    reserved: int = 0  # places held by admitted requests still being prepared
+    reserved_tokens: int = 0
     last_arrival: float = 0.0
 
+    @property
+    def occupied(self) -> int:
+        """Places taken: queued segments plus the reservations of requests being prepared."""
+        return self.live + self.reserved
+
+    @property
+    def occupied_tokens(self) -> int:
+        return self.live_tokens + self.reserved_tokens
+
     @contextmanager
-    def announce(self) -> Iterator[PrepareTicket]:
-        """A request whose segments are on their way; pass the ticket to :meth:`add`."""
+    def announce(self, segments: int = 0, tokens: int = 0) -> Iterator[PrepareTicket]:
+        """A request whose segments are on their way, holding ``segments`` places (its
+        estimated size) until it queues them; pass the ticket to :meth:`add`."""
         self.preparing += 1
-        ticket = PrepareTicket(self._released)
+        self.reserved += segments
+        self.reserved_tokens += tokens
+        ticket = PrepareTicket(segments, tokens, self._released)
         try:
             yield ticket
         finally:
             ticket.release()
 
-    def _released(self) -> None:
+    def _released(self, ticket: PrepareTicket) -> None:
         self.preparing -= 1
+        self.reserved -= ticket.segments
+        self.reserved_tokens -= ticket.tokens
         self.on_change()
 
     def add(

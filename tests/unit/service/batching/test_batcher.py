@@ -214,8 +214,8 @@ def test_queue_is_bounded(engine: RecordingEngine) -> None:
         assert batcher.queue_depth >= batcher.capacity == 4
         with pytest.raises(Overloaded):
             queued(batcher, engine, SENTENCES[6:7], GREEDY)
-        with pytest.raises(Overloaded):  # refused before any work, from its size alone
-            batcher.admit_estimate(SENTENCES[6:7], GREEDY)
+        with pytest.raises(Overloaded), batcher.admitted(SENTENCES[6:7], GREEDY):
+            pass  # refused on arrival, before any work, from its size alone
         batcher.start()
         await asyncio.gather(*big)
         assert batcher.queue_depth == 0
@@ -247,6 +247,40 @@ def test_an_article_is_admitted_whole_while_the_queue_is_below_its_bound(
     run(scenario())
     first_batch = engine.calls[0][0]
     assert set(SENTENCES[:3]) < set(first_batch) and SENTENCES[3] in first_batch
+
+
+def test_an_admitted_article_keeps_its_place_while_it_is_prepared(
+    engine: RecordingEngine,
+) -> None:
+    """Admission is decided on arrival: while an admitted article is still being prepared
+    (sentence splitting takes longer for it), short requests that arrive after it fill the
+    queue to its bound and are then refused — but the article's segments, when they come, are
+    queued. (Checked again at that point, the article would lose its place to them.)"""
+
+    async def scenario() -> tuple[list[ModelOutput], int, int]:
+        batcher = Batcher(engine, BatcherConfig(queue_size=3, max_wait_ms=0))
+        article = SENTENCES[:6]
+        shorts: list[asyncio.Future[ModelOutput]] = []
+        refused = 0
+        with batcher.admitted(article, GREEDY) as ticket:
+            reserved = batcher.queue.occupied
+            for text in SENTENCES[6:]:  # requests that arrive while the article is prepared
+                try:
+                    with batcher.admitted([text], GREEDY) as other:
+                        shorts += batcher.submit(engine.segments([text]), GREEDY, other)
+                except Overloaded:
+                    refused += 1
+            assert batcher.queue.occupied >= batcher.capacity  # the queue is at its bound
+            futures = batcher.submit(engine.segments(article), GREEDY, ticket)
+        batcher.start()
+        done = await asyncio.gather(*futures)
+        await asyncio.gather(*shorts)
+        await batcher.stop()
+        return list(done), reserved, refused
+
+    done, reserved, refused = run(scenario())
+    assert reserved >= 1 and refused >= 1  # its place was held; later arrivals were refused
+    assert len(done) == 6 and all(o.text for o in done)
 
 
 def test_stop_finishes_queued_work_then_refuses_new_work(engine: RecordingEngine) -> None:

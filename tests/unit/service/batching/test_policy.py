@@ -172,6 +172,32 @@ ROWS = [
         expected=take(0, 1, 2, 3),
     ),
     Row(
+        "under load a batch keeps to similar lengths (within 1.5x), in turn order",
+        (
+            seg(1, 1.0, 20),
+            seg(2, 1.01, 60),
+            seg(3, 1.02, 22),
+            seg(4, 1.03, 58),
+            seg(5, 1.04, 18),
+            seg(6, 1.05, 21),
+            seg(7, 1.06, 62),
+        ),
+        now=2.0,
+        expected=take(4, 0, 5, 2),
+    ),
+    Row(
+        "with few segments waiting, different lengths still share the next call",
+        (seg(1, 1.0, 20), seg(2, 1.01, 60)),
+        now=2.0,
+        expected=take(0, 1),
+    ),
+    Row(
+        "the oldest segment anchors every batch, whatever its length",
+        (seg(1, 1.0, 60), *(seg(2 + i, 1.1, 20) for i in range(5))),
+        now=2.0,
+        expected=take(1, 2, 3, 0),
+    ),
+    Row(
         "each batch is sorted by length (ties: queue order)",
         (seg(1, 1.0, 40), seg(2, 1.0, 10), seg(3, 1.0, 40), seg(4, 1.0, 20)),
         now=2.0,
