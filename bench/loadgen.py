@@ -36,6 +36,7 @@ class Connection:
         self._reader: asyncio.StreamReader | None = None
         self._writer: asyncio.StreamWriter | None = None
         self._http = h11.Connection(h11.CLIENT)
+        self._answered = False  # a response began on the current request
 
     async def post_json(self, path: str, body: Any, timeout_s: float = 600) -> Any:
         """POST ``body`` as JSON; the decoded JSON answer. LoadError unless 200 within
@@ -56,19 +57,31 @@ class Connection:
     async def exchange(
         self, method: str, path: str, body: Any = None, timeout_s: float = 600
     ) -> tuple[int, dict[str, str], bytes]:
-        """:meth:`request`, with the response headers (names in lower case)."""
+        """:meth:`request`, with the response headers (names in lower case).
+
+        A kept-alive connection the server closed while it was idle (the server's keep-alive
+        timeout) is reopened before use; one that breaks before any answer began, in the race
+        between that close and our request, is reopened and the request sent once more — the
+        server never started on it (what every HTTP client's pool does)."""
+        if self._reader is not None and self._reader.at_eof():
+            await self.close()
+        reused = self._reader is not None
         try:
             return await asyncio.wait_for(self._request(method, path, body), timeout_s)
         except TimeoutError as exc:
             await self.close()
             raise LoadError(f"{method} {path}: no answer within {timeout_s:g} s") from exc
         except (h11.ProtocolError, OSError) as exc:
+            answered = self._answered
             await self.close()
+            if reused and not answered:
+                return await self.exchange(method, path, body, timeout_s)
             raise LoadError(f"{method} {path}: {type(exc).__name__}: {exc}") from exc
 
     async def _request(
         self, method: str, path: str, body: Any
     ) -> tuple[int, dict[str, str], bytes]:
+        self._answered = False
         if self._reader is None or self._writer is None:
             self._reader, self._writer = await asyncio.open_connection(self.host, self.port)
         data = b"" if body is None else json.dumps(body).encode("utf-8")
@@ -91,6 +104,7 @@ class Connection:
             if event is h11.NEED_DATA:
                 self._http.receive_data(await reader.read(65536))
             elif isinstance(event, h11.Response):
+                self._answered = True
                 status = event.status_code
                 headers = {k.decode().lower(): v.decode("latin-1") for k, v in event.headers}
             elif isinstance(event, h11.Data):
