@@ -94,7 +94,10 @@ def run_raw(backend: Backend, batch: RawBatch, options: DecodeOptions) -> None:
     if backend.name == "ct2":
         source, prefix = batch.inputs
         bound = options.max_new_tokens(batch.longest)
-        impl.translator.translate_batch(source, prefix, **impl.translation_kwargs(bound, options))
+        kwargs = impl.translation_kwargs(bound, options)
+        # the library's own way to share a batch between the backend's replicas
+        kwargs["max_batch_size"] = -(-len(source) // impl.layout.inter)
+        impl.translator.translate_batch(source, prefix, **kwargs)
         return
     import torch
 

@@ -88,7 +88,7 @@ class OpenLoopConfig:
 class BenchConfig:
     quick: bool = False
     device: str = "cpu"
-    threads: int = 0  # 0 = every core (torch intra-op; ct2 intra_threads)
+    threads: int = 0  # 0 = every core (torch intra-op; ct2 replicas x intra threads)
     output_tokens: int = 32  # forced length of every translation (not the open loop)
     model: Path | None = None  # a transformers model dir; None = the base-size test model
     cache_pass_segments: int | None = None  # None = 500 (64 with --quick)

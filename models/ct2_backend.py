@@ -22,6 +22,7 @@ import os
 import re
 import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -77,7 +78,7 @@ def load(spec: ModelSpec) -> Ct2Backend:
         device=device,
         device_index=device_index,
         compute_type=compute_type,
-        intra_threads=resolve_threads(spec.threads),
+        layout=thread_layout(spec.threads, spec.inter_threads, device),
         max_input_tokens=spec.max_input_tokens,
     )
 
@@ -128,6 +129,44 @@ def resolve_threads(threads: int) -> int:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
         return os.cpu_count() or 1
+
+
+# Replicas at most under ``inter_threads`` 0 (auto): a batch of 32 split four ways still gives
+# each replica 8 rows; bigger machines add intra threads per replica instead.
+AUTO_MAX_REPLICAS = 4
+
+
+@dataclass(frozen=True)
+class ThreadLayout:
+    """CTranslate2's threads: ``inter`` replicas of the model (sharing its weights), each
+    computing with ``intra`` threads. A batch is split between the replicas, which decode
+    their parts at once."""
+
+    intra: int
+    inter: int = 1
+
+    @property
+    def threads(self) -> int:
+        return self.intra * self.inter
+
+
+def thread_layout(threads: int, inter_threads: int, device: str) -> ThreadLayout:
+    """The layout for ``threads`` cores (0 = every core this process may use).
+
+    ``inter_threads`` 0 means: on CPU one replica per core, up to ``AUTO_MAX_REPLICAS``, the
+    cores shared out between them (measured by ``thaimt bench --sweep`` on 2 cores: a batch of
+    32 split between two one-thread replicas runs 1.5x as fast as one replica on both cores,
+    because the small matrices of one decoding step do not keep two threads busy); on CUDA one
+    replica per GPU, as the server makes one model call at a time.
+    """
+    cores = resolve_threads(threads)
+    if inter_threads > 0:
+        inter = inter_threads
+    elif device == "cuda":
+        inter = 1
+    else:
+        inter = min(cores, AUTO_MAX_REPLICAS)
+    return ThreadLayout(intra=max(1, cores // inter), inter=inter)
 
 
 def ct2_model_dir(spec: ModelSpec, device: str = "cpu") -> tuple[Path, bool]:
@@ -184,8 +223,7 @@ class Ct2Backend:
         device: str = "cpu",
         device_index: int = 0,
         compute_type: str = "default",
-        intra_threads: int = 0,
-        inter_threads: int = 1,
+        layout: ThreadLayout | None = None,
         max_input_tokens: int | None = None,
     ) -> None:
         from transformers import AutoTokenizer
@@ -204,16 +242,15 @@ class Ct2Backend:
             )
         # Rust-backed tokenizers (NLLB) are not safe to call from two threads at once.
         self._tokenizer_lock = threading.Lock()
+        self.layout = layout or ThreadLayout(intra=resolve_threads(0))
         try:
-            # inter_threads=1: the engine makes one model call at a time, so parallel
-            # translators would only compete for the same cores.
             self.translator = ctranslate2.Translator(
                 str(self.model_dir),
                 device=device,
                 device_index=device_index,
                 compute_type=compute_type,
-                intra_threads=resolve_threads(intra_threads),
-                inter_threads=inter_threads,
+                intra_threads=self.layout.intra,
+                inter_threads=self.layout.inter,
             )
         except (RuntimeError, ValueError) as exc:
             raise ModelError(
@@ -248,11 +285,16 @@ class Ct2Backend:
         check_budget(inputs, self.max_input_tokens)
         with self._tokenizer_lock:
             source = [self.tokenizer.convert_ids_to_tokens(list(row)) for row in inputs]
-        prefix = [[self._target_prefix]] * len(inputs) if self._target_prefix else None
         bounds = [self.output_bound(len(row), options) for row in inputs]
-        results = self.translator.translate_batch(
-            source, prefix, **self.translation_kwargs(max(bounds), options)
-        )
+        results: list[Any] = [None] * len(inputs)
+        # One part per replica, of similar lengths; each decodes only as far as its own
+        # longest bound, and the replicas run their parts at once.
+        order = sorted(range(len(inputs)), key=lambda i: len(inputs[i]))
+        parts = _contiguous(order, min(self.layout.inter, len(inputs)))
+        pending = [(part, self._submit(source, part, bounds, options)) for part in parts]
+        for part, futures in pending:
+            for i, future in zip(part, futures, strict=True):
+                results[i] = future.result()
         # Each row is cut back to its own bound, so a segment gets the same (greedy) output alone
         # or in any batch.
         outputs = []
@@ -262,6 +304,24 @@ class Ct2Backend:
                 texts = [self._decode(tokens) for tokens in hypotheses]
                 outputs.append(ModelOutput(texts[0], len(hypotheses[0]), tuple(texts[1:])))
         return outputs
+
+    def _submit(
+        self,
+        source: Sequence[Any],
+        part: list[int],
+        bounds: list[int],
+        options: DecodeOptions,
+    ) -> list[Any]:
+        """Queue the rows ``part`` on a free replica; their (asynchronous) results."""
+        prefix = [[self._target_prefix]] * len(part) if self._target_prefix else None
+        return list(
+            self.translator.translate_batch(
+                [source[i] for i in part],
+                prefix,
+                asynchronous=True,
+                **self.translation_kwargs(max(bounds[i] for i in part), options),
+            )
+        )
 
     def output_bound(self, input_tokens: int, options: DecodeOptions) -> int:
         """Most tokens a segment may produce: ``max_new_tokens`` counts every generated
@@ -289,6 +349,17 @@ class Ct2Backend:
     def _decode(self, tokens: list[str]) -> str:
         ids = [i for i in self._token_ids(tokens) if i not in self._skip_ids]
         return str(self.tokenizer.decode(ids, skip_special_tokens=True)).strip()
+
+
+def _contiguous(order: list[int], count: int) -> list[list[int]]:
+    """``order`` cut into ``count`` runs of (nearly) equal size."""
+    size, extra = divmod(len(order), count)
+    runs, start = [], 0
+    for k in range(count):
+        end = start + size + (k < extra)
+        runs.append(order[start:end])
+        start = end
+    return [r for r in runs if r]
 
 
 def _family(model_dir: Path, info: ConvertedModelInfo | None) -> ModelFamily:

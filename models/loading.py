@@ -59,7 +59,8 @@ class ModelSpec:
     backend: str = "torch"  # "auto", "torch" or "ct2"
     device: str = "auto"  # auto, cpu, cuda, cuda:N
     dtype: str = "auto"  # auto, float32, float16, bfloat16 (ct2 also int8 etc.)
-    threads: int = 0  # intra-op threads; 0 = the library's default (all cores)
+    threads: int = 0  # threads in all; 0 = every core (torch: the library's default)
+    inter_threads: int = 0  # CTranslate2 replicas sharing ``threads``; 0 = auto (see ct2_backend)
     revision: str | None = None  # hub branch, tag or commit
     max_input_tokens: int | None = None  # None = the model's own limit
     cache_dir: Path | None = None  # thaimt's cache (CTranslate2 conversions); None = default
@@ -173,10 +174,12 @@ class Runtime:
     precision: str
     device: str
     threads: int
+    replicas: int = 1  # CTranslate2 replicas the threads are shared between
 
     def __str__(self) -> str:
         unit = "thread" if self.threads == 1 else "threads"
-        return f"{self.backend} {self.precision}, {self.device}, {self.threads} {unit}"
+        text = f"{self.backend} {self.precision}, {self.device}, {self.threads} {unit}"
+        return text + (f" in {self.replicas} replicas" if self.replicas > 1 else "")
 
 
 def runtime_of(backend: Backend, threads: int = 0) -> Runtime:
@@ -192,6 +195,7 @@ def runtime_of(backend: Backend, threads: int = 0) -> Runtime:
         precision=str(precision).removeprefix("torch.") if precision is not None else "?",
         device=str(getattr(backend, "device", "?")),
         threads=_threads_in_use(backend, threads),
+        replicas=int(getattr(getattr(backend, "layout", None), "inter", 1)),
     )
 
 
@@ -200,6 +204,9 @@ def _threads_in_use(backend: Backend, threads: int) -> int:
         import torch
 
         return int(torch.get_num_threads())
+    layout = getattr(backend, "layout", None)  # CTranslate2: replicas x intra threads
+    if layout is not None:
+        return int(layout.threads)
     from models.ct2_backend import resolve_threads
 
     return resolve_threads(threads)

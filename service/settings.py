@@ -33,7 +33,10 @@ class Settings(BaseSettings):
     )
     device: str = Field("auto", description="auto, cpu, cuda or cuda:N")
     dtype: str = Field("auto", description="auto, float32, float16, bfloat16 (ct2: int8 etc.)")
-    threads: int = Field(0, ge=0, description="Intra-op threads; 0 = all cores")
+    threads: int = Field(0, ge=0, description="Model threads in all; 0 = all cores")
+    inter_threads: int = Field(
+        0, ge=0, description="CTranslate2 replicas sharing the threads; 0 = auto (CPU: per core)"
+    )
     beam_size: int = Field(1, ge=1, le=16, description="Default beam size")
     # Each alternative widens the beam by one (beam width = max(beam, 1 + alternatives)), so the
     # bound keeps the widest search at 16, like beam_size.
@@ -208,6 +211,7 @@ class Settings(BaseSettings):
             device=self.device,
             dtype=self.dtype,
             threads=self.threads,
+            inter_threads=self.inter_threads,
             revision=self.revision,
             max_input_tokens=self.max_input_tokens,
             cache_dir=self.cache_dir,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -11,9 +12,9 @@ import pytest
 from models.backend import Backend, DecodeOptions, ModelFamily
 from models.convert import SIDECAR, convert_model, tokenizer_files
 from models.corpus import thai_lines
-from models.ct2_backend import Ct2Backend, resolve_compute_type
+from models.ct2_backend import Ct2Backend, ThreadLayout, resolve_compute_type, thread_layout
 from models.errors import BackendNotInstalledError, ModelError
-from models.loading import ModelSpec, load_backend
+from models.loading import ModelSpec, load_backend, runtime_of
 from tests.standins import translate_texts
 
 GREEDY = DecodeOptions(beam_size=1)
@@ -186,3 +187,39 @@ def test_multilingual_families_match_torch(
     texts = thai_lines()[:16]
     options = DecodeOptions(max_output_tokens=24)
     assert translate_texts(ct2, texts, options) == translate_texts(torch, texts, options)
+
+
+@pytest.mark.parametrize(
+    ("threads", "inter", "device", "expected"),
+    [
+        (2, 0, "cpu", ThreadLayout(intra=1, inter=2)),  # measured: 1.5x one replica on both
+        (1, 0, "cpu", ThreadLayout(intra=1, inter=1)),
+        (16, 0, "cpu", ThreadLayout(intra=4, inter=4)),  # at most four replicas
+        (6, 0, "cpu", ThreadLayout(intra=1, inter=4)),
+        (8, 0, "cuda", ThreadLayout(intra=8, inter=1)),  # one call at a time on a GPU
+        (4, 1, "cpu", ThreadLayout(intra=4, inter=1)),  # the setting wins
+        (4, 8, "cpu", ThreadLayout(intra=1, inter=8)),
+    ],
+)
+def test_thread_layout(threads: int, inter: int, device: str, expected: ThreadLayout) -> None:
+    assert thread_layout(threads, inter, device) == expected
+
+
+def test_replicas_split_a_batch_without_changing_any_output(tiny_ct2_dir: Path) -> None:
+    """A batch shared out between replicas (each part decoding to its own longest bound) gives
+    exactly what one replica gives for the whole batch, row for row (greedy: a row's output
+    does not depend on its batch mates; a beam's can, through the batch's longest bound, as it
+    always could); n-best lists keep their length."""
+    texts = thai_lines()[:13]  # parts of unequal size
+    beam = DecodeOptions(beam_size=3, alternatives=2)
+    outputs = {}
+    for inter in (1, 2, 3):
+        spec = ModelSpec(str(tiny_ct2_dir), backend="ct2", device="cpu", threads=inter)
+        backend = load_backend(replace(spec, inter_threads=inter))
+        assert isinstance(backend, Ct2Backend) and backend.layout.inter == inter
+        outputs[inter] = backend.translate_batch(backend.encode(texts), GREEDY)
+        n_best = backend.translate_batch(backend.encode(texts), beam)
+        assert [len(o.alternatives) for o in n_best] == [2] * len(texts)
+    assert outputs[2] == outputs[1] and outputs[3] == outputs[1]
+    assert runtime_of(backend, 3).replicas == 3
+    assert str(runtime_of(backend, 3)).endswith("3 threads in 3 replicas")
