@@ -7,8 +7,8 @@ arrivals at ``SWEEP_LOAD`` of the first (default) configuration's capacity, so t
 compare. The choice: among configurations whose capacity is within 10 % of the best, the one
 with the lowest p95 latency over all requests at that load (users feel latency; capacity is
 headroom). CTranslate2's intra- vs inter-threads are measured offline (``measure_threads``):
-the server makes one model call at a time, so inter threads could only help by splitting a batch
-between replicas, which is what that table measures.
+the server makes one model call at a time, which the backend splits between its replicas
+(``THAIMT_INTER_THREADS``), so the table measures one batch split that way.
 """
 
 from __future__ import annotations

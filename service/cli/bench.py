@@ -78,7 +78,7 @@ def register(subparsers: Any) -> None:
         "--threads",
         type=int,
         default=0,
-        help="torch intra-op and ct2 intra threads (0 = all cores)",
+        help="model threads: torch intra-op, ct2 in all (0 = all cores)",
     )
     parser.add_argument(
         "--output-tokens",
