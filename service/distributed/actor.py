@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import os
 import platform
-import time
 from dataclasses import dataclass
-from pathlib import Path
 
 from models.backend import DecodeOptions, ModelFamily, ModelOutput
 from models.loading import ModelSpec, load_backend
 from service.engine import Engine, Segment
+from service.testhold import hold_for_tests
 
 # Encoded by every actor and by the driver: equal ids mean both tokenise alike (the same
 # tokenizer files and library versions), so the driver's token budgets hold on the actors.
@@ -71,7 +70,7 @@ class EngineActor:
         self, number: int, segments: list[Segment], options: DecodeOptions
     ) -> tuple[int, list[ModelOutput]]:
         """The outputs of batch ``number`` (returned with it: the pool collects out of order)."""
-        hold_for_tests(self._batches)
+        hold_for_tests(TEST_HOLD_ENV, self._batches)
         self._batches += 1
         return number, self.engine.run_batch(segments, options)
 
@@ -86,17 +85,3 @@ def _ray_actor_id() -> str | None:
 # environment of the Ray runtime they start so that they can kill a process while a batch is
 # provably in flight. Unset, as everywhere else, it costs one lookup per batch.
 TEST_HOLD_ENV = "THAIMT_TEST_RAY_HOLD"
-
-
-def hold_for_tests(number: int) -> None:
-    """With ``THAIMT_TEST_RAY_HOLD=DIR``, this process's batch ``number`` (from 0) waits until
-    ``DIR/go-<number>`` or ``DIR/go`` exists, and leaves ``DIR/held-<pid>-<number>`` meanwhile."""
-    folder = os.environ.get(TEST_HOLD_ENV)
-    if not folder:
-        return
-    gates = (Path(folder) / f"go-{number}", Path(folder) / "go")
-    if any(gate.exists() for gate in gates):
-        return
-    (Path(folder) / f"held-{os.getpid()}-{number}").touch()
-    while not any(gate.exists() for gate in gates):
-        time.sleep(0.05)

@@ -38,6 +38,7 @@ from service.formats.base import (
     translation_rounds,
 )
 from service.pipeline import TranslateOptions
+from service.testhold import hold_for_tests
 
 __all__ = [
     "TEMP_SUFFIX",
@@ -90,6 +91,11 @@ class _Loaded:
     options_key: str
     decoded: DecodedText
     extracted: Extracted
+
+
+# The tests hold a run before a chunk to interrupt or kill it between two files, provably
+# (see service/testhold.py).
+TEST_HOLD_ENV = "THAIMT_TEST_BATCH_HOLD"
 
 
 def options_key(config: BatchConfig, format_name: str) -> str:
@@ -145,7 +151,8 @@ class BatchRunner:
         for path, reason in skipped:
             self._skip(str(path), reason)
         try:
-            for chunk in self._chunks(jobs):
+            for number, chunk in enumerate(self._chunks(jobs)):
+                hold_for_tests(TEST_HOLD_ENV, number)
                 self._translate_chunk(chunk)
                 if self.config.fail_fast and self.summary.failed:
                     break

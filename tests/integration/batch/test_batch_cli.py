@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from service.files.manifest import MANIFEST_NAME
-from service.files.runner import TEMP_SUFFIX
+from service.files.runner import TEMP_SUFFIX, TEST_HOLD_ENV
 
 THAIMT = [str(Path(sys.executable).parent / "thaimt")]
 WORDS = ["ข่าว", "กรุงเทพ", "เศรษฐกิจ", "ราคา", "ตลาด", "ฝน", "รถไฟ", "โรงเรียน", "ทะเล", "ภูเขา"]
@@ -51,14 +51,26 @@ def _tree(outdir: Path) -> dict[str, bytes]:
     }
 
 
-def _start_and_signal(args, out, env, signum, until):  # type: ignore[no-untyped-def]
-    """Start ``thaimt batch``, send ``signum`` once ``until`` files are finished."""
+def _start_and_signal(args, out, env, signum, hold, at):  # type: ignore[no-untyped-def]
+    """Start ``thaimt batch`` held before its chunk ``at`` (one file per chunk; the earlier ones
+    run freely), send ``signum`` once it is provably waiting there, between two files."""
+    hold.mkdir(exist_ok=True)
+    for gate in hold.glob("go-*"):
+        gate.unlink()
+    for number in range(at):
+        (hold / f"go-{number}").touch()
     proc = subprocess.Popen(
-        [*THAIMT, "batch", *args], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        [*THAIMT, "batch", *args],
+        env={**env, TEST_HOLD_ENV: str(hold)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     deadline = time.monotonic() + 120
-    while _finished(out) < until and proc.poll() is None and time.monotonic() < deadline:
+    while proc.poll() is None and time.monotonic() < deadline:
+        if (hold / f"held-{proc.pid}-{at}").exists():
+            break
         time.sleep(0.02)
+    assert proc.poll() is None, "the run ended before reaching its hold"
     proc.send_signal(signum)
     proc.wait(timeout=60)
     return proc
@@ -77,15 +89,17 @@ def test_sigkill_midway_then_resume_equals_an_uninterrupted_run(
     args = [str(src), "-o", str(out), "--model", str(tiny_model_dir), "--chunk-chars", "1"]
 
     # Ctrl-C: a clean stop with a summary, exit 130, no temporary file.
-    interrupted = _start_and_signal(args, out, cli_batch_env, signal.SIGINT, until=3)
+    hold = tmp_path / "hold"
+    interrupted = _start_and_signal(args, out, cli_batch_env, signal.SIGINT, hold, at=3)
     assert interrupted.returncode == 130
     assert "interrupted:" in interrupted.stderr.read().decode()
     assert not list(out.rglob(f"*{TEMP_SUFFIX}"))
 
     # SIGKILL: no cleanup possible; the next run must cope.
-    _start_and_signal(args, out, cli_batch_env, signal.SIGKILL, until=_finished(out) + 5)
+    assert _finished(out) == 3
+    _start_and_signal(args, out, cli_batch_env, signal.SIGKILL, hold, at=5)
     done_before = _finished(out)
-    assert 0 < done_before < 50, f"kill did not land midway ({done_before} finished)"
+    assert done_before == 8, f"kill did not land between files ({done_before} finished)"
     first_run = {p: (out / p).stat().st_mtime_ns for p in _tree(out)}
 
     resumed = _batch(args, cli_batch_env)
