@@ -51,6 +51,10 @@ def _tree(outdir: Path) -> dict[str, bytes]:
     }
 
 
+def _interruptible() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _start_and_signal(args, out, env, signum, hold, at):  # type: ignore[no-untyped-def]
     """Start ``thaimt batch`` held before its chunk ``at`` (one file per chunk; the earlier ones
     run freely), send ``signum`` once it is provably waiting there, between two files."""
@@ -64,6 +68,10 @@ def _start_and_signal(args, out, env, signum, hold, at):  # type: ignore[no-unty
         env={**env, TEST_HOLD_ENV: str(hold)},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
+        # As from a terminal: a suite started in the background (``make test &``, nohup) has
+        # SIGINT ignored, which its children would inherit, and Python then never raises
+        # KeyboardInterrupt.
+        preexec_fn=_interruptible,
     )
     deadline = time.monotonic() + 120
     while proc.poll() is None and time.monotonic() < deadline:
