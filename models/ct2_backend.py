@@ -243,6 +243,9 @@ class Ct2Backend:
         # Rust-backed tokenizers (NLLB) are not safe to call from two threads at once.
         self._tokenizer_lock = threading.Lock()
         self.layout = layout or ThreadLayout(intra=resolve_threads(0))
+        # A batch is shared out between the replicas; a server that keeps one batch per
+        # replica in flight (lanes, service/batching) turns this off.
+        self.split_batches = True
         try:
             self.translator = ctranslate2.Translator(
                 str(self.model_dir),
@@ -290,7 +293,8 @@ class Ct2Backend:
         # One part per replica, of similar lengths; each decodes only as far as its own
         # longest bound, and the replicas run their parts at once.
         order = sorted(range(len(inputs)), key=lambda i: len(inputs[i]))
-        parts = _contiguous(order, min(self.layout.inter, len(inputs)))
+        replicas = self.layout.inter if self.split_batches else 1
+        parts = _contiguous(order, min(replicas, len(inputs)))
         pending = [(part, self._submit(source, part, bounds, options)) for part in parts]
         for part, futures in pending:
             for i, future in zip(part, futures, strict=True):

@@ -161,7 +161,7 @@ class TorchBackend:
             return []
         check_budget(inputs, self.max_input_tokens)
         lengths = [len(ids) for ids in inputs]
-        batch = self._padded(inputs)
+        batch = self.padded(inputs)
         with quiet_transformers(), torch.inference_mode():
             output = self.model.generate(**batch, **self.generation_kwargs(max(lengths), options))
         # The batch decodes up to the longest input's bound; each row is cut back to its own
@@ -170,19 +170,22 @@ class TorchBackend:
         per_input = 1 + options.alternatives
         rows = output.tolist()
         results = []
-        with self._tokenizer_lock:
-            for number, n in enumerate(lengths):
-                bound = options.max_new_tokens(n)
-                mine = [
-                    row[1 : 1 + bound]
-                    for row in rows[number * per_input : (number + 1) * per_input]
-                ]
-                texts = [self._decode(ids) for ids in mine]
-                generated = sum(1 for i in mine[0] if i != self._pad_id)
-                results.append(ModelOutput(texts[0], generated, tuple(texts[1:])))
+        for number, n in enumerate(lengths):
+            bound = options.max_new_tokens(n)
+            mine = rows[number * per_input : (number + 1) * per_input]
+            results.append(self.output_of([row[1 : 1 + bound] for row in mine]))
         return results
 
-    def _padded(self, inputs: Sequence[Sequence[int]]) -> dict[str, Any]:
+    def output_of(self, hypotheses: Sequence[Sequence[int]]) -> ModelOutput:
+        """One segment's output from its generated ids (decoder start token excluded, cut to
+        its bound), best hypothesis first; shared with step-by-step decoding
+        (:mod:`models.continuous`), so both paths decode alike."""
+        with self._tokenizer_lock:
+            texts = [self._decode(list(ids)) for ids in hypotheses]
+        generated = sum(1 for i in hypotheses[0] if i != self._pad_id)
+        return ModelOutput(texts[0], generated, tuple(texts[1:]))
+
+    def padded(self, inputs: Sequence[Sequence[int]]) -> dict[str, Any]:
         """Right-padded input ids and their attention mask, on the model's device."""
         import torch
 

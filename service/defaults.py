@@ -10,6 +10,9 @@ MAX_BATCH_SIZE = 32  # segments per model call
 MAX_BATCH_TOKENS = 4096  # padded source tokens (x beam width) per model call
 MAX_WAIT_MS = 50.0  # fire a batch this long after the last arrival
 MAX_HOLD_MS = 500.0  # ... and at the latest this long after its oldest segment
+# The continuous loop: while rows decode, segments join at the next step (no hold).
+MIN_JOIN = 1
+MAX_JOIN_WAIT_MS = 0.0
 REQUEST_TIMEOUT_S = 120.0  # per HTTP request (504); admission refuses what cannot finish in it
 # The queue bound, when not set, is what the measured model speed serves in this share of the
 # request timeout (a full queue is then answered with a fast 503, not a 504 minutes later).

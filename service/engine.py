@@ -73,7 +73,13 @@ class Engine:
         self.max_batch_tokens = max_batch_tokens
         self.cache = cache
         self.stats = EngineStats()
-        self._lock = threading.Lock()  # one model call at a time
+        self._lock = threading.BoundedSemaphore(1)  # model calls at once (see allow_lanes)
+        self._stats_lock = threading.Lock()
+
+    def allow_lanes(self, lanes: int) -> None:
+        """Let ``lanes`` model calls run at once (CTranslate2 replicas, each taking one batch);
+        by default one at a time."""
+        self._lock = threading.BoundedSemaphore(max(1, lanes))
 
     @classmethod
     def from_settings(
@@ -128,6 +134,7 @@ class Engine:
             return []
         with self._lock:
             out = self.backend.translate_batch([s.ids for s in segments], options)
+        with self._stats_lock:
             self.stats.model_calls += 1
             self.stats.segments += len(segments)
         return list(out)  # the repetition guard runs when the pipeline assembles (flags)

@@ -59,6 +59,13 @@ class Settings(BaseSettings):
         description="Latest a batch fires after its oldest segment (0 = max_wait)",
     )
     batching: bool = Field(True, description="Cross-request batching (off = one segment a call)")
+    scheduler: Literal["auto", "continuous", "lanes", "static"] = Field(
+        "auto",
+        description="How batches run: continuous (torch: segments join and leave a running "
+        "batch at every decoding step), lanes (CTranslate2: one batch per replica, several in "
+        "flight), static (one batch at a time, to its end); auto = continuous on torch, "
+        "lanes on CTranslate2 with several replicas, else static",
+    )
     queue_size: int | None = Field(
         None,
         ge=1,

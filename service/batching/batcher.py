@@ -18,6 +18,7 @@ from service import defaults
 from service.batching.admission import Admission, BatcherStopped, SpeedEstimate
 from service.batching.policy import PolicyConfig, decide
 from service.batching.queue import PrepareTicket, QueuedSegment, SegmentQueue, weighted_tokens
+from service.batching.step_policy import StepConfig
 from service.batching.worker import BatchEngine, ModelWorker, Outcome
 from service.engine import Segment
 
@@ -37,6 +38,12 @@ class BatcherConfig:
     max_hold_ms: float = defaults.MAX_HOLD_MS
     queue_size: int | None = None  # None: derived from the measured speed and the deadline
     deadline_s: float | None = None  # the request timeout admission plans for
+    # The continuous loop (service.batching.continuous): while rows decode, a join waits for
+    # min_join joiners or max_join_wait_ms (see step_policy).
+    min_join: int = defaults.MIN_JOIN
+    max_join_wait_ms: float = defaults.MAX_JOIN_WAIT_MS
+    # Batches in flight at once (CTranslate2 lanes: one per replica); 1 = one at a time.
+    lanes: int = 1
 
     @classmethod
     def unbatched(
@@ -56,6 +63,18 @@ class BatcherConfig:
             max_hold_ms=settings.max_hold_ms,
             queue_size=settings.queue_size,
             deadline_s=settings.request_timeout_s,
+        )
+
+    @property
+    def steps(self) -> StepConfig:
+        """The continuous loop's step policy: rows and tokens (source + decode) bounded like a
+        static batch's segments and tokens."""
+        return StepConfig(
+            max_rows=self.max_batch_size,
+            max_tokens=self.max_batch_tokens,
+            min_join=self.min_join,
+            max_join_wait_s=self.max_join_wait_ms / 1000,
+            max_static_tokens=self.max_batch_tokens,
         )
 
     @property
@@ -116,7 +135,7 @@ class Batcher:
         self._clock = clock
         self._wake = asyncio.Event()
         self.queue = SegmentQueue(clock, self._wake.set, self._dropped)
-        self.worker = ModelWorker(engine)
+        self.worker = ModelWorker(engine, self.config.lanes)
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
 
@@ -226,12 +245,25 @@ class Batcher:
     # -- the loop --------------------------------------------------------------------------
 
     async def _run(self) -> None:
+        """Form a batch whenever a lane is free and the policy says one is due; with one lane
+        (the default), one batch at a time."""
+        lanes: set[asyncio.Task[None]] = set()
         while True:
+            if len(lanes) >= self.config.lanes:
+                await asyncio.wait(lanes, return_when=asyncio.FIRST_COMPLETED)
+                continue
             batch = await self._next_batch()
             if batch is None:
-                return
-            outcomes, seconds = await self.worker.run([i.segment for i in batch], batch[0].options)
-            self._finish(batch, outcomes, seconds)
+                break
+            lane = asyncio.get_running_loop().create_task(self._run_batch(batch))
+            lanes.add(lane)
+            lane.add_done_callback(lanes.discard)
+        if lanes:
+            await asyncio.gather(*lanes)
+
+    async def _run_batch(self, batch: list[QueuedSegment]) -> None:
+        outcomes, seconds = await self.worker.run([i.segment for i in batch], batch[0].options)
+        self._finish(batch, outcomes, seconds)
 
     async def _next_batch(self) -> list[QueuedSegment] | None:
         """Wait until the policy says a batch is due; None once stopping and drained."""

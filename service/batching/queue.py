@@ -138,6 +138,12 @@ class SegmentQueue:
         ]
         return QueueState(pending, self.preparing, self.last_arrival, stopping)
 
+    def waiting(self) -> list[QueuedSegment]:
+        """The live queued segments, in queue order (cancelled ones left out); indexes into
+        this list are what :meth:`take` takes."""
+        self._items = [item for item in self._items if not item.future.done()]
+        return list(self._items)
+
     def take(self, indexes: Sequence[int]) -> list[QueuedSegment]:
         """Remove the chosen segments (indexes into the last :meth:`state`) for a model call."""
         chosen = set(indexes)

@@ -1,4 +1,4 @@
-"""The model worker: runs one batch at a time on its own thread, so the event loop stays free.
+"""The model worker: runs batches on its own thread (one per lane), so the event loop stays free.
 
 A failed batch is retried one segment at a time, so one bad segment fails only its own request;
 an engine that answers with the wrong number of outputs is an error for that batch, never a
@@ -10,9 +10,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Protocol
+from typing import Any, Protocol, TypeVar
 
 from models.backend import DecodeOptions, ModelOutput
 from service.engine import Segment
@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 MODEL_THREAD = "thaimt-model"
 
 Outcome = ModelOutput | BaseException
+T = TypeVar("T")
 
 
 class BatchEngine(Protocol):
@@ -37,9 +38,10 @@ class ModelOutputError(RuntimeError):
 
 
 class ModelWorker:
-    def __init__(self, engine: BatchEngine) -> None:
+    def __init__(self, engine: BatchEngine, lanes: int = 1) -> None:
         self.engine = engine
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=MODEL_THREAD)
+        # One thread per lane: batches in flight at once (CTranslate2 replicas); usually one.
+        self._executor = ThreadPoolExecutor(max_workers=lanes, thread_name_prefix=MODEL_THREAD)
 
     async def run(
         self, segments: Sequence[Segment], options: DecodeOptions
@@ -56,6 +58,11 @@ class ModelWorker:
             log.exception("model call failed")
             outcomes = [exc] * len(segments)
         return outcomes, time.monotonic() - started
+
+    async def call(self, function: Callable[..., T], *args: Any) -> T:
+        """``function(*args)`` on the model thread (a decoding step of the continuous loop)."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, function, *args)
 
     async def direct(self, segments: Sequence[Segment], options: DecodeOptions) -> float:
         """One model call outside the queue (warm-up); returns its seconds."""

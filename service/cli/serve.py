@@ -46,6 +46,11 @@ def register(sub: Any) -> None:
         "--queue-size", type=int, help=setting_help("queued segments before 503", "queue_size")
     )
     group.add_argument(
+        "--scheduler",
+        choices=("auto", "continuous", "lanes", "static"),
+        help=setting_help("how batches run", "scheduler"),
+    )
+    group.add_argument(
         "--no-batching",
         dest="batching",
         action="store_false",
@@ -78,6 +83,7 @@ SERVER_ARGS = (
     "max_wait_ms",
     "queue_size",
     "batching",
+    "scheduler",
     "api_keys",
 )
 
@@ -98,6 +104,7 @@ def run(args: argparse.Namespace) -> int:
     warn_if_exposed(settings)
     # Load before binding the port: a missing model stops here with its one-line message.
     engine = load_engine(settings)
+    check_scheduler(settings, engine)
     listener = bind(settings)
     settings = settings.model_copy(update={"port": listener.getsockname()[1]})  # port 0 → real
     app = create_app(settings, engine)
@@ -121,6 +128,16 @@ def run(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, _stopped)
     server.run(sockets=[listener])
     return 0 if server.started else 1
+
+
+def check_scheduler(settings: Any, engine: Any) -> None:
+    """A scheduler the loaded backend cannot run stops here, before the port is bound."""
+    from service.batching.factory import SchedulerError, scheduler_for
+
+    try:
+        scheduler_for(settings.scheduler, engine.backend, settings.batching)
+    except SchedulerError as exc:
+        raise CLIError(str(exc)) from exc
 
 
 def is_loopback(host: str) -> bool:

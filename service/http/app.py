@@ -19,7 +19,7 @@ from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from service.batching import Batcher, BatcherConfig
+from service.batching.factory import make_batcher
 from service.http import routes_files, routes_libre, routes_ops, routes_v1, routes_web
 from service.http.body import BodyGuard, BodyLimits
 from service.http.cors import install_cors
@@ -53,7 +53,7 @@ async def start_model(state: ServerState) -> None:
         if state.engine is None:
             state.engine = await asyncio.to_thread(load_engine, state.settings)
         engine = state.engine
-        batcher = Batcher(engine, BatcherConfig.from_settings(state.settings), state.metrics)
+        batcher, state.scheduler = make_batcher(engine, state.settings, state.metrics)
         state.metrics.watch_queue(lambda: batcher.queue_depth, lambda: batcher.capacity)
         state.metrics.watch_cache(engine.cache)
         state.batcher = batcher
@@ -157,7 +157,8 @@ def runtime(state: ServerState) -> str:
 
     if state.engine is None:
         return "no model"
-    return str(runtime_of(state.engine.backend, state.settings.threads))
+    described = str(runtime_of(state.engine.backend, state.settings.threads))
+    return f"{described}, {state.scheduler} batching" if state.scheduler else described
 
 
 class RequestMetrics:

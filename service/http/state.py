@@ -25,6 +25,7 @@ class ServerState:
     metrics: ServerMetrics = field(default_factory=ServerMetrics)
     engine: Engine | None = None
     batcher: Batcher | None = None
+    scheduler: str | None = None  # continuous, lanes or static (service/batching/factory.py)
     ready: bool = False
     load_error: str | None = None
     char_budget: Budget | None = None

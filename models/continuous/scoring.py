@@ -1,0 +1,115 @@
+"""The logits processors greedy ``generate()`` applies, built for one row's decoding options.
+
+``generate()`` builds its processors from the model's generation config merged with the call's
+arguments; this module builds the same ones, in the same order, for the fields thaimt's models
+and options use (pad/bad words, ``no_repeat_ngram_size``, the benchmarks' minimum length, the
+forced target-language token, suppressed tokens). A generation config that asks for anything
+else (repetition penalties, forced EOS, sampling, ...) is reported by
+:func:`unsupported_generation`, and such a model is decoded statically rather than differently.
+
+Processors depend on a row's own decoder ids (its length, its n-grams), so the decoder applies
+them to groups of rows of equal options and equal length (:func:`next_tokens`).
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import torch
+    from transformers import GenerationConfig, LogitsProcessorList
+
+# Generation config fields, with the value that means "off", that this module does not build.
+_OFF: dict[str, Any] = {
+    "sequence_bias": None,
+    "repetition_penalty": 1.0,
+    "encoder_repetition_penalty": 1.0,
+    "encoder_no_repeat_ngram_size": 0,
+    "min_length": 0,
+    "forced_eos_token_id": None,
+    "remove_invalid_values": False,
+    "exponential_decay_length_penalty": None,
+    "begin_suppress_tokens": None,
+    "renormalize_logits": False,
+    "guidance_scale": None,
+    "watermarking_config": None,
+    "do_sample": False,
+}
+
+
+def unsupported_generation(config: GenerationConfig) -> str | None:
+    """The first field of ``config`` that would make greedy ``generate()`` score tokens in a
+    way this module does not reproduce, or None."""
+    for name, off in _OFF.items():
+        value = getattr(config, name, off)
+        if value is not None and value != off and not (name == "guidance_scale" and value == 1):
+            return name
+    return None
+
+
+def effective_config(base: GenerationConfig, arguments: dict[str, Any]) -> GenerationConfig:
+    """``base`` (the model's generation config) updated with ``generate()`` arguments."""
+    config = copy.deepcopy(base)
+    config.update(**arguments)
+    return config
+
+
+def eos_ids(config: GenerationConfig) -> frozenset[int]:
+    eos = config.eos_token_id
+    if eos is None:
+        return frozenset()
+    return frozenset([eos] if isinstance(eos, int) else eos)
+
+
+def processors(config: GenerationConfig, device: Any) -> LogitsProcessorList:
+    """What ``generate()`` applies for ``config`` (a decoder prompt of one start token)."""
+    import torch
+    from transformers import (
+        ForcedBOSTokenLogitsProcessor,
+        LogitsProcessorList,
+        MinNewTokensLengthLogitsProcessor,
+        NoBadWordsLogitsProcessor,
+        NoRepeatNGramLogitsProcessor,
+        SuppressTokensLogitsProcessor,
+    )
+
+    eos = sorted(eos_ids(config))
+    found = LogitsProcessorList()
+    if config.no_repeat_ngram_size:
+        found.append(NoRepeatNGramLogitsProcessor(config.no_repeat_ngram_size))
+    if config.bad_words_ids is not None:
+        found.append(NoBadWordsLogitsProcessor(config.bad_words_ids, eos or None))
+    if config.min_new_tokens and eos:
+        ends = torch.tensor(eos, device=device)
+        found.append(MinNewTokensLengthLogitsProcessor(1, config.min_new_tokens, ends, device))
+    if config.forced_bos_token_id is not None:
+        found.append(ForcedBOSTokenLogitsProcessor(config.forced_bos_token_id))
+    if config.suppress_tokens is not None:
+        found.append(SuppressTokensLogitsProcessor(config.suppress_tokens, device=device))
+    return found
+
+
+def next_tokens(
+    sequences: Sequence[Sequence[int]],
+    groups: Sequence[Any],
+    logits: torch.Tensor,
+    lists: dict[Any, LogitsProcessorList],
+) -> tuple[list[int], list[float]]:
+    """Greedy choice per row: ``sequences`` are the rows' decoder ids so far (start token
+    first), ``groups`` their processor keys, ``logits`` (rows, vocabulary) float32. Returns the
+    chosen ids and their log-probabilities under the processed scores."""
+    import torch
+
+    scores = logits.clone()
+    cohorts: dict[tuple[Any, int], list[int]] = {}
+    for row, (ids, group) in enumerate(zip(sequences, groups, strict=True)):
+        cohorts.setdefault((group, len(ids)), []).append(row)
+    for (group, _length), rows in cohorts.items():
+        index = torch.tensor(rows, device=logits.device)
+        decoded = torch.tensor([list(sequences[r]) for r in rows], device=logits.device)
+        scores[index] = lists[group](decoded, scores.index_select(0, index))  # type: ignore[arg-type]
+    chosen = torch.argmax(scores, dim=-1)
+    logprobs = torch.log_softmax(scores, dim=-1).gather(1, chosen[:, None]).squeeze(1)
+    return [int(i) for i in chosen.tolist()], [float(p) for p in logprobs.tolist()]
