@@ -96,6 +96,10 @@ class BatchReport:
     output_tokens: int
     seconds: float
     segment_latencies: list[float]  # enqueue -> result, per segment
+    # Continuous batching: the decoding steps since the previous report, and the rows they
+    # advanced in all (a static batch reports 0 and 0).
+    steps: int = 0
+    row_steps: int = 0
 
 
 class BatchListener(Protocol):

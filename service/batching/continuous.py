@@ -191,6 +191,8 @@ class ContinuousBatcher(Batcher):
             output_tokens=sum(output.tokens for _, output in finished),
             seconds=window.seconds,
             segment_latencies=[now - item.enqueued for item, _ in finished],
+            steps=window.steps,
+            row_steps=window.rows,
         )
         try:
             self._learn_steps()

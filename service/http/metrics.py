@@ -147,6 +147,16 @@ class ServerMetrics:
         self.segments_translated = Counter(
             "thaimt_segments_translated", "Segments that went through the model", registry=r
         )
+        self.decode_steps = Counter(
+            "thaimt_decode_steps",
+            "Decoding steps of the running batch (continuous batching only)",
+            registry=r,
+        )
+        self.decode_rows = Counter(
+            "thaimt_decode_rows",
+            "Rows advanced by those steps, summed (over thaimt_decode_steps: the mean batch)",
+            registry=r,
+        )
         self.dropped = Counter(
             "thaimt_dropped_segments",
             "Queued segments dropped because their client disconnected or timed out",
@@ -186,6 +196,8 @@ class ServerMetrics:
         self.batch_seconds.observe(report.seconds)
         self.tokens_generated.inc(report.output_tokens)
         self.segments_translated.inc(report.size)
+        self.decode_steps.inc(report.steps)
+        self.decode_rows.inc(report.row_steps)
         for latency in report.segment_latencies:
             self.segment_seconds.observe(latency)
 

@@ -9,6 +9,7 @@ translating) waits on a condition the test releases.
 
 from __future__ import annotations
 
+import inspect
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -30,7 +31,8 @@ START_TIMEOUT_S = 300
 
 class HeldBackend:
     """The real backend, whose methods wait while they are held (all of them, or the named
-    ones); attributes that are not methods pass through."""
+    ones); attributes that are not methods pass through (the torch model too: a continuous
+    server's decoding steps call it directly, around the backend's methods)."""
 
     def __init__(self, backend: Any) -> None:
         self._backend = backend
@@ -52,7 +54,7 @@ class HeldBackend:
 
     def __getattr__(self, name: str) -> Any:
         attr = getattr(self._backend, name)
-        if not callable(attr):
+        if not inspect.ismethod(attr):  # attributes, and the model itself (a callable module)
             return attr
 
         def call(*args: Any, **kwargs: Any) -> Any:

@@ -20,7 +20,8 @@ from service.cli.serve import exposure_warning, is_loopback
 from service.settings import Settings
 
 READY = re.compile(
-    r"thaimt ready on http://127\.0\.0\.1:(\d+) \((ct2|torch) (\w+), cpu, 1 thread\)"
+    r"thaimt ready on http://127\.0\.0\.1:(\d+) "
+    r"\((ct2|torch) (\w+), cpu, 1 thread, (continuous|lanes|static) batching\)"
 )
 
 
@@ -40,6 +41,7 @@ def test_ready_line_names_the_url_and_what_runs(server: Server) -> None:
     assert match is not None, log
     assert int(match.group(1)) == server.port_if_bound()  # the port really bound, not "0"
     assert (match.group(2), match.group(3)) == ("ct2", "int8_float32")  # auto on this CPU
+    assert match.group(4) == "static"  # one thread: one replica, nothing to run lanes on
     loaded = log.index("loaded: ct2 int8")  # backend, precision, device, threads at load
     assert loaded < log.index("Uvicorn running on") < match.start()
     assert len(READY.findall(log)) == 1
@@ -119,4 +121,4 @@ def test_plain_uvicorn_logs_ready_too(server_pool: dict[str, Server]) -> None:
     factory.wait_ready()
     log = factory.log()
     assert "loaded: ct2 int8" in log
-    assert "thaimt ready (ct2 int8_float32, cpu, 1 thread)" in log
+    assert "thaimt ready (ct2 int8_float32, cpu, 1 thread, static batching)" in log
