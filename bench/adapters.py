@@ -78,7 +78,7 @@ def prepare_raw(backend: Backend, texts: Sequence[str]) -> RawBatch:
         target = getattr(impl, "_target_prefix", None)
         prefix = [[target]] * len(texts) if target else None
         return RawBatch(segments, longest, (source, prefix))
-    return RawBatch(segments, longest, impl._padded(ids))
+    return RawBatch(segments, longest, impl.padded(ids))
 
 
 def engine_run(engine: Engine, batch: RawBatch, options: DecodeOptions) -> None:

@@ -29,10 +29,15 @@ class ServerConfig:
     max_wait_ms: float | None = None
     queue_size: int | None = None  # None = the server's own (derived from its speed)
     env: tuple[tuple[str, str], ...] = ()  # other THAIMT_* settings of this server
+    # continuous, lanes or static; None = the server's default (auto: continuous on torch,
+    # lanes on CTranslate2 with several replicas)
+    scheduler: str | None = None
 
     @property
     def label(self) -> str:
         parts = [self.variant.label, "batching on" if self.batching else "batching off"]
+        if self.batching:
+            parts[1] = f"{self.scheduler or 'auto'} batching"
         if self.max_batch_size is not None:
             parts.append(f"batch {self.max_batch_size}")
         if self.max_batch_tokens is not None:
@@ -67,8 +72,9 @@ class OpenLoopConfig:
 
     rates: tuple[float, ...] = FULL_RATES  # fractions of the measured capacity
     arrival_seconds: float = 30.0  # arrivals per rate; every request is then waited for
-    min_requests: int = 25  # a low rate gets a longer window, for a p95 worth the name...
-    max_arrival_seconds: float = 90.0  # ...up to this long
+    # A rate gets a window long enough for this many requests, for a p95 worth the name...
+    min_requests: int = 200
+    max_arrival_seconds: float = 120.0  # ...up to this long (fewer: the p95's interval says)
     capacity_seconds: float = 20.0  # the saturating closed loop that measures capacity
     capacity_clients: int = 64  # enough to keep two full batches queued
     single_requests: int = 5  # lone one-sentence requests on the idle server (median)
@@ -76,7 +82,13 @@ class OpenLoopConfig:
 
     @classmethod
     def quick(cls) -> OpenLoopConfig:
-        return cls(rates=QUICK_RATES, arrival_seconds=20.0, capacity_seconds=12.0)
+        return cls(
+            rates=QUICK_RATES,
+            arrival_seconds=20.0,
+            min_requests=25,
+            max_arrival_seconds=90.0,
+            capacity_seconds=12.0,
+        )
 
     def window(self, rate_rps: float) -> float:
         """Seconds of arrivals at ``rate_rps``: ``arrival_seconds``, longer for low rates."""
@@ -152,11 +164,25 @@ class BenchConfig:
 
     @property
     def open_loop_servers(self) -> list[ServerConfig]:
-        """Default backend batching on, batching off (the naive peer), and torch (full run)."""
-        servers = [ServerConfig(self.default), ServerConfig(self.default, batching=False)]
-        if not self.quick and self.reference != self.default:
-            servers.append(ServerConfig(self.reference))
+        """The default backend as the server runs it by default (auto: lanes on CTranslate2
+        with several replicas), its static batching (one batch at a time), batching off (the
+        naive peer); then torch continuous against torch static, on the same model."""
+        servers = [
+            ServerConfig(self.default),
+            ServerConfig(self.default, scheduler="static"),
+            ServerConfig(self.default, batching=False),
+        ]
+        if self.reference != self.default:
+            servers += [
+                ServerConfig(self.reference, scheduler="continuous"),
+                ServerConfig(self.reference, scheduler="static"),
+            ]
         return servers
+
+    @property
+    def article_rounds(self) -> int:
+        """Rounds of the closed-loop article mix (8 clients x 10-sentence paragraphs)."""
+        return 2 if self.quick else 4
 
     @property
     def raw_variants(self) -> list[Variant]:

@@ -26,9 +26,17 @@ from bench.config import OpenLoopConfig, ServerConfig
 from bench.inputs import RequestPool, saturating_stream, schedule
 from bench.loadgen import Arrival, Connection, Outcome, open_loop, saturate
 from bench.results import OpenLoopCurve, OpenLoopPoint
-from bench.server import MetricsDelta, percentile, scrape, wait_idle
+from bench.server import (
+    MetricsDelta,
+    percentile,
+    percentile_interval,
+    scheduler_of,
+    scrape,
+    wait_idle,
+)
 
 REFUSED = frozenset({429, 503})
+SENTENCE_KINDS = frozenset({"sentence", "libre"})  # one-sentence requests (/v1 and Libre)
 
 
 def single_request_ms(url: str, pool: RequestPool, count: int) -> float:
@@ -126,9 +134,11 @@ def summarize_rate(
     span = max((o.sent + o.seconds for o in outcomes), default=0.0) or 1e-9
     latencies = [o.seconds for o in ok] or [float("nan")]
 
-    def p95(kinds: set[str]) -> float | None:
+    def p95(kinds: frozenset[str]) -> float | None:
         chosen = [1000 * o.seconds for o in ok if o.kind in kinds]
         return percentile(chosen, 0.95) if chosen else None
+
+    sentences = [1000 * o.seconds for o in ok if o.kind in SENTENCE_KINDS]
 
     return OpenLoopPoint(
         fraction=fraction,
@@ -139,14 +149,16 @@ def summarize_rate(
         p50_ms=1000 * percentile(latencies, 0.5),
         p95_ms=1000 * percentile(latencies, 0.95),
         p99_ms=1000 * percentile(latencies, 0.99),
-        sentence_p95_ms=p95({"sentence", "libre"}),
-        article_p95_ms=p95({"article"}),
+        sentence_p95_ms=p95(SENTENCE_KINDS),
+        article_p95_ms=p95(frozenset({"article"})),
         mean_batch=delta.mean_batch,
         queue_wait_ms=delta.queue_wait_ms,
         model_ms=delta.model_ms,
         refused=sum(o.status in REFUSED for o in outcomes),
         failed=sum(o.status != 200 and o.status not in REFUSED for o in outcomes),
         server_cpu_ms_per_segment=delta.server_cpu_ms_per_segment,
+        sentence_p95_interval_ms=percentile_interval(sentences, 0.95) if sentences else None,
+        sentences=len(sentences),
     )
 
 
@@ -172,6 +184,8 @@ def measure_curve(
         capacity / per_request,
         per_request,
         single,
+        scheduler=scheduler_of(url),
+        requested=server.scheduler,
     )
     log(
         f"open loop {server.label}: lone sentence {single:.0f} ms, capacity "

@@ -54,6 +54,20 @@ def server_section(report: BenchReport) -> list[str]:
             f"{r.engine_s:.2f} | {r.server_s:.2f} | {r.engine_s / r.server_s:.3f} |"
             for i, r in enumerate(rounds, start=1)
         ]
+    for label, rounds in report.articles.items():
+        lines += [
+            "",
+            f"## Articles, {label}: 8 clients x 10-sentence paragraphs against the engine "
+            "(batches of 32 of the same segments), alternating",
+            "",
+            "| round | segments | first | engine s | server s | server / engine |",
+            "|---:|---:|---|---:|---:|---:|",
+        ]
+        lines += [
+            f"| {i} | {r.sentences} | {'engine' if r.engine_first else 'server'} | "
+            f"{r.engine_s:.2f} | {r.server_s:.2f} | {r.engine_s / r.server_s:.3f} |"
+            for i, r in enumerate(rounds, start=1)
+        ]
     return lines
 
 
@@ -100,22 +114,25 @@ def curve_table(curve: OpenLoopCurve) -> list[str]:
         "",
         f"### {curve.label}: capacity {curve.capacity_segments_per_s:.1f} segments/s = "
         f"{curve.capacity_rps:.2f} requests/s ({curve.segments_per_request:.2f} segments per "
-        f"request); lone sentence {_f(curve.single_request_ms)} ms",
+        f"request); lone sentence {_f(curve.single_request_ms)} ms; ran "
+        f"{curve.scheduler or '?'} batching",
     ]
     if not curve.points:
         return lines
     lines += [
         "",
         "| load | offered req/s | requests | achieved req/s | segments/s | p50 ms | p95 ms | "
-        "p99 ms | sentence p95 ms | article p95 ms | mean batch | queue wait ms | model ms | "
-        "refused | failed | server CPU ms/segment |",
+        "p99 ms | sentence p95 ms (95 % interval) | article p95 ms | mean batch | "
+        "queue wait ms | model ms | refused | failed | server CPU ms/segment |",
         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for p in curve.points:
+        interval = p.sentence_p95_interval_ms
+        shown = f" ({interval[0]:.0f}-{interval[1]:.0f})" if interval else ""
         lines.append(
             f"| {p.fraction:.0%} | {p.offered_rps:.2f} | {p.requests} | {p.achieved_rps:.2f} | "
             f"{p.segments_per_s:.1f} | {p.p50_ms:.0f} | {p.p95_ms:.0f} | {p.p99_ms:.0f} | "
-            f"{_f(p.sentence_p95_ms)} | {_f(p.article_p95_ms)} | {_f(p.mean_batch, 1)} | "
+            f"{_f(p.sentence_p95_ms)}{shown} | {_f(p.article_p95_ms)} | {_f(p.mean_batch, 1)} | "
             f"{_f(p.queue_wait_ms)} | {_f(p.model_ms)} | {p.refused} | {p.failed} | "
             f"{_f(p.server_cpu_ms_per_segment, 2)} |"
         )

@@ -113,6 +113,10 @@ class OpenLoopPoint:
     refused: int  # 503 / 429 answers
     failed: int  # any other non-200 answer or a lost connection
     server_cpu_ms_per_segment: float | None
+    # 95 % interval of sentence_p95_ms (order statistics): how far a p95 from this many
+    # requests can be trusted
+    sentence_p95_interval_ms: tuple[float, float] | None = None
+    sentences: int = 0  # one-sentence requests answered (what the interval rests on)
 
 
 @dataclass
@@ -127,6 +131,8 @@ class OpenLoopCurve:
     segments_per_request: float  # mean model segments of one request of the mix
     single_request_ms: float | None
     points: list[OpenLoopPoint] = field(default_factory=list)
+    scheduler: str | None = None  # what the server ran (continuous, lanes, static)
+    requested: str | None = None  # the --scheduler it was started with (None: the default)
 
     def at(self, fraction: float) -> OpenLoopPoint | None:
         hits = [p for p in self.points if abs(p.fraction - fraction) < 1e-9]
@@ -165,6 +171,7 @@ class BenchReport:
     cache: CacheResult | None = None
     paired: dict[str, list[PairedRound]] = field(default_factory=dict)  # variant -> rounds
     server_outputs_identical: dict[str, bool] = field(default_factory=dict)  # batching on/off
+    articles: dict[str, list[PairedRound]] = field(default_factory=dict)  # variant -> rounds
     raw: list[RawComparison] = field(default_factory=list)
     peaks: list[GemmPeak] = field(default_factory=list)
     arithmetic: list[ArithmeticRate] = field(default_factory=list)
@@ -190,6 +197,16 @@ class BenchReport:
         ]
         return hits[0] if hits else None
 
-    def curve(self, variant: str, batching: bool) -> OpenLoopCurve | None:
-        hits = [c for c in self.open_loop if c.variant == variant and c.batching == batching]
+    def curve(
+        self, variant: str, batching: bool, scheduler: str | None = None
+    ) -> OpenLoopCurve | None:
+        """The first open-loop curve of ``variant`` (with batching on: the one that ran
+        ``scheduler``, any when None)."""
+        hits = [
+            c
+            for c in self.open_loop
+            if c.variant == variant
+            and c.batching == batching
+            and (scheduler is None or c.scheduler == scheduler)
+        ]
         return hits[0] if hits else None

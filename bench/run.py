@@ -35,9 +35,17 @@ from bench.engine import (
 from bench.inputs import RequestPool, bench_sentences, request_pool, single_segment_sentences
 from bench.models import base_model_dir, load_variant, model_dir_for
 from bench.openloop import measure_curve
-from bench.results import BenchReport
+from bench.results import BenchReport, OpenLoopCurve, PairedRound
 from bench.roofline import ModelDims, arithmetic_rate, measure_peaks
-from bench.server import closed_loop_server, load, measure_paired, measure_server, running_server
+from bench.server import (
+    closed_loop_server,
+    load,
+    measure_articles,
+    measure_paired,
+    measure_server,
+    running_server,
+    scheduler_of,
+)
 
 if TYPE_CHECKING:
     from models.backend import Backend
@@ -202,6 +210,10 @@ def measure_serving(
                     f"engine {variant.label} batch 32 (rounds against the server): "
                     f"{engine_result.sentences_per_s:.1f} sentences/s"
                 )
+                report.settings[f"closed_loop_scheduler_{variant.label}"] = scheduler_of(url)
+                articles = measure_articles(url, backend, config, sentences, options)
+                report.articles[variant.label] = articles
+                log(f"articles {variant.label}: server/engine {paired_ratio(articles):.3f}")
         report.server.extend(results)
         answers.append(outputs)
         for r in results:
@@ -231,7 +243,12 @@ def measure_open_loop(
         rates = settings.rates if (server.batching or not config.quick) else ()
         log(f"open loop {server.label}: starting")
         with running_server(model_dir_for(server.variant, base), server, config) as url:
-            report.open_loop.append(measure_curve(url, server, pool, settings, rates, log))
+            curve = measure_curve(url, server, pool, settings, rates, log)
+        report.open_loop.append(curve)
+        if server.batching and server.scheduler is None:
+            report.settings["open_loop"][f"{server.variant.label}_default_scheduler"] = (
+                curve.scheduler
+            )
 
 
 def add_arithmetic(report: BenchReport, base: Path, config: BenchConfig) -> None:
@@ -277,6 +294,9 @@ def summarize(report: BenchReport, config: BenchConfig) -> dict[str, float | Non
         "server_vs_engine": ratio(
             report.server_rate(served, True, 32), report.engine_rate(served, 32)
         ),
+        "articles_server_vs_engine": round(paired_ratio(report.articles[served]), 3)
+        if report.articles.get(served)
+        else None,
         # ct2_int8_vs_torch on CPU, ct2_float16_vs_torch on CUDA
         f"{fast.backend}_{fast.dtype}_vs_{reference.backend}": ratio(
             report.engine_rate(fast.label, 32), report.engine_rate(reference.label, 32)
@@ -304,19 +324,63 @@ def raw_summary(report: BenchReport, config: BenchConfig) -> dict[str, float | N
 
 
 def open_loop_summary(report: BenchReport, config: BenchConfig) -> dict[str, float | None]:
-    on = report.curve(config.default.label, True)
-    off = report.curve(config.default.label, False)
+    """The default backend as served by default (and against its static batching), batching
+    off; torch continuous against torch static."""
+    default = config.default.label
+    on = _curve(report, default, None)
+    off = _curve(report, default, None, batching=False)
     at70 = on.at(0.7) if on is not None else None
-    p95 = at70.sentence_p95_ms if at70 is not None else None
-    single = on.single_request_ms if on is not None else None
     cpu = at70.server_cpu_ms_per_segment if at70 is not None else None
-    capacity = (on.capacity_segments_per_s, off.capacity_segments_per_s) if on and off else None
+    static = _curve(report, default, "static")
+    continuous = _curve(report, config.reference.label, "continuous")
+    torch_static = _curve(report, config.reference.label, "static")
     return {
-        "open_loop_p95_ms_at_70pct": round(p95, 1) if p95 is not None else None,
-        "single_request_ms": round(single, 1) if single is not None else None,
-        "open_loop_p95_over_single_at_70pct": round(p95 / single, 3) if p95 and single else None,
-        "open_loop_capacity_vs_batching_off": round(capacity[0] / capacity[1], 3)
-        if capacity and capacity[1]
+        "open_loop_p95_ms_at_70pct": _p95_at70(on),
+        "single_request_ms": round(on.single_request_ms, 1)
+        if on is not None and on.single_request_ms is not None
         else None,
+        "open_loop_p95_over_single_at_70pct": p95_over_single(on),
+        "open_loop_capacity_vs_batching_off": capacity_ratio(on, off),
         "server_cpu_ms_per_segment": round(cpu, 3) if cpu is not None else None,
+        "default_static_p95_over_single_at_70pct": p95_over_single(static),
+        "default_capacity_vs_static": capacity_ratio(on, static),
+        "continuous_p95_over_single_at_70pct": p95_over_single(continuous),
+        "continuous_capacity_vs_static": capacity_ratio(continuous, torch_static),
+        "torch_static_p95_over_single_at_70pct": p95_over_single(torch_static),
     }
+
+
+def _curve(
+    report: BenchReport, variant: str, requested: str | None, batching: bool = True
+) -> OpenLoopCurve | None:
+    """The curve of ``variant`` started with ``--scheduler requested`` (None: the default)."""
+    hits = [
+        c
+        for c in report.open_loop
+        if c.variant == variant and c.batching == batching and c.requested == requested
+    ]
+    return hits[0] if hits else None
+
+
+def _p95_at70(curve: OpenLoopCurve | None) -> float | None:
+    point = curve.at(0.7) if curve is not None else None
+    p95 = point.sentence_p95_ms if point is not None else None
+    return round(p95, 1) if p95 is not None else None
+
+
+def p95_over_single(curve: OpenLoopCurve | None) -> float | None:
+    """Sentence p95 at 70 % of the curve's own capacity over its lone-sentence latency."""
+    p95 = _p95_at70(curve)
+    single = curve.single_request_ms if curve is not None else None
+    return round(p95 / single, 3) if p95 and single else None
+
+
+def capacity_ratio(a: OpenLoopCurve | None, b: OpenLoopCurve | None) -> float | None:
+    if a is None or b is None or not b.capacity_segments_per_s:
+        return None
+    return round(a.capacity_segments_per_s / b.capacity_segments_per_s, 3)
+
+
+def paired_ratio(rounds: Sequence[PairedRound]) -> float:
+    """Engine seconds over server seconds, all rounds (server throughput / engine's)."""
+    return sum(r.engine_s for r in rounds) / sum(r.server_s for r in rounds)

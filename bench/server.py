@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import math
 import os
 import re
 import socket
@@ -45,6 +46,8 @@ def serve_command(model: Path, server: ServerConfig, config: BenchConfig, port: 
     command += ["--log-level", "warning", "--no-access-log"]
     if not server.batching:
         command.append("--no-batching")
+    if server.scheduler is not None:
+        command += ["--scheduler", server.scheduler]
     if server.max_batch_size is not None:
         command += ["--max-batch-size", str(server.max_batch_size)]
     if server.max_batch_tokens is not None:
@@ -163,6 +166,10 @@ class MetricsDelta:
 
     @property
     def mean_batch(self) -> float | None:
+        """Segments per model call; under continuous batching, rows per decoding step."""
+        steps = self.get("thaimt_decode_steps_total")
+        if steps:
+            return self.get("thaimt_decode_rows_total") / steps
         return self.segments / self.model_calls if self.model_calls else None
 
     @property
@@ -194,10 +201,6 @@ class MetricsDelta:
         return 1000 * self.get(name) / self.segments
 
 
-def batch_counters(url: str) -> tuple[float, float]:
-    """(segments, model calls) so far, from the server's ``thaimt_batch_size`` histogram."""
-    samples = scrape(url)
-    return samples.get("thaimt_batch_size_sum", 0.0), samples.get("thaimt_batch_size_count", 0.0)
 
 
 # --- closed loops of one-sentence requests ----------------------------------------------------
@@ -240,9 +243,9 @@ def measure_server(
     first_outputs: list[str] = []
     for clients in client_counts:
         texts = sentences[: server_request_count(config, clients, batching)]
-        segments_before, calls_before = batch_counters(url)
+        before = scrape(url)
         seconds, latencies, outputs = load(url, texts, clients)
-        segments_after, calls_after = batch_counters(url)
+        delta = MetricsDelta(before, scrape(url))
         first_outputs = first_outputs or outputs
         results.append(
             server_result(
@@ -252,7 +255,7 @@ def measure_server(
                 len(texts),
                 seconds,
                 latencies,
-                (segments_after - segments_before, calls_after - calls_before),
+                delta.mean_batch,
             )
         )
     return results, first_outputs
@@ -264,6 +267,25 @@ def percentile(values: Sequence[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
+def percentile_interval(values: Sequence[float], q: float) -> tuple[float, float]:
+    """A 95 % confidence interval of the ``q`` quantile, distribution-free: the order
+    statistics whose ranks lie 1.96 binomial standard deviations either side of ``n q``."""
+    ordered = sorted(values)
+    n = len(ordered)
+    spread = 1.96 * math.sqrt(n * q * (1 - q))
+    low = max(1, math.floor(n * q - spread))
+    high = min(n, math.ceil(n * q + spread))
+    return ordered[low - 1], ordered[high - 1]
+
+
+def scheduler_of(url: str) -> str | None:
+    """The batching scheduler a running server reports in ``/metrics``."""
+    for name in scrape(url):
+        if name.startswith('thaimt_scheduler{scheduler="'):
+            return name.split('"')[1]
+    return None
+
+
 def server_result(
     variant: Variant,
     batching: bool,
@@ -271,9 +293,8 @@ def server_result(
     requests: int,
     seconds: float,
     latencies: list[float],
-    batches: tuple[float, float],  # segments, model calls
+    mean_batch: float | None,  # segments per model call (continuous: rows per step)
 ) -> ServerResult:
-    segments, calls = batches
     return ServerResult(
         variant.label,
         batching,
@@ -283,7 +304,7 @@ def server_result(
         requests / seconds,
         1000 * statistics.median(latencies),
         1000 * percentile(latencies, 0.95),
-        segments / calls if calls else None,
+        mean_batch,
     )
 
 
@@ -303,7 +324,7 @@ def measure_paired(
     engine = new_engine(backend, batch_size)
     rounds: list[PairedRound] = []
     latencies: list[float] = []
-    segments_before, calls_before = batch_counters(url)
+    before = scrape(url)
     tokens = 0
     translations: list[str] = []
     for number in range(config.paired_rounds + 1):  # round 0 warms both sides up, untimed
@@ -323,12 +344,12 @@ def measure_paired(
                 server_s, round_latencies, outputs = load(url, chunk, batch_size)
                 translations += outputs
         if number == 0:
-            segments_before, calls_before = batch_counters(url)
+            before = scrape(url)
             continue
         rounds.append(PairedRound(len(chunk), engine_s, server_s, engine_first))
         latencies += round_latencies
         tokens += len(set(segments)) * (options.forced_output_tokens or 0)
-    segments_after, calls_after = batch_counters(url)
+    delta = MetricsDelta(before, scrape(url))
     done = sum(r.sentences for r in rounds)
     engine_total = sum(r.engine_s for r in rounds)
     server_total = sum(r.server_s for r in rounds)
@@ -342,7 +363,7 @@ def measure_paired(
         done,
         server_total,
         latencies,
-        (segments_after - segments_before, calls_after - calls_before),
+        delta.mean_batch,
     )
     return engine_result, server, rounds, translations
 
@@ -364,3 +385,47 @@ def wait_idle(url: str, timeout_s: float = 300) -> None:
                 return
         time.sleep(0.2)
     raise RuntimeError(f"the server at {url} did not become idle within {timeout_s:.0f} s")
+
+
+# --- the article mix: 8 clients, one 10-sentence paragraph per request -------------------------
+
+ARTICLE_CLIENTS = 8
+ARTICLE_SENTENCES = 10
+
+
+def paragraphs(sentences: Sequence[str], count: int, start: int = 0) -> list[str]:
+    """``count`` paragraphs of ``ARTICLE_SENTENCES`` consecutive sentences each."""
+    size = ARTICLE_SENTENCES
+    return [
+        " ".join(sentences[(start + k * size + i) % len(sentences)] for i in range(size))
+        for k in range(count)
+    ]
+
+
+def measure_articles(
+    url: str,
+    backend: Backend,
+    config: BenchConfig,
+    sentences: Sequence[str],
+    options: DecodeOptions,
+) -> list[PairedRound]:
+    """Server (``ARTICLE_CLIENTS`` clients, one paragraph per request) against the offline
+    engine (batches of 32 of the same paragraphs' segments), round after round, alternating
+    which goes first; each round's ``sentences`` are the model segments of its paragraphs."""
+    engine = new_engine(backend, 32)
+    rounds: list[PairedRound] = []
+    for number in range(config.article_rounds + 1):  # round 0 warms both sides up, untimed
+        texts = paragraphs(sentences, ARTICLE_CLIENTS, number * ARTICLE_CLIENTS * ARTICLE_SENTENCES)
+        segments = [seg for per in model_segments(texts, engine, options) for seg in per]
+        engine_first = number % 2 == 0
+        engine_s = server_s = 0.0
+        for side in ("engine", "server") if engine_first else ("server", "engine"):
+            started = time.perf_counter()
+            if side == "engine":
+                engine_translate(engine, segments, options)
+                engine_s = time.perf_counter() - started
+            else:
+                server_s = load(url, texts, ARTICLE_CLIENTS)[0]
+        if number:
+            rounds.append(PairedRound(len(set(segments)), engine_s, server_s, engine_first))
+    return rounds

@@ -54,6 +54,7 @@ async def start_model(state: ServerState) -> None:
             state.engine = await asyncio.to_thread(load_engine, state.settings)
         engine = state.engine
         batcher, state.scheduler = make_batcher(engine, state.settings, state.metrics)
+        state.metrics.scheduler.labels(state.scheduler).set(1)
         state.metrics.watch_queue(lambda: batcher.queue_depth, lambda: batcher.capacity)
         state.metrics.watch_cache(engine.cache)
         state.batcher = batcher

@@ -147,6 +147,12 @@ class ServerMetrics:
         self.segments_translated = Counter(
             "thaimt_segments_translated", "Segments that went through the model", registry=r
         )
+        self.scheduler = Gauge(
+            "thaimt_scheduler",
+            "The batching scheduler this server runs (its label; the value is 1)",
+            ["scheduler"],
+            registry=r,
+        )
         self.decode_steps = Counter(
             "thaimt_decode_steps",
             "Decoding steps of the running batch (continuous batching only)",

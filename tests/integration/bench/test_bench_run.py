@@ -5,6 +5,7 @@ off, the open loop, the cache), no timing is asserted."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -33,6 +34,10 @@ NEW_KEYS = (
     "open_loop_p95_over_single_at_70pct",
     "open_loop_capacity_vs_batching_off",
     "server_cpu_ms_per_segment",
+    "articles_server_vs_engine",
+    "continuous_p95_over_single_at_70pct",
+    "continuous_capacity_vs_static",
+    "default_capacity_vs_static",
 )
 
 
@@ -68,7 +73,16 @@ def test_quick_bench_on_the_tiny_model(
     assert off.mean_batch_size == 1.0  # --no-batching: one segment per model call
     on = next(r for r in report.server if r.batching)
     assert on.mean_batch_size is not None and on.mean_batch_size > 1
+    # The torch server runs continuous batching by default; its outputs are those of the
+    # unbatched server, sentence for sentence.
+    assert report.settings["closed_loop_scheduler_torch-float32"] == "continuous"
     assert report.server_outputs_identical == {"torch-float32": True}
+    # The article mix: 8 clients, one 10-sentence paragraph each, against the engine.
+    articles = report.articles["torch-float32"]
+    assert len(articles) == config.article_rounds == 2
+    assert [r.engine_first for r in articles] == [False, True]
+    assert all(r.sentences >= 8 and r.engine_s > 0 and r.server_s > 0 for r in articles)
+    assert "## Articles, torch-float32" in write_outputs(report, tmp_path / "articles")
 
     # Server vs engine: rounds of the same 32 sentences both ways, alternating the order; the
     # 32-client server row and the batch-32 engine row are the totals of those rounds.
@@ -119,20 +133,40 @@ def test_quick_bench_limits_and_open_loop_stages(
     assert rates["ct2-int8 engine"].peak_precision == "int8"
     assert report.summary["gemm_fraction"] == round(rates["ct2-int8 engine"].fraction, 4)
 
-    # Open loop: the default backend batching on (capacity, lone request, the 70 % rate) and
-    # off (capacity only in --quick), every request answered.
-    curves = {(c.variant, c.batching): c for c in report.open_loop}
-    assert set(curves) == {("ct2-int8", True), ("ct2-int8", False)}
-    on, off = curves[("ct2-int8", True)], curves[("ct2-int8", False)]
+    # Open loop: the default backend as served by default (lanes: this machine's cores are
+    # CTranslate2 replicas), its static batching and batching off (capacity only in --quick);
+    # torch continuous and static. Every request answered.
+    curves = {(c.variant, c.batching, c.requested): c for c in report.open_loop}
+    assert set(curves) == {
+        ("ct2-int8", True, None),
+        ("ct2-int8", True, "static"),
+        ("ct2-int8", False, None),
+        ("torch-float32", True, "continuous"),
+        ("torch-float32", True, "static"),
+    }
+    ran = {key: c.scheduler for key, c in curves.items()}
+    lanes = "lanes" if len(os.sched_getaffinity(0)) > 1 else "static"
+    assert ran[("ct2-int8", True, None)] == lanes
+    assert ran[("torch-float32", True, "continuous")] == "continuous"
+    assert ran[("ct2-int8", True, "static")] == ran[("ct2-int8", False, None)] == "static"
+    on, off = curves[("ct2-int8", True, None)], curves[("ct2-int8", False, None)]
     assert off.points == [] and off.capacity_segments_per_s > 0
-    assert on.single_request_ms is not None and on.single_request_ms > 0
-    (point,) = on.points
-    assert point.fraction == 0.7 and point.requests > 0
-    assert (point.refused, point.failed) == (0, 0)
-    assert point.p50_ms <= point.p95_ms <= point.p99_ms
-    assert point.mean_batch is not None and point.mean_batch >= 1
-    assert point.model_ms is not None and point.queue_wait_ms is not None
-    assert point.server_cpu_ms_per_segment is not None and point.server_cpu_ms_per_segment > 0
+    for curve in (c for c in report.open_loop if c.batching):
+        assert curve.single_request_ms is not None and curve.single_request_ms > 0
+        (point,) = curve.points
+        assert point.fraction == 0.7 and point.requests > 0
+        assert (point.refused, point.failed) == (0, 0)
+        assert point.p50_ms <= point.p95_ms <= point.p99_ms
+        assert point.mean_batch is not None and point.mean_batch >= 1
+        assert point.model_ms is not None and point.queue_wait_ms is not None
+        assert point.server_cpu_ms_per_segment is not None
+        if point.sentences:
+            assert point.sentence_p95_interval_ms is not None
     assert report.summary["open_loop_capacity_vs_batching_off"] == round(
         on.capacity_segments_per_s / off.capacity_segments_per_s, 3
+    )
+    continuous = curves[("torch-float32", True, "continuous")]
+    static = curves[("torch-float32", True, "static")]
+    assert report.summary["continuous_capacity_vs_static"] == round(
+        continuous.capacity_segments_per_s / static.capacity_segments_per_s, 3
     )

@@ -21,7 +21,13 @@ def test_quick_run_measures_the_default_against_torch() -> None:
     config = BenchConfig(quick=True)
     assert config.variants == [TORCH, INT8] and config.default == INT8
     assert config.server_variants == [TORCH]  # closed loops comparable with earlier runs
-    assert config.open_loop_servers == [ServerConfig(INT8), ServerConfig(INT8, batching=False)]
+    assert config.open_loop_servers == [
+        ServerConfig(INT8),  # as served by default (auto: lanes with several replicas)
+        ServerConfig(INT8, scheduler="static"),  # one batch at a time, shared by the replicas
+        ServerConfig(INT8, batching=False),
+        ServerConfig(TORCH, scheduler="continuous"),
+        ServerConfig(TORCH, scheduler="static"),
+    ]
     assert config.raw_variants == [INT8]
     assert config.open_loop_settings.rates == (0.7,)
 
@@ -30,10 +36,13 @@ def test_full_run_adds_torch_to_the_open_loop_and_the_raw_comparison() -> None:
     config = BenchConfig()
     assert config.variants == [TORCH, INT8, Variant("ct2", "float32")]
     assert [s.label for s in config.open_loop_servers] == [
-        "ct2-int8, batching on",
+        "ct2-int8, auto batching",
+        "ct2-int8, static batching",
         "ct2-int8, batching off",
-        "torch-float32, batching on",
+        "torch-float32, continuous batching",
+        "torch-float32, static batching",
     ]
+    assert config.open_loop_settings.min_requests == 200  # per rate, for the p95
     assert config.raw_variants == [INT8, TORCH]
     assert config.open_loop_settings.rates[0] == 0.1 and config.open_loop_settings.rates[-1] == 1.2
 
@@ -69,9 +78,23 @@ def test_summary_keys_of_a_full_run() -> None:
         "engine_vs_raw_torch_float32": 0.5,
         "gemm_fraction_torch_float32": 0.1,
     }
-    on = OpenLoopCurve("on", "ct2-int8", True, 12.0, 6.0, 2.0, 400.0, [point(0.7, 1000.0, 3.0)])
+
+    def curve(variant: str, capacity: float, p95: float, scheduler: str | None) -> OpenLoopCurve:
+        points = [point(0.7, p95, 3.0)]
+        label = f"{variant} {scheduler}"
+        return OpenLoopCurve(
+            label, variant, True, capacity, capacity / 2, 2.0, 400.0, points, requested=scheduler
+        )
+
+    on = curve("ct2-int8", 12.0, 1000.0, None)
     off = OpenLoopCurve("off", "ct2-int8", False, 2.0, 1.0, 2.0, 350.0)
-    report.open_loop = [on, off]
+    report.open_loop = [
+        on,
+        curve("ct2-int8", 10.0, 4000.0, "static"),
+        off,
+        curve("torch-float32", 6.0, 800.0, "continuous"),
+        curve("torch-float32", 5.0, 2000.0, "static"),
+    ]
     assert open_loop_summary(report, config) == pytest.approx(
         {
             "open_loop_p95_ms_at_70pct": 1000.0,
@@ -79,5 +102,10 @@ def test_summary_keys_of_a_full_run() -> None:
             "open_loop_p95_over_single_at_70pct": 2.5,
             "open_loop_capacity_vs_batching_off": 6.0,
             "server_cpu_ms_per_segment": 3.0,
+            "default_static_p95_over_single_at_70pct": 10.0,
+            "default_capacity_vs_static": 1.2,
+            "continuous_p95_over_single_at_70pct": 2.0,
+            "continuous_capacity_vs_static": 1.2,
+            "torch_static_p95_over_single_at_70pct": 5.0,
         }
     )

@@ -70,9 +70,19 @@ def test_percentile_nearest_rank(values: list[float], q: float, expected: float)
 
 @pytest.mark.parametrize(
     ("rate", "seconds"),
-    [(10.0, 30.0), (1.0, 30.0), (0.5, 50.0), (0.1, 90.0)],
+    [(10.0, 30.0), (1.0, 30.0), (0.5, 50.0), (0.1, 120.0)],
 )
 def test_low_rates_get_a_longer_window(rate: float, seconds: float) -> None:
     from bench.config import OpenLoopConfig
 
     assert OpenLoopConfig(min_requests=25).window(rate) == pytest.approx(seconds)
+    assert OpenLoopConfig().window(rate) == pytest.approx(min(120.0, max(30.0, 200 / rate)))
+
+
+def test_p95_interval_narrows_with_more_requests() -> None:
+    from bench.server import percentile_interval
+
+    few = percentile_interval(list(range(1, 26)), 0.95)
+    many = percentile_interval(list(range(1, 401)), 0.95)
+    assert few == (21, 25)  # 25 requests: the p95 is anywhere in the top five
+    assert many[0] <= 380 <= many[1] and many[1] - many[0] < 0.05 * 400
