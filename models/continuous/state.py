@@ -64,48 +64,46 @@ class RunningBatch:
 
 
 def concatenate(first: RunningBatch, second: RunningBatch) -> RunningBatch:
-    """``first``'s rows then ``second``'s, padded to a common source and decoder length."""
-    import torch
-
+    """``first``'s rows then ``second``'s, padded to a common source and decoder length (each
+    tensor copied once, into its place in the new one)."""
     source = max(first.encoder_mask.shape[1], second.encoder_mask.shape[1])
     decoded = max(first.decoder_mask.shape[1], second.decoder_mask.shape[1])
-
-    def right(tensor: torch.Tensor, dim: int) -> torch.Tensor:
-        return _pad(tensor, dim, source - tensor.shape[dim], left=False)
-
-    def left(tensor: torch.Tensor, dim: int) -> torch.Tensor:
-        return _pad(tensor, dim, decoded - tensor.shape[dim], left=True)
-
     self_kv = [
-        (torch.cat([left(k1, 2), left(k2, 2)]), torch.cat([left(v1, 2), left(v2, 2)]))
+        (_stack(k1, k2, 2, decoded, left=True), _stack(v1, v2, 2, decoded, left=True))
         for (k1, v1), (k2, v2) in zip(
             self_attention(first.cache), self_attention(second.cache), strict=True
         )
     ]
     cross_kv = [
-        (torch.cat([right(k1, 2), right(k2, 2)]), torch.cat([right(v1, 2), right(v2, 2)]))
+        (_stack(k1, k2, 2, source, left=False), _stack(v1, v2, 2, source, left=False))
         for (k1, v1), (k2, v2) in zip(
             cross_attention(first.cache), cross_attention(second.cache), strict=True
         )
     ]
     return RunningBatch(
-        torch.cat([right(first.encoder_hidden, 1), right(second.encoder_hidden, 1)]),
-        torch.cat([right(first.encoder_mask, 1), right(second.encoder_mask, 1)]),
+        _stack(first.encoder_hidden, second.encoder_hidden, 1, source, left=False),
+        _stack(first.encoder_mask, second.encoder_mask, 1, source, left=False),
         build_cache(self_kv, cross_kv),
-        torch.cat([left(first.decoder_mask, 1), left(second.decoder_mask, 1)]),
+        _stack(first.decoder_mask, second.decoder_mask, 1, decoded, left=True),
     )
 
 
-def _pad(tensor: torch.Tensor, dim: int, width: int, left: bool) -> torch.Tensor:
-    """``tensor`` with ``width`` zeros added along ``dim`` (before or after)."""
-    import torch
-
-    if width <= 0:
-        return tensor
-    shape = list(tensor.shape)
+def _stack(
+    first: torch.Tensor, second: torch.Tensor, dim: int, width: int, left: bool
+) -> torch.Tensor:
+    """``first`` above ``second`` (batch is dim 0), both zero-padded along ``dim`` to ``width``
+    (before their values when ``left``, after them otherwise)."""
+    shape = list(first.shape)
+    shape[0] = first.shape[0] + second.shape[0]
     shape[dim] = width
-    zeros = tensor.new_zeros(shape)
-    return torch.cat([zeros, tensor] if left else [tensor, zeros], dim=dim)
+    out = first.new_zeros(shape)
+    start = 0
+    for part in (first, second):
+        rows = out.narrow(0, start, part.shape[0])
+        length = part.shape[dim]
+        rows.narrow(dim, width - length if left else 0, length).copy_(part)
+        start += part.shape[0]
+    return out
 
 
 def self_attention(cache: EncoderDecoderCache) -> KeyValues:
@@ -122,8 +120,22 @@ def _key_values(cache: Any) -> KeyValues:
 
 
 def build_cache(self_kv: KeyValues, cross_kv: KeyValues) -> EncoderDecoderCache:
-    """An encoder-decoder cache holding these tensors (cross-attention marked as computed, so
-    the decoder reuses it instead of projecting the encoder output again)."""
-    from transformers import DynamicCache, EncoderDecoderCache
+    """An encoder-decoder cache holding these tensors, not copies (cross-attention marked as
+    computed, so the decoder reuses it instead of projecting the encoder output again). A layer
+    never changes its tensors in place: each step concatenates into new ones."""
+    from transformers import EncoderDecoderCache
 
-    return EncoderDecoderCache(DynamicCache(self_kv), DynamicCache(cross_kv))
+    return EncoderDecoderCache(_dynamic_cache(self_kv), _dynamic_cache(cross_kv))
+
+
+def _dynamic_cache(key_values: KeyValues) -> Any:
+    from transformers import DynamicCache
+    from transformers.cache_utils import DynamicLayer
+
+    cache = DynamicCache()
+    for keys, values in key_values:
+        layer = DynamicLayer()
+        layer.lazy_initialization(keys, values)
+        layer.keys, layer.values = keys, values
+        cache.layers.append(layer)
+    return cache
