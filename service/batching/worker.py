@@ -8,6 +8,7 @@ mismatched translation. Nothing the model does can end the worker.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -37,11 +38,32 @@ class ModelOutputError(RuntimeError):
     """The engine answered a batch with the wrong number of outputs."""
 
 
+@functools.cache
+def model_thread() -> ThreadPoolExecutor:
+    """The process's model thread: the server loads its model and makes every model call on it.
+
+    torch computes with GNU OpenMP, whose worker threads wait for the next parallel region by
+    spinning (a few milliseconds) only while the threads it manages in all are no more than the
+    cores; otherwise they sleep on a futex after ~100 spins and every region pays a wake-up.
+    Each thread that starts parallel regions gets a team of its own, so a model loaded on one
+    thread (its weights copied in parallel) and run on another makes two teams, and on a
+    2-core machine every decoding step of the server then paid those wake-ups (measured: its
+    model threads switched context ~1,000 times per batch of 32, the bench's own engine ~5;
+    docs/batching.md). One thread for both keeps one team."""
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix=MODEL_THREAD)
+
+
 class ModelWorker:
     def __init__(self, engine: BatchEngine, lanes: int = 1) -> None:
         self.engine = engine
-        # One thread per lane: batches in flight at once (CTranslate2 replicas); usually one.
-        self._executor = ThreadPoolExecutor(max_workers=lanes, thread_name_prefix=MODEL_THREAD)
+        # One lane: the process's model thread. Several (CTranslate2 replicas, whose compute
+        # runs on the library's own threads): a thread per lane, batches in flight at once.
+        self._owned = lanes > 1
+        self._executor = (
+            ThreadPoolExecutor(max_workers=lanes, thread_name_prefix=MODEL_THREAD)
+            if self._owned
+            else model_thread()
+        )
 
     async def run(
         self, segments: Sequence[Segment], options: DecodeOptions
@@ -73,7 +95,8 @@ class ModelWorker:
         return seconds
 
     def shutdown(self) -> None:
-        self._executor.shutdown(wait=True)
+        if self._owned:  # the model thread outlives a server (tests run several in a process)
+            self._executor.shutdown(wait=True)
 
     def _translate(self, segments: list[Segment], options: DecodeOptions) -> list[Outcome]:
         try:

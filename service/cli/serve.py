@@ -10,6 +10,7 @@ import signal
 import socket
 from typing import Any
 
+from service.batching.worker import model_thread
 from service.cli.common import add_model_options, load_engine, settings_from_args
 from service.cli.errors import CLIError
 from service.cli.help import setting_help
@@ -103,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
     logging.config.dictConfig(log_config)  # from here on, one log stream in uvicorn's format
     warn_if_exposed(settings)
     # Load before binding the port: a missing model stops here with its one-line message.
-    engine = load_engine(settings)
+    engine = model_thread().submit(load_engine, settings).result()  # see model_thread()
     check_scheduler(settings, engine)
     listener = bind(settings)
     settings = settings.model_copy(update={"port": listener.getsockname()[1]})  # port 0 → real

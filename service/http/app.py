@@ -20,6 +20,7 @@ from fastapi_offline import FastAPIOffline
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.batching.factory import make_batcher
+from service.batching.worker import model_thread
 from service.http import routes_files, routes_libre, routes_ops, routes_v1, routes_web
 from service.http.body import BodyGuard, BodyLimits
 from service.http.cors import install_cors
@@ -50,8 +51,9 @@ def load_engine(settings: Settings) -> Engine:
 async def start_model(state: ServerState) -> None:
     """Load (if needed), start the batcher, warm up, then mark the server ready."""
     try:
-        if state.engine is None:
-            state.engine = await asyncio.to_thread(load_engine, state.settings)
+        if state.engine is None:  # on the model thread, where it will run (model_thread())
+            loop = asyncio.get_running_loop()
+            state.engine = await loop.run_in_executor(model_thread(), load_engine, state.settings)
         engine = state.engine
         batcher, state.scheduler = make_batcher(engine, state.settings, state.metrics)
         state.metrics.scheduler.labels(state.scheduler).set(1)
