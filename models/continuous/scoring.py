@@ -91,25 +91,58 @@ def processors(config: GenerationConfig, device: Any) -> LogitsProcessorList:
     return found
 
 
+def is_static(processor: Any) -> bool:
+    """Whether ``processor`` changes every row's scores alike, whatever the row's ids or
+    length (suppressed tokens; bad words of one token, such as Marian's pad): it can then be
+    applied to all rows at once."""
+    from transformers import NoBadWordsLogitsProcessor, SuppressTokensLogitsProcessor
+
+    if isinstance(processor, SuppressTokensLogitsProcessor):
+        return True
+    if isinstance(processor, NoBadWordsLogitsProcessor):
+        return all(len(word) == 1 for word in processor.bad_word_ids)
+    return False
+
+
 def next_tokens(
     sequences: Sequence[Sequence[int]],
     groups: Sequence[Any],
-    logits: torch.Tensor,
+    scores: torch.Tensor,
     lists: dict[Any, LogitsProcessorList],
 ) -> tuple[list[int], list[float]]:
     """Greedy choice per row: ``sequences`` are the rows' decoder ids so far (start token
-    first), ``groups`` their processor keys, ``logits`` (rows, vocabulary) float32. Returns the
-    chosen ids and their log-probabilities under the processed scores."""
+    first), ``groups`` their processor keys, ``scores`` (rows, vocabulary) float32 logits (a
+    copy the caller gives up). Returns the chosen ids and their log-probabilities under the
+    processed scores.
+
+    Each group's processors run in ``generate()``'s order: a static one on all the group's rows
+    at once, any other on each set of its rows of equal length (what it sees of a row is its
+    ids, and a batch of them must be of one length)."""
     import torch
 
-    scores = logits.clone()
-    cohorts: dict[tuple[Any, int], list[int]] = {}
-    for row, (ids, group) in enumerate(zip(sequences, groups, strict=True)):
-        cohorts.setdefault((group, len(ids)), []).append(row)
-    for (group, _length), rows in cohorts.items():
-        index = torch.tensor(rows, device=logits.device)
-        decoded = torch.tensor([list(sequences[r]) for r in rows], device=logits.device)
-        scores[index] = lists[group](decoded, scores.index_select(0, index))  # type: ignore[arg-type]
+    members: dict[Any, list[int]] = {}
+    for row, group in enumerate(groups):
+        members.setdefault(group, []).append(row)
+    for group, rows in members.items():
+        for processor in lists[group]:
+            static = is_static(processor)
+            for cohort in [rows] if static else _by_length(rows, sequences):
+                # A static processor does not read the ids: rows of any length go together.
+                ids = [sequences[r][-1:] if static else sequences[r] for r in cohort]
+                decoded = torch.tensor(ids, device=scores.device)
+                if len(cohort) == scores.shape[0]:
+                    scores = processor(decoded, scores)
+                    continue
+                index = torch.tensor(cohort, device=scores.device)
+                scores[index] = processor(decoded, scores.index_select(0, index))
     chosen = torch.argmax(scores, dim=-1)
+    # (log_softmax, not logsumexp: on CPU the latter is ten times slower over a vocabulary)
     logprobs = torch.log_softmax(scores, dim=-1).gather(1, chosen[:, None]).squeeze(1)
     return [int(i) for i in chosen.tolist()], [float(p) for p in logprobs.tolist()]
+
+
+def _by_length(rows: list[int], sequences: Sequence[Sequence[int]]) -> list[list[int]]:
+    cohorts: dict[int, list[int]] = {}
+    for row in rows:
+        cohorts.setdefault(len(sequences[row]), []).append(row)
+    return list(cohorts.values())
