@@ -75,8 +75,8 @@ def _translator(args: argparse.Namespace, options: Any, settings: Any) -> Any:
             return ServerTranslator(args.server, options, api_key=args.api_key)
         except ServerError as exc:
             raise CLIError(str(exc), code=1) from exc
-    from service.cli.common import load_engine
     from service.files.translator import LocalTranslator
+    from service.startup import load_engine
 
     return LocalTranslator(load_engine(settings), options)
 

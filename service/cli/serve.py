@@ -10,11 +10,12 @@ import signal
 import socket
 from typing import Any
 
-from service.cli.common import add_model_options, load_engine, settings_from_args
+from service.cli.common import add_model_options, settings_from_args
 from service.cli.errors import CLIError
 from service.cli.help import setting_help
 from service.logs import LOG_LEVELS, uvicorn_log_config
 from service.settings import Settings
+from service.startup import load_engine
 
 log = logging.getLogger(__name__)
 

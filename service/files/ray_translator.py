@@ -74,7 +74,7 @@ def open_ray_translator(
     from service.distributed.driver_backend import DriverBackend
     from service.distributed.pool import EnginePool, common_identity, size_pool
     from service.distributed.runtime import start_runtime
-    from service.engine import Engine
+    from service.startup import load_engine
 
     runtime = start_runtime(ray_options.address)
     try:
@@ -85,7 +85,7 @@ def open_ray_translator(
         pool = EnginePool(runtime.ray, settings.model_spec(), size)
         infos = pool.describe()
         backend = DriverBackend(common_identity(infos), settings.model_spec())
-        engine = Engine.from_settings(settings, backend=backend)
+        engine = load_engine(settings, backend=backend)
     except BaseException:
         runtime.close()
         raise

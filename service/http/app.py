@@ -41,16 +41,12 @@ log = logging.getLogger(__name__)
 WARM_UP_TEXT = "สวัสดีครับ วันนี้อากาศดีมาก"
 
 
-def load_engine(settings: Settings) -> Engine:
-    from service.engine import Engine
-
-    return Engine.from_settings(settings)
-
-
 async def start_model(state: ServerState) -> None:
     """Load (if needed), start the batcher, warm up, then mark the server ready."""
     try:
         if state.engine is None:
+            from service.startup import load_engine
+
             state.engine = await asyncio.to_thread(load_engine, state.settings)
         engine = state.engine
         batcher = Batcher(engine, BatcherConfig.from_settings(state.settings), state.metrics)

@@ -9,6 +9,7 @@ import pytest
 from models.backend import DecodeOptions
 from service.engine import Engine
 from service.settings import Settings
+from service.startup import load_engine
 
 TEXTS = ["สวัสดีครับ วันนี้อากาศดีมาก", "ราคาน้ำมันลดลงเล็กน้อย"]
 
@@ -17,7 +18,7 @@ def _engine(model: str, cache_path: Path) -> Engine:
     settings = Settings(
         model=model, backend="torch", device="cpu", threads=1, cache=True, cache_path=cache_path
     )
-    return Engine.from_settings(settings)
+    return load_engine(settings)
 
 
 def test_relative_and_absolute_paths_share_cache_entries(
