@@ -101,7 +101,7 @@ class Family:
 
 
 _REGISTRY: dict[str, Family] = {}
-_LOCK = threading.RLock()
+_LOCK = threading.Lock()
 _discovered = False
 
 
@@ -139,21 +139,25 @@ def registered(family: Family) -> Iterator[Family]:
 
 
 def _discover() -> None:
-    """Import every family module of this package once (each registers its record)."""
+    """Import every family module of this package (each registers its record on import).
+
+    Not under the registry's lock: a thread importing a family module holds that module's
+    import lock while it registers. Threads discovering at once are safe, as Python runs each
+    module once and makes the others wait for it.
+    """
     global _discovered
-    with _LOCK:
-        if _discovered:
-            return
-        _discovered = True
-        for module in pkgutil.iter_modules(__path__):
-            importlib.import_module(f"{__name__}.{module.name}")
+    if _discovered:
+        return
+    for module in pkgutil.iter_modules(__path__):
+        importlib.import_module(f"{__name__}.{module.name}")
+    _discovered = True
 
 
 def all_families() -> list[Family]:
-    """Every registered family, in registration order."""
+    """Every registered family, by name."""
     _discover()
     with _LOCK:
-        return list(_REGISTRY.values())
+        return sorted(_REGISTRY.values(), key=lambda family: family.name)
 
 
 def family_names() -> list[str]:
