@@ -138,7 +138,7 @@ def convert_model(
         quantization=quantization,
         ctranslate2_version=ctranslate2.__version__,
     )
-    family = convertible_family(info.model_type, info.tokenizer_class)
+    family = convertible_family(info.model_type, info.tokenizer_class, ctranslate2)
     try:
         _write_atomically(ctranslate2, source_dir, out_dir, info, family)
     except OSError as exc:
@@ -146,13 +146,22 @@ def convert_model(
     return out_dir
 
 
-def convertible_family(model_type: str, tokenizer_class: str | None) -> Family:
-    """The family of a model about to be converted, if thaimt converts it for CTranslate2."""
+def convertible_family(model_type: str, tokenizer_class: str | None, ctranslate2: Any) -> Family:
+    """The family of a model about to be converted, if thaimt converts it for CTranslate2 and
+    the installed CTranslate2 has the family's converter."""
     family = detect_family(model_type, tokenizer_class)
     if family.ct2_loader is None:
         raise ModelError(
             f"thaimt does not convert {family.description} models for CTranslate2; "
             "run them with --backend torch"
+        )
+    converters = getattr(ctranslate2.converters, "transformers", None)
+    loaders = getattr(converters, "_MODEL_LOADERS", None)  # keyed by transformers config class
+    if isinstance(loaders, dict) and family.ct2_loader not in loaders:
+        raise ModelError(
+            f"ctranslate2 {ctranslate2.__version__} cannot convert {family.description} models "
+            f"(no converter for {family.ct2_loader}); upgrade it (pip install -U ctranslate2) "
+            "or run them with --backend torch"
         )
     return family
 

@@ -100,3 +100,30 @@ def test_a_registered_family_is_gone_after_its_block():
     assert "extra" not in family_names()
     with pytest.raises(ModelError):
         detect_family("extra_type", "ExtraTokenizer")
+
+
+@pytest.mark.parametrize(
+    ("ct2_loader", "says"),
+    [(None, "does not convert Fake models"), ("NoSuchConfig", "no converter for NoSuchConfig")],
+)
+def test_a_family_ctranslate2_cannot_convert_is_refused_before_converting(ct2_loader, says):
+    import ctranslate2
+
+    from models.convert import convertible_family
+
+    fake = Family("fake", "Fake", ("fake_type",), ("FakeTokenizer",), ct2_loader=ct2_loader)
+    with registered(fake), pytest.raises(ModelError, match=says):
+        convertible_family("fake_type", "FakeTokenizer", ctranslate2)
+    assert convertible_family("marian", None, ctranslate2) is get_family("marian")
+
+
+def test_auto_uses_torch_for_a_family_without_a_conversion(tmp_path):
+    from models.loading import ModelSpec, ct2_unsuitable
+
+    (tmp_path / "config.json").write_text('{"model_type": "fake_type"}', encoding="utf-8")
+    (tmp_path / "tokenizer_config.json").write_text(
+        '{"tokenizer_class": "FakeTokenizerFast"}', encoding="utf-8"
+    )
+    with registered(Family("fake", "Fake", ("fake_type",), ("FakeTokenizer",))):
+        reason = ct2_unsuitable(ModelSpec(model=str(tmp_path), backend="auto"))
+    assert reason == "thaimt has no CTranslate2 conversion for Fake models"
