@@ -188,6 +188,8 @@ async def translate_extracted(
     from service.formats.base import fallback_asks
 
     first, segments = await _round(translate, [e.texts for e in extracted])
+    for e, part in zip(extracted, first, strict=True):
+        e.note_flags([_flags(r) for r in part])
     asks = await asyncio.to_thread(fallback_asks, extracted, [[r.text for r in p] for p in first])
     second, more = await _round(translate, asks)
 
@@ -216,6 +218,10 @@ async def _round(
     flat = [t for group in groups for t in group]
     results, segments = await translate(flat) if flat else ([], 0)
     return split_by([len(g) for g in groups], results), segments
+
+
+def _flags(result: DocumentResult) -> tuple[str, ...]:
+    return tuple(f for p in result.paragraphs for s in p.segments for f in s.flags)
 
 
 def _extract_all(fmt: FileFormat, texts: Sequence[str]) -> list[Extracted]:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Generic, Protocol, TypeVar
 
 T = TypeVar("T")
-R = TypeVar("R", str, bytes)  # what a rebuild gives: a text format's text, a binary file's bytes
+R = TypeVar("R")  # what a rebuild gives: a text format's text, a binary file's bytes
 
 
 class FormatError(ValueError):
@@ -58,6 +58,14 @@ class Extracted(Generic[R]):
     texts: list[str]
     _rebuild: Callable[..., R] = field(repr=False)  # (translations[, fallbacks]) -> file
     _fallback_texts: Callable[[Sequence[str]], list[str]] | None = field(default=None, repr=False)
+    # Formats that mark a flagged translation for review (XLIFF, PO) take each text's pipeline
+    # flags here before ``rebuild`` (front ends that have them call ``note_flags``).
+    _note_flags: Callable[[Sequence[Sequence[str]]], None] | None = field(default=None, repr=False)
+
+    def note_flags(self, flags: Sequence[Sequence[str]]) -> None:
+        """Each text's flags (``service.text.flags``) from the first round, before ``rebuild``."""
+        if self._note_flags is not None and len(flags) == len(self.texts):
+            self._note_flags(flags)
 
     def fallback_texts(self, translations: Sequence[str]) -> list[str]:
         """Texts to translate on their own before ``rebuild`` (usually none)."""

@@ -134,7 +134,9 @@ class InlineSentence(Generic[P]):
             return piece
         text = piece.text or ""
         core = next(fallbacks, "").strip() or text.strip()
-        return Piece(text[: len(text) - len(text.lstrip())] + core + text[len(text.rstrip()) :], None)
+        return Piece(
+            text[: len(text) - len(text.lstrip())] + core + text[len(text.rstrip()) :], None
+        )
 
     def _pua_as_text(self, piece: Piece) -> Piece:
         if piece.index is not None and self.pua[piece.index]:

@@ -67,9 +67,8 @@ def open_bytes(format_name: str, data: bytes, options: FormatOptions | None = No
     def fallback_texts(translations: Sequence[str]) -> list[str]:
         return text.fallback_texts(translations)
 
-    return OpenedFile(
-        format_name, Extracted(text.texts, rebuild, fallback_texts), decoded.encoding, ""
-    )
+    extracted = Extracted(text.texts, rebuild, fallback_texts, text.note_flags)
+    return OpenedFile(format_name, extracted, decoded.encoding, "")
 
 
 def _checked(extract, source):  # type: ignore[no-untyped-def]

@@ -42,29 +42,20 @@ def _declares_entities(dtd: etree.DTD) -> bool:
 
 
 def serialise(root: etree._Element, source: bytes) -> bytes:
-    """The document of ``root`` as bytes, with an XML declaration when the source had one (same
-    encoding, same standalone, the same line end after it)."""
+    """The document of ``root`` as bytes in the source's encoding, with the source's own XML
+    declaration and the whitespace after it, byte for byte, when it had one."""
     tree = root.getroottree()
-    docinfo = tree.docinfo
-    declared = source.lstrip().startswith(b"<?xml")
-    body = etree.tostring(
-        tree,
-        encoding=docinfo.encoding or "UTF-8",
-        xml_declaration=declared,
-        standalone=docinfo.standalone if declared else None,
-    )
-    if declared:
-        after = _after_declaration(source)
-        if after is not None and _after_declaration(body) == b"\n":
-            end = body.index(b"?>") + 2
-            body = body[:end] + after + body[end + 1 :]
-    return body
+    encoding = tree.docinfo.encoding or "UTF-8"
+    body = etree.tostring(tree, encoding=encoding, xml_declaration=False)
+    declaration = _declaration(source)
+    return declaration + body if declaration else body
 
 
-def _after_declaration(data: bytes) -> bytes | None:
-    """The whitespace between the XML declaration and what follows it."""
-    end = data.find(b"?>")
-    if end < 0:
-        return None
-    rest = data[end + 2 :]
-    return rest[: len(rest) - len(rest.lstrip())]
+def _declaration(data: bytes) -> bytes:
+    """The XML declaration and the whitespace after it, or b"" when there is none."""
+    start = len(data) - len(data.lstrip())
+    if not data[start:].startswith(b"<?xml"):
+        return b""
+    end = data.find(b"?>", start) + 2
+    rest = data[end:]
+    return data[start:end] + rest[: len(rest) - len(rest.lstrip())]

@@ -10,9 +10,11 @@ a part whose texts all come back as they were is not rewritten at all).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from typing import Protocol
+from typing import Any, Protocol, TypeVar
 
-from service.formats.base import Extracted
+from service.formats.base import Extracted, split_by
+
+R = TypeVar("R")
 
 
 class Unit(Protocol):
@@ -28,14 +30,16 @@ class Unit(Protocol):
 
 
 def extracted_from_units(
-    units: Sequence[Unit], finish: Callable[[set[str]], bytes]
-) -> Extracted[bytes]:
+    units: Sequence[Unit],
+    finish: Callable[[set[str]], R],
+    note_flags: Callable[[Sequence[Sequence[str]]], None] | None = None,
+) -> Extracted[R]:
     """``Extracted`` over ``units``; ``finish(changed part names)`` writes the file."""
 
     def fallback_texts(translations: Sequence[str]) -> list[str]:
         return [t for u, tr in zip(units, translations, strict=True) for t in u.fallback_texts(tr)]
 
-    def rebuild(translations: Sequence[str], fallbacks: Sequence[str]) -> bytes:
+    def rebuild(translations: Sequence[str], fallbacks: Sequence[str]) -> R:
         remaining = iter(fallbacks)
         changed = {
             unit.part
@@ -44,7 +48,7 @@ def extracted_from_units(
         }
         return finish(changed)
 
-    return Extracted([u.sentence for u in units], rebuild, fallback_texts)
+    return Extracted([u.sentence for u in units], rebuild, fallback_texts, note_flags)
 
 
 class PlainUnit:
@@ -66,3 +70,27 @@ class PlainUnit:
         trail = self._text[len(self._text.rstrip()) :]
         self._put(lead + translation + trail)
         return True
+
+
+def combine(parts: Sequence[Extracted[Any]], finish: Callable[[list[Any]], R]) -> Extracted[R]:
+    """One ``Extracted`` over several (an e-book's chapters and its package document):
+    ``finish`` gets each part's rebuild, in order."""
+
+    def counts() -> list[int]:
+        return [len(p.texts) for p in parts]
+
+    def fallback_texts(translations: Sequence[str]) -> list[str]:
+        pairs = zip(parts, split_by(counts(), translations), strict=True)
+        return [t for part, mine in pairs for t in part.fallback_texts(mine)]
+
+    def rebuild(translations: Sequence[str], fallbacks: Sequence[str]) -> R:
+        mine = split_by(counts(), translations)
+        asked = [len(p.fallback_texts(t)) for p, t in zip(parts, mine, strict=True)]
+        theirs = split_by(asked, fallbacks)
+        return finish([p.rebuild(t, f) for p, t, f in zip(parts, mine, theirs, strict=True)])
+
+    def note_flags(flags: Sequence[Sequence[str]]) -> None:
+        for part, mine in zip(parts, split_by(counts(), flags), strict=True):
+            part.note_flags(mine)
+
+    return Extracted([t for p in parts for t in p.texts], rebuild, fallback_texts, note_flags)

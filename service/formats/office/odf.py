@@ -26,7 +26,7 @@ from service.formats.units import Unit, extracted_from_units
 TEXT = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
 TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
 OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
-T, TB, O = f"{{{TEXT}}}", f"{{{TABLE}}}", f"{{{OFFICE}}}"
+T, TB, OF = f"{{{TEXT}}}", f"{{{TABLE}}}", f"{{{OFFICE}}}"
 DC_TITLE = "{http://purl.org/dc/elements/1.1/}title"
 MANIFEST = "{urn:oasis:names:tc:opendocument:xmlns:manifest:1.0}"
 
@@ -160,7 +160,7 @@ def _in_value_cell(paragraph: etree._Element) -> bool:
     for ancestor in paragraph.iterancestors(f"{TB}table-cell", f"{TB}covered-table-cell"):
         if ancestor.get(f"{TB}formula") is not None:
             return True
-        value_type = ancestor.get(f"{O}value-type")
+        value_type = ancestor.get(f"{OF}value-type")
         return value_type is not None and value_type != "string"
     return False
 
@@ -216,7 +216,9 @@ def _check(package: Package) -> None:
     if package.has("META-INF/manifest.xml"):
         manifest = package.xml("META-INF/manifest.xml")
         if next(manifest.iter(f"{MANIFEST}encryption-data"), None) is not None:
-            raise FormatError("password-protected OpenDocument file: remove the password and send it again")
+            raise FormatError(
+                "password-protected OpenDocument file: remove the password and send it again"
+            )
     if not package.has("content.xml"):
         raise FormatError("not a valid OpenDocument file: it has no content.xml")
 

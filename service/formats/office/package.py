@@ -116,6 +116,13 @@ def _too_big(kind: str, limits: DocumentLimits) -> FormatError:
     )
 
 
-def rewrite(package: Package, parts: Mapping[str, etree._Element], sources: Mapping[str, bytes]) -> bytes:
-    """The package with each changed part (name → edited tree) serialised like its source."""
-    return package.rebuild({name: serialise(root, sources[name]) for name, root in parts.items()})
+def rewrite(
+    package: Package,
+    parts: Mapping[str, etree._Element],
+    sources: Mapping[str, bytes],
+    raw: Mapping[str, bytes] | None = None,
+) -> bytes:
+    """The package with each changed part (name → edited tree) serialised like its source,
+    and the ``raw`` entries (name → bytes) as they are given."""
+    replaced = {name: serialise(root, sources[name]) for name, root in parts.items()}
+    return package.rebuild({**replaced, **(raw or {})})

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from lxml import etree
 
 from service.formats.inline import InlineBuilder, InlineSentence, walk
+from service.formats.markers import Piece
 
 XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 
@@ -108,7 +109,7 @@ class RunParagraph:
         self.paragraph.extend(c for c in kept if c not in lead)
         return True
 
-    def _emit(self, pieces: list) -> None:  # type: ignore[type-arg]
+    def _emit(self, pieces: list[Piece]) -> None:
         parents: list[etree._Element] = [self.paragraph]
         formats: list[etree._Element] = []
         for event, value in walk(pieces, self.inline.pairs):
@@ -195,18 +196,20 @@ def _sentence(
         atom = atoms[i]
         in_run = atom.run is not None and (atom.kind == "text" or i not in fields)
         if span and (not in_run or atom.key != span[0]):
-            builder.close(_Format(atom.run))  # type: ignore[arg-type]
+            builder.close(_Format(atom.run))
             span.clear()
         if in_run and atom.key != base_key and not span:
-            builder.open(_Format(atom.run))  # type: ignore[arg-type]
+            builder.open(_Format(atom.run))
             span.append(atom.key)
         i = _add(builder, atoms, i, fields)
     if span:
-        builder.close(_Format(base))  # type: ignore[arg-type]
+        builder.close(_Format(base))
     return builder.finish()
 
 
-def _add(builder: InlineBuilder[Payload], atoms: list[_Atom], i: int, fields: dict) -> int:  # type: ignore[type-arg]
+def _add(
+    builder: InlineBuilder[Payload], atoms: list[_Atom], i: int, fields: dict[int, tuple[str, int]]
+) -> int:
     """Add ``atoms[i]`` (a whole field when one starts there); the next index."""
     atom = atoms[i]
     if i in fields:
@@ -222,9 +225,9 @@ def _add(builder: InlineBuilder[Payload], atoms: list[_Atom], i: int, fields: di
     if atom.kind == "text":
         builder.text(atom.text)
     elif atom.kind == "open":
-        builder.open(_Container(atom.node))  # type: ignore[arg-type]
+        builder.open(_Container(atom.node))
     elif atom.kind == "close":
-        builder.close(_Container(atom.node))  # type: ignore[arg-type]
+        builder.close(_Container(atom.node))
     else:
         builder.opaque(_Nodes([atom]))
     return i + 1
@@ -241,7 +244,11 @@ def _fields(atoms: list[_Atom], d: Dialect) -> dict[int, tuple[str, int]]:
     depth = 0
     for i, atom in enumerate(atoms):
         depth += 1 if atom.kind == "open" else -1 if atom.kind == "close" else 0
-        kind = atom.node.get(d.field_type) if _is(atom, d.field_char) else None
+        kind = (
+            atom.node.get(d.field_type)
+            if atom.node is not None and _is(atom, d.field_char)
+            else None
+        )
         if kind == "begin":
             stack.append((i, None, depth))
         elif kind == "separate" and stack and stack[-1][2] == depth:
