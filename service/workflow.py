@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from models.backend import DecodeOptions, ModelOutput
 from service.engine import Engine, Segment
@@ -156,7 +156,7 @@ async def stream_paragraphs(job: StreamJob) -> AsyncGenerator[tuple[int, int, Pa
 class Formatted:
     """Translations of texts in a format, with the pipeline's results of their inner texts."""
 
-    texts: list[str]
+    texts: list[Any]  # the rebuilt files: text, or bytes for a binary format
     results: list[list[DocumentResult]]  # per input text: one result per extracted document
     segments: int
     # Per input text: the second round (inline elements whose markers the model lost, each

@@ -26,6 +26,10 @@ class FormatError(ValueError):
     """The file cannot be handled by its format (bad JSON line, missing --field, ...)."""
 
 
+class LimitError(FormatError):
+    """The file is over a document limit (too many zip entries, too many unpacked bytes)."""
+
+
 @dataclass(frozen=True)
 class DocumentLimits:
     """Caps for zip-based and XML documents (hostile files: zip bombs, entity bombs)."""
@@ -172,8 +176,16 @@ _REGISTRY: dict[str, tuple[str, tuple[str, ...]]] = {
 # Formats that read and write bytes (BinaryFormat); the others are text formats (FileFormat).
 BINARY_FORMATS = frozenset({"docx", "pptx", "xlsx", "odt", "odp", "ods", "epub", "xliff", "pdf"})
 
+# Formats whose result is another kind of file than their source.
+_OUTPUT_SUFFIXES = {"pdf": ".docx"}
+
 FORMAT_NAMES: tuple[str, ...] = tuple(_REGISTRY)
 SUPPORTED_EXTENSIONS: tuple[str, ...] = tuple(e for _, exts in _REGISTRY.values() for e in exts)
+
+
+def output_suffix(name: str) -> str:
+    """The result's extension when the format writes another kind of file, else ""."""
+    return _OUTPUT_SUFFIXES.get(name, "")
 
 
 def _make(name: str, options: FormatOptions | None) -> object:

@@ -36,6 +36,7 @@ class OpenedFile:
     extracted: Extracted[bytes]
     encoding: str | None  # a text format's source encoding; None for a binary format
     output_suffix: str  # "" (same as the source's) or the result's own (.pdf → .docx)
+    source_characters: int = 0  # a text format's decoded length; 0 for a binary format
 
     @property
     def characters(self) -> int:
@@ -68,7 +69,7 @@ def open_bytes(format_name: str, data: bytes, options: FormatOptions | None = No
         return text.fallback_texts(translations)
 
     extracted = Extracted(text.texts, rebuild, fallback_texts, text.note_flags)
-    return OpenedFile(format_name, extracted, decoded.encoding, "")
+    return OpenedFile(format_name, extracted, decoded.encoding, "", len(decoded.text))
 
 
 def _checked(extract, source):  # type: ignore[no-untyped-def]

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from service.formats.base import Extracted, FormatError, FormatOptions
+from service.formats.base import Extracted, FormatError, FormatOptions, output_suffix
 
 HEADING_RATIO = 1.25  # a line this much larger than the body's font is a heading
 GAP_RATIO = 0.8  # a vertical gap larger than this × the line height starts a paragraph
@@ -55,7 +55,9 @@ def _open(data: bytes) -> Any:
     except Exception as exc:  # pdfminer's syntax and password errors share no base class
         name = type(exc).__name__
         if "Password" in name or "Encrypt" in name:
-            raise FormatError("password-protected PDF: remove the password and send it again")
+            raise FormatError(
+                "password-protected PDF: remove the password and send it again"
+            ) from None
         raise FormatError(f"corrupt or truncated PDF ({name})") from None
 
 
@@ -172,7 +174,7 @@ def write_docx(blocks: Sequence[Block], texts: Sequence[str]) -> bytes:
 
 class PdfFormat:
     name = "pdf"
-    output_suffix = ".docx"
+    output_suffix = output_suffix(name)
 
     def __init__(self, options: FormatOptions) -> None:
         self.options = options

@@ -5,11 +5,9 @@ back exactly once and exactly as written, wherever the translation puts it."""
 from __future__ import annotations
 
 import re
-from typing import TypeVar
+from typing import Any
 
 from service.formats.inline import InlineBuilder
-
-P = TypeVar("P")
 
 PLACEHOLDER = re.compile(
     r"%%"
@@ -19,12 +17,12 @@ PLACEHOLDER = re.compile(
 )
 
 
-def add_text(builder: InlineBuilder[P], text: str, literal: type[P] | None = None) -> None:
-    """``text`` into ``builder`` with each placeholder as an opaque item (its payload:
-    ``literal(placeholder)``, or the placeholder string itself)."""
+def add_text(builder: InlineBuilder[Any], text: str) -> None:
+    """``text`` into ``builder`` with each placeholder as an opaque item (its payload: the
+    placeholder itself, a ``str``)."""
     position = 0
     for match in PLACEHOLDER.finditer(text):
         builder.text(text[position : match.start()])
-        builder.opaque(literal(match.group()) if literal else match.group())  # type: ignore[arg-type]
+        builder.opaque(match.group())
         position = match.end()
     builder.text(text[position:])

@@ -16,6 +16,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from lxml import etree
 
@@ -43,7 +44,7 @@ VERSIONS = {
     V20: _Version(V20, "segment", frozenset({"pc", "mrk"}), ("xliff", "trgLang")),
 }
 
-Item = etree._Element | str  # an inline code, or a placeholder of the text
+Item = Any  # an inline code (an lxml element), or a placeholder of the text (a str)
 
 
 class XliffUnit:

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 
 from lxml import etree
 
-from service.formats.base import DocumentLimits, FormatError
+from service.formats.base import DocumentLimits, FormatError, LimitError
 from service.formats.safexml import parse, serialise
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # encrypted OOXML, and legacy .doc/.xls/.ppt
@@ -99,7 +99,7 @@ def _check_magic(data: bytes, kind: str) -> None:
 
 def _check_sizes(infos: list[zipfile.ZipInfo], kind: str, limits: DocumentLimits) -> None:
     if len(infos) > limits.max_entries:
-        raise FormatError(
+        raise LimitError(
             f"too many entries in the {kind} file ({len(infos)}; the limit is "
             f"{limits.max_entries}, THAIMT_DOCUMENT_MAX_ENTRIES)"
         )
@@ -109,8 +109,8 @@ def _check_sizes(infos: list[zipfile.ZipInfo], kind: str, limits: DocumentLimits
         raise FormatError(f"encrypted {kind} file: remove the password and send it again")
 
 
-def _too_big(kind: str, limits: DocumentLimits) -> FormatError:
-    return FormatError(
+def _too_big(kind: str, limits: DocumentLimits) -> LimitError:
+    return LimitError(
         f"the {kind} file unpacks to more than {limits.max_unpacked_bytes} bytes "
         "(THAIMT_DOCUMENT_MAX_UNPACKED_BYTES); refused as a possible zip bomb"
     )
