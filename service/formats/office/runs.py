@@ -114,8 +114,9 @@ class RunParagraph:
         formats: list[etree._Element] = []
         for event, value in walk(pieces, self.inline.pairs):
             if event == "text":
-                template = formats[-1] if formats else self.base
-                parents[-1].append(_text_run(template, str(value), self.dialect))
+                if not _join_space(parents[-1], str(value), self.dialect):
+                    template = formats[-1] if formats else self.base
+                    parents[-1].append(_text_run(template, str(value), self.dialect))
                 continue
             assert isinstance(value, int)
             payload = self.inline.item(value)
@@ -279,6 +280,19 @@ def _text_run(template: etree._Element | None, text: str, d: Dialect) -> etree._
     if text != text.strip() and d.preserve_space:
         node.set(XML_SPACE, "preserve")
     return run
+
+
+def _join_space(parent: etree._Element, text: str, d: Dialect) -> bool:
+    """Spaces alone go to the end of the text run before them (no run of only spaces)."""
+    if text.strip() or not len(parent) or parent[-1].tag != d.run:
+        return False
+    node = parent[-1][-1] if len(parent[-1]) else None
+    if node is None or node.tag != d.text:
+        return False
+    node.text = (node.text or "") + text
+    if d.preserve_space:
+        node.set(XML_SPACE, "preserve")
+    return True
 
 
 def _restore(atom: _Atom, d: Dialect) -> etree._Element:

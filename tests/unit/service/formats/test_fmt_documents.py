@@ -135,23 +135,28 @@ def test_xlsx_strings_translated_numbers_and_formulas_untouched() -> None:
     ]
 
 
-XLIFF12 = b"""<?xml version="1.0" encoding="UTF-8"?>
-<xliff version="1.2" xmlns="urn:oasis:names:tc:xliff:document:1.2">
-  <file source-language="th" datatype="plaintext" original="app">
-    <body>
-      <trans-unit id="1"><source>\xe0\xb8\x81 <g id="b">\xe0\xb8\x82 %s</g> \xe0\xb8\x84<x id="br"/>\xe0\xb8\x87 {0}</source></trans-unit>
-      <trans-unit id="2"><source>\xe0\xb8\x81</source><target>Done</target></trans-unit>
-      <trans-unit id="3"><source>\xe0\xb8\x81 <ph id="p">&lt;br&gt;</ph> <bpt id="1">[</bpt>\xe0\xb8\x82<ept id="1">]</ept></source></trans-unit>
-    </body>
-  </file>
-</xliff>
-"""
+XLIFF12 = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n'
+    '<xliff version="1.2" xmlns="urn:oasis:names:tc:xliff:document:1.2">\n'
+    '  <file source-language="th" datatype="plaintext" original="app"><body>\n'
+    '    <trans-unit id="1">'
+    '<source>ก <g id="b">ข %s</g> ค<x id="br"/>ง {0}</source></trans-unit>\n'
+    '    <trans-unit id="2"><source>ก</source><target>Done</target></trans-unit>\n'
+    '    <trans-unit id="3">'
+    '<source>ก <ph id="p">&lt;br&gt;</ph> <bpt id="1">[</bpt>ข<ept id="1">]</ept></source>'
+    "</trans-unit>\n"
+    "  </body></file>\n"
+    "</xliff>\n"
+).encode()
 
-XLIFF20 = """<?xml version="1.0" encoding="UTF-8"?>
-<xliff xmlns="urn:oasis:names:tc:xliff:document:2.0" version="2.0" srcLang="th">
-  <file id="f"><unit id="u1"><segment><source>กด <pc id="1">ปุ่ม</pc><ph id="2"/> %d ครั้ง</source></segment></unit></file>
-</xliff>
-""".encode()
+XLIFF20 = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n'
+    '<xliff xmlns="urn:oasis:names:tc:xliff:document:2.0" version="2.0" srcLang="th">\n'
+    '  <file id="f"><unit id="u1"><segment>'
+    '<source>กด <pc id="1">ปุ่ม</pc><ph id="2"/> %d ครั้ง</source>'
+    "</segment></unit></file>\n"
+    "</xliff>\n"
+).encode()
 
 
 def _flagged(name: str, data: bytes, flag_first: bool, **options: object) -> bytes:
@@ -329,7 +334,7 @@ def test_property_xliff_every_code_back(units) -> None:  # type: ignore[no-untyp
         + "</body></file></xliff>"
     ).encode()
     out = run("xliff", data, lambda t: t).decode()
-    for i, (t, code) in enumerate(units):
+    for _i, (t, code) in enumerate(units):
         assert f"<source>{t}{code}</source><target" in out
         assert f">{t}{code}</target>" in out
 
