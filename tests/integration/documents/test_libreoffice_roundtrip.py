@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (the HTML fixture is written as LibreOffice writes its own HTML)
 """A real office suite on both ends: LibreOffice makes documents from Thai text (bold, italic,
 a link, a table, a header, a footer, a footnote; cells with numbers and a formula), thaimt
 translates them with the tiny model, and LibreOffice reads each result back (as text or CSV):
