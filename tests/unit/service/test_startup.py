@@ -38,9 +38,13 @@ def test_no_front_end_builds_an_engine_from_settings_another_way() -> None:
     for folder in ("service", "eval", "bench"):
         for path in sorted((REPO / folder).rglob("*.py")):
             for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-                if isinstance(node, ast.Attribute) and node.attr == "from_settings":
-                    if isinstance(node.value, ast.Name) and node.value.id == "Engine":
-                        callers.append(path.relative_to(REPO).as_posix())
+                if (
+                    isinstance(node, ast.Attribute)
+                    and node.attr == "from_settings"
+                    and isinstance(node.value, ast.Name)
+                    and node.value.id == "Engine"
+                ):
+                    callers.append(path.relative_to(REPO).as_posix())
                 if isinstance(node, ast.FunctionDef) and node.name == "load_engine":
                     definers.append(path.relative_to(REPO).as_posix())
     assert callers == ["service/startup.py"]
