@@ -1,4 +1,4 @@
-"""The format interface and the registry that picks a format by name or file extension.
+"""The format interface (the registry of formats is :mod:`service.formats.registry`).
 
 A format turns a file's text into plain-text documents for the article pipeline
 (``Extracted.texts``) and puts their translations back (``Extracted.rebuild``). Everything that is
@@ -7,10 +7,8 @@ not handed out for translation must come back unchanged.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Protocol, TypeVar
 
 T = TypeVar("T")
@@ -35,7 +33,7 @@ class Extracted:
     round (HTML: the text of an inline element whose markers the model lost is translated on its
     own): ``fallback_texts(translations)`` names those texts, and their translations go to
     ``rebuild`` as ``fallbacks``. Callers always do both steps; for most files the second round
-    is empty and costs nothing (:func:`translate_extracted` does it for a plain function).
+    is empty and costs nothing (:mod:`service.formats.rounds` runs both).
     """
 
     texts: list[str]
@@ -78,72 +76,7 @@ def fallback_asks(
     return [e.fallback_texts(t) for e, t in zip(extracted, translations, strict=True)]
 
 
-def translation_rounds(
-    extracted: Sequence[Extracted], translate: Callable[[list[str]], list[str]]
-) -> tuple[list[list[str]], list[list[str]]]:
-    """Each file's translations and fallback translations: one ``translate`` call for every
-    file's texts, then one for every file's fallback texts (usually none, and then no call).
-    (:func:`service.workflow.translate_extracted` is the same for the async server.)"""
-    first = split_by([len(e.texts) for e in extracted], _call(translate, _flat(extracted)))
-    asks = fallback_asks(extracted, first)
-    second = split_by([len(a) for a in asks], _call(translate, [t for a in asks for t in a]))
-    return first, second
-
-
-def translate_extracted(
-    extracted: Sequence[Extracted], translate: Callable[[list[str]], list[str]]
-) -> list[str]:
-    """Rebuild each file, with one ``translate`` call per round for all of them together."""
-    first, second = translation_rounds(extracted, translate)
-    return [e.rebuild(t, f) for e, t, f in zip(extracted, first, second, strict=True)]
-
-
-def _flat(extracted: Sequence[Extracted]) -> list[str]:
-    return [t for e in extracted for t in e.texts]
-
-
-def _call(translate: Callable[[list[str]], list[str]], texts: list[str]) -> list[str]:
-    return translate(texts) if texts else []
-
-
 class FileFormat(Protocol):
     name: str
 
     def extract(self, content: str) -> Extracted: ...
-
-
-# name -> (module, extensions); modules are imported only when a file needs them.
-_REGISTRY: dict[str, tuple[str, tuple[str, ...]]] = {
-    "txt": ("service.formats.txt", (".txt", ".text")),
-    "md": ("service.formats.markdown", (".md", ".markdown", ".mdown", ".mkd")),
-    "html": ("service.formats.html", (".html", ".htm", ".xhtml")),
-    "jsonl": ("service.formats.jsonl", (".jsonl", ".ndjson")),
-    "srt": ("service.formats.srt", (".srt",)),
-}
-
-FORMAT_NAMES: tuple[str, ...] = tuple(_REGISTRY)
-
-
-def get_format(name: str, options: FormatOptions | None = None) -> FileFormat:
-    """The format called ``name`` (txt, md, html, jsonl, srt)."""
-    if name not in _REGISTRY:
-        raise FormatError(f"unknown format {name!r}; choose one of {', '.join(_REGISTRY)}")
-    module = importlib.import_module(_REGISTRY[name][0])
-    fmt: FileFormat = module.make_format(options or FormatOptions())
-    return fmt
-
-
-def format_name_for_path(path: str | Path) -> str | None:
-    """The format name for a file extension, or None when no format claims it."""
-    suffix = Path(path).suffix.lower()
-    for name, (_, extensions) in _REGISTRY.items():
-        if suffix in extensions:
-            return name
-    return None
-
-
-def format_for_path(path: str | Path, options: FormatOptions | None = None) -> FileFormat:
-    name = format_name_for_path(path)
-    if name is None:
-        raise FormatError(f"no format for extension {Path(path).suffix!r}; use --format")
-    return get_format(name, options)

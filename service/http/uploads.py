@@ -13,13 +13,12 @@ from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
 from service.files.encodings import DecodedText, DecodeError, decode_bytes
-from service.formats.base import (
-    FORMAT_NAMES,
-    Extracted,
-    FormatError,
-    FormatOptions,
+from service.formats.base import Extracted, FormatError, FormatOptions
+from service.formats.registry import (
     format_name_for_path,
+    format_names,
     get_format,
+    supported_extensions,
 )
 from service.http.errors import ApiError
 from service.pipeline import DocumentResult, TranslateOptions
@@ -30,8 +29,8 @@ if TYPE_CHECKING:
     from service.engine import Engine
 
 # What /frontend/settings advertises and the page's file picker accepts (LibreTranslate lists
-# extensions with their dot).
-SUPPORTED_EXTENSIONS = (".txt", ".md", ".markdown", ".html", ".htm", ".srt", ".jsonl", ".ndjson")
+# extensions with their dot): every extension a registered format claims.
+SUPPORTED_EXTENSIONS = supported_extensions()
 DEFAULT_JSONL_FIELDS = ("text",)
 TARGET_CODE = "en"
 
@@ -71,9 +70,9 @@ class TranslatedFile:
 def choose_format(filename: str, format_name: str | None) -> str:
     """The format asked for, else the one the file's extension names (400 when neither)."""
     if format_name:
-        if format_name not in FORMAT_NAMES:
+        if format_name not in format_names():
             raise ApiError(
-                400, f"unknown format {format_name!r}; choose one of {', '.join(FORMAT_NAMES)}"
+                400, f"unknown format {format_name!r}; choose one of {', '.join(format_names())}"
             )
         return format_name
     found = format_name_for_path(filename)
