@@ -27,8 +27,8 @@ from service import defaults
 from service.text.flags import FlagSummary, summarize_flags
 
 if TYPE_CHECKING:
-    from models.backend import ModelOutput
-    from service.engine import Engine, Segment
+    from models.backend import ModelOutput, Segment
+    from service.engine import Engine
     from service.settings import Settings
 
 MODES = ("sentence", "article")
@@ -109,10 +109,10 @@ class Granularity:
         return f"paragraph ({len(self.spans)} paragraphs of up to {article_size} test lines)"
 
 
-def engine_settings(model: str, config: EvalConfig) -> Settings:
-    """Settings for the engine evaluating ``model`` (:func:`service.startup.load_engine`), with
-    the translation cache only when ``config.cache`` (so that by default every segment is
-    computed)."""
+def eval_settings(model: str, config: EvalConfig) -> Settings:
+    """The service's settings for ``model`` as ``config`` runs it, with the translation cache
+    only when ``config.cache`` (so that by default every segment is computed); the engine is
+    :func:`service.engine.load_engine` of these."""
     from service.settings import Settings
 
     return Settings.load(

@@ -15,16 +15,13 @@ from service.cli.common import (
 )
 from service.cli.errors import CLIError
 from service.cli.ray_options import add_ray_options, ray_options_from_args, ray_translator
-from service.formats.base import FORMAT_NAMES
-
-FORMATS = ("auto", *FORMAT_NAMES)
+from service.formats.registry import format_names
 
 
 def register(sub: Any) -> None:
     parser = sub.add_parser(
         "batch",
-        help="translate many files (text, Office, OpenDocument, EPUB, XLIFF, PO, CSV, PDF, ...) "
-        "into a directory, resumably",
+        help=f"translate many files ({', '.join(format_names())}) into a directory, resumably",
         description=(
             "Translate files, directories (recursively) and globs into OUTDIR, mirroring the "
             "input tree. Finished files are recorded in OUTDIR/.thaimt-manifest.jsonl; a re-run "
@@ -35,7 +32,9 @@ def register(sub: Any) -> None:
     )
     parser.add_argument("inputs", nargs="+", metavar="INPUT", help="file, directory or glob")
     parser.add_argument("-o", "--output", required=True, type=Path, metavar="OUTDIR")
-    parser.add_argument("--format", choices=FORMATS, default="auto", help="auto: by extension")
+    parser.add_argument(
+        "--format", choices=("auto", *format_names()), default="auto", help="auto: by extension"
+    )
     parser.add_argument(
         "--field",
         action="append",
@@ -90,10 +89,10 @@ def _translator(args: argparse.Namespace, options: Any, settings: Any) -> Any:
             return ServerTranslator(args.server, options, api_key=args.api_key)
         except ServerError as exc:
             raise CLIError(str(exc), code=1) from exc
+    from service.cli.common import load_checked_engine
     from service.files.translator import LocalTranslator
-    from service.startup import load_engine
 
-    return LocalTranslator(load_engine(settings), options)
+    return LocalTranslator(load_checked_engine(settings), options)
 
 
 def run(args: argparse.Namespace) -> int:

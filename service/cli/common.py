@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -11,6 +12,7 @@ from service.cli.help import setting_help
 from service.settings import Settings
 
 if TYPE_CHECKING:
+    from service.engine import Engine
     from service.pipeline import TranslateOptions
 
 
@@ -84,3 +86,45 @@ def translate_options_from_args(args: argparse.Namespace, beam_size: int) -> Tra
         glossary = dict(loaded.entries)
         keep.extend(loaded.do_not_translate)
     return TranslateOptions(glossary, tuple(keep), DecodeOptions(beam_size=beam_size))
+
+
+def load_checked_engine(settings: Settings) -> Engine:
+    """:func:`service.engine.load_engine`, after checking what would otherwise fail deep
+    inside (a cache file that cannot be written)."""
+    from service.engine import load_engine
+
+    check_cache_path(settings)
+    return load_engine(settings)
+
+
+def check_cache_path(settings: Settings) -> None:
+    """A translation cache that cannot be written is one line and exit 2, before loading."""
+    if not settings.cache:
+        return
+    problem = writable_file_problem(settings.cache_path)
+    if problem is not None:
+        raise CLIError(
+            f"the translation cache {settings.cache_path} (THAIMT_CACHE_PATH) {problem}; "
+            "point THAIMT_CACHE_PATH at a writable file, or set THAIMT_CACHE=false",
+            code=2,
+        )
+
+
+def writable_file_problem(path: Path) -> str | None:
+    """Why a file at ``path`` could not be created or written (None: it can). Tried for real
+    (a probe file next to it), since permission bits do not tell for root or read-only mounts."""
+    try:
+        if path.is_dir():
+            return "is a directory"
+        blocker = next((p for p in path.parents if p.exists() and not p.is_dir()), None)
+        if blocker is not None:
+            return f"cannot be created: '{blocker}' is a file, not a directory"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".thaimt-probe-"):
+            pass
+        if path.exists():
+            with path.open("ab"):
+                pass
+    except OSError as exc:
+        return f"is not writable ({exc.strerror or exc})"
+    return None

@@ -24,7 +24,6 @@ from models.errors import ModelError
 from service.cli.errors import CLIError as CLIError  # re-exported for older imports
 from service.cli.help import HelpFormatter, version_line
 from service.logs import configure_cli_logging
-from service.startup import CachePathError
 
 # Subcommand modules, in the order ``thaimt --help`` lists them.
 SUBCOMMANDS: tuple[str, ...] = (
@@ -97,9 +96,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ModelError as exc:
         print(f"thaimt: error: {_one_line(exc)}", file=sys.stderr)
         return 1
-    except CachePathError as exc:  # a setting to change before anything loads
-        print(f"thaimt: error: {_one_line(exc)}", file=sys.stderr)
-        return 2
     except ValidationError as exc:  # a flag or THAIMT_* value out of range
         print(f"thaimt: error: invalid setting: {_settings_problem(exc)}", file=sys.stderr)
         return 2

@@ -12,11 +12,11 @@ from typing import Any
 from service.cli.common import (
     add_glossary_options,
     add_model_options,
+    load_checked_engine,
     settings_from_args,
     translate_options_from_args,
 )
 from service.cli.errors import CLIError
-from service.startup import load_engine
 
 
 def register(sub: Any) -> None:
@@ -61,7 +61,7 @@ def _check_output(name: str | None) -> None:
     """A bad -o path fails before the model loads, not after the translation."""
     if name is None:
         return
-    from service.startup import writable_file_problem
+    from service.cli.common import writable_file_problem
 
     problem = writable_file_problem(Path(name))
     if problem is not None:
@@ -77,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
     _check_output(args.output)
     settings = settings_from_args(args)
     options = translate_options_from_args(args, settings.beam_size)
-    engine = load_engine(settings)
+    engine = load_checked_engine(settings)
     loaded = time.monotonic()
     show = wants_progress(args.quiet)
     progress = ProgressRun(engine, show)
