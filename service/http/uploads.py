@@ -21,6 +21,7 @@ from service.formats.base import (
     format_name_for_path,
     get_format,
 )
+from service.http.downloads import NAME_BYTES, cut_to_bytes
 from service.http.errors import ApiError
 from service.pipeline import DocumentResult, TranslateOptions
 from service.workflow import translate_documents_async, translate_extracted
@@ -53,7 +54,11 @@ class LoadedFile:
     def output_name(self) -> str:
         path = PurePosixPath(self.filename.replace("\\", "/")).name or "file"
         stem, suffix = PurePosixPath(path).stem, PurePosixPath(path).suffix
-        return f"{stem}_{TARGET_CODE}{suffix or '.' + self.format_name}"
+        ending = f"_{TARGET_CODE}{suffix or '.' + self.format_name}"
+        if len(ending.encode("utf-8")) > NAME_BYTES // 2:  # an "extension" that is no such
+            stem, ending = path, f"_{TARGET_CODE}.{self.format_name}"
+        # Cut by bytes (a long Thai name is 3 bytes a letter): the name fits a file system.
+        return cut_to_bytes(stem, NAME_BYTES - len(ending.encode("utf-8"))) + ending
 
 
 @dataclass
@@ -98,18 +103,6 @@ def load_file(
         name = filename or "the file"
         raise ApiError(400, f"cannot read {name} as {format_name}: {exc}") from None
     return LoadedFile(filename, format_name, decoded, extracted)
-
-
-def check_file_size(loaded: LoadedFile, max_chars: int, extra_chars: int = 0) -> int:
-    """The characters to translate (413 over the per-request limit)."""
-    chars = loaded.characters + extra_chars
-    if chars > max_chars:
-        raise ApiError(
-            413,
-            f"too many characters: the file has {chars} to translate, the limit is "
-            f"{max_chars} per request",
-        )
-    return chars
 
 
 async def translate_file(
