@@ -13,6 +13,7 @@ are answered in the native style by the application's handlers (:func:`install_e
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -91,8 +92,12 @@ def libre_refusal(exc: Exception, request: Request) -> ApiError:
 
 
 def _http_detail(exc: StarletteHTTPException) -> str:
-    if isinstance(exc.__cause__, RecursionError):  # FastAPI's JSON parse of "[[[[...]]]]"
+    """FastAPI's own refusal, with the reason when its JSON parse failed on a bound."""
+    cause = exc.__cause__
+    if isinstance(cause, RecursionError):  # "[[[[...]]]]"
         return "invalid JSON body: nested too deeply"
+    if isinstance(cause, ValueError) and "integer string conversion" in str(cause):
+        return f"invalid JSON body: a number of more than {sys.get_int_max_str_digits()} digits"
     return str(exc.detail)
 
 

@@ -135,3 +135,14 @@ def test_v1_says_what_to_send(main_server: Server) -> None:
     assert "POST /translate" in libre.json()["error"]
     assert broken.status_code == 400
     assert broken.json()["error"].endswith("at line 3, column 1")
+
+
+# 9. A 400 says what was wrong in the client's terms, not Python's
+
+
+@pytest.mark.parametrize("path", ["/v1/translate", "/translate", "/detect"])
+def test_a_huge_number_is_a_clean_400(main_server: Server, path: str) -> None:
+    body = b'{"text": "a", "q": "a", "alternatives": ' + b"9" * 5000 + b"}"
+    r = main_server.client.post(path, content=body, headers=JSON)
+    assert r.status_code == 400 and "digits" in r.json()["error"], r.text
+    assert "set_int_max_str_digits" not in r.text
