@@ -12,9 +12,10 @@
 Every refusal is an exception; the route's API style answers it (``styles.py``). A stream is
 charged before its first line; its later lines are guarded by :func:`guarded` one by one.
 
-A background job has no request: it uses the same pieces — :func:`check_size`,
-:func:`charge` and :func:`refund` when it is accepted, :func:`serving` and :func:`within` when
-it runs (and ``Batcher.admitted`` inside its work, as every request's work does).
+A background job has no request: :func:`check_size` and :func:`charge` when it is accepted
+(the receipt kept with the job), :func:`run_job` when it runs — ready, the work under a
+timeout, the refund when the server fails it, the count — with the batcher's admission inside
+its work, as every request's work has it (the work chooses its priority).
 """
 
 from __future__ import annotations
@@ -99,8 +100,27 @@ async def serve(request: Request, caller: Caller, size: Size, work: Work[T]) -> 
     started = time.perf_counter()
     async with charged(state, caller, chars):
         value = await guarded(request, work(engine, batcher), state.settings.request_timeout_s)
-    state.metrics.characters.inc(chars)
+    _count(state, chars)
     return Served(value, chars, started)
+
+
+async def run_job(
+    state: ServerState, receipt: Receipt, work: Work[T], timeout_s: float | None = None
+) -> Served[T]:
+    """Run a job whose characters were charged when it was accepted (``receipt``): ready →
+    ``work(engine, batcher)`` within ``timeout_s`` (default: the request timeout) → count; the
+    charge is refunded when the server fails to serve it (500, 503, 504, the batcher's
+    refusals)."""
+    started = time.perf_counter()
+    async with refunded_on_failure(receipt):
+        engine, batcher = serving(state)
+        value = await within(work(engine, batcher), timeout_s or state.settings.request_timeout_s)
+    _count(state, receipt.chars)
+    return Served(value, receipt.chars, started)
+
+
+def _count(state: ServerState, chars: int) -> None:
+    state.metrics.characters.inc(chars)
 
 
 def serving(state: ServerState) -> tuple[Engine, Batcher]:
@@ -117,6 +137,7 @@ class Receipt:
 
     budget: Budget | None
     charge: Charge | None
+    chars: int
 
 
 async def charge(state: ServerState, caller: Caller, chars: int) -> Receipt:
@@ -125,14 +146,14 @@ async def charge(state: ServerState, caller: Caller, chars: int) -> Receipt:
     shared budget cannot be checked."""
     budget = state.char_budget
     if budget is None:
-        return Receipt(None, None)
+        return Receipt(None, None, chars)
     if chars > budget.limit:
         raise ApiError(
             413,
             f"this request has {chars} characters, more than the {budget.limit} allowed per "
             f"{budget.window_s:g} s per {_whom(caller.identity)}; send it in smaller requests",
         )
-    return Receipt(budget, await _spend(budget, caller.identity, chars))
+    return Receipt(budget, await _spend(budget, caller.identity, chars), chars)
 
 
 async def refund(receipt: Receipt) -> None:
@@ -149,8 +170,15 @@ async def charged(state: ServerState, caller: Caller, chars: int) -> AsyncIterat
     """Charge for the work done inside the block, refunding it when the server turns out to be
     overloaded, stopping, faulty or too slow."""
     receipt = await charge(state, caller, chars)
-    try:
+    async with refunded_on_failure(receipt):
         yield receipt
+
+
+@asynccontextmanager
+async def refunded_on_failure(receipt: Receipt) -> AsyncIterator[None]:
+    """Refund ``receipt`` when the block fails on the server's side (see NOT_SERVED)."""
+    try:
+        yield
     except (Overloaded, BatcherStopped, TooExpensive):
         await refund(receipt)
         raise

@@ -20,6 +20,7 @@ from service.http.lifecycle import (
     charged,
     check_size,
     refund,
+    run_job,
     within,
 )
 from service.http.state import ServerState
@@ -55,6 +56,27 @@ def test_a_job_charges_at_upload_and_refunds_later_without_a_request() -> None:
         assert spent.value.status == 429 and "Retry-After" in spent.value.headers
         await refund(receipt)  # the job failed on the server's side
         await refund(await charge(s, CALLER, 60))  # so there is room again
+
+    asyncio.run(run())
+
+
+def test_a_job_runs_later_through_run_job() -> None:
+    """Charged at upload; run when the server is ready (counted), refunded when it is not."""
+
+    async def work(engine: object, batcher: object) -> str:
+        return "translated"
+
+    async def run() -> None:
+        s = state(limit=100)
+        receipt = await charge(s, CALLER, 60)
+        with pytest.raises(ApiError) as loading:
+            await run_job(s, receipt, work)  # the model is still loading: 503, refunded
+        assert loading.value.status == 503
+        s.ready, s.engine, s.batcher = True, object(), object()  # type: ignore[assignment]
+        receipt = await charge(s, CALLER, 60)  # fits: the first charge was refunded
+        done = await run_job(s, receipt, work)
+        assert (done.value, done.chars) == ("translated", 60)
+        assert s.metrics.registry.get_sample_value("thaimt_characters_total") == 60
 
     asyncio.run(run())
 
