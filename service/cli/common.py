@@ -88,12 +88,13 @@ def translate_options_from_args(args: argparse.Namespace, beam_size: int) -> Tra
     return TranslateOptions(glossary, tuple(keep), DecodeOptions(beam_size=beam_size))
 
 
-def load_engine(settings: Settings) -> Engine:
-    """The engine for ``settings``, after checking what would otherwise fail deep inside."""
-    from service.engine import Engine
+def load_checked_engine(settings: Settings) -> Engine:
+    """:func:`service.engine.load_engine`, after checking what would otherwise fail deep
+    inside (a cache file that cannot be written)."""
+    from service.engine import load_engine
 
     check_cache_path(settings)
-    return Engine.from_settings(settings)
+    return load_engine(settings)
 
 
 def check_cache_path(settings: Settings) -> None:

@@ -10,7 +10,7 @@ import signal
 import socket
 from typing import Any
 
-from service.cli.common import add_model_options, load_engine, settings_from_args
+from service.cli.common import add_model_options, load_checked_engine, settings_from_args
 from service.cli.errors import CLIError
 from service.cli.help import setting_help
 from service.logs import LOG_LEVELS, uvicorn_log_config
@@ -97,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
     logging.config.dictConfig(log_config)  # from here on, one log stream in uvicorn's format
     warn_if_exposed(settings)
     # Load before binding the port: a missing model stops here with its one-line message.
-    engine = load_engine(settings)
+    engine = load_checked_engine(settings)
     listener = bind(settings)
     settings = settings.model_copy(update={"port": listener.getsockname()[1]})  # port 0 → real
     app = create_app(settings, engine)

@@ -12,7 +12,7 @@ from typing import Any
 from service.cli.common import (
     add_glossary_options,
     add_model_options,
-    load_engine,
+    load_checked_engine,
     settings_from_args,
     translate_options_from_args,
 )
@@ -77,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
     _check_output(args.output)
     settings = settings_from_args(args)
     options = translate_options_from_args(args, settings.beam_size)
-    engine = load_engine(settings)
+    engine = load_checked_engine(settings)
     loaded = time.monotonic()
     show = wants_progress(args.quiet)
     progress = ProgressRun(engine, show)

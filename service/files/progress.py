@@ -1,15 +1,12 @@
-"""Progress on stderr while a batch runs (files, segments, rate, ETA) and the final summary."""
+"""Progress on stderr while a batch runs (files, segments, rate, ETA), then the summary."""
 
 from __future__ import annotations
 
 import sys
 import time
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import Any, TextIO
 
-if TYPE_CHECKING:
-    from service.files.runner import BatchSummary
-
-UNCHANGED = "unchanged since the last run"
+from service.files.summary import BatchSummary, format_summary
 
 
 class Progress:
@@ -59,34 +56,3 @@ class Progress:
     def report(self, summary: BatchSummary) -> None:
         if not self.quiet:
             print(format_summary(summary), file=self.stream)
-
-
-MAX_LISTED = 20  # skipped files listed per reason; the rest are counted
-
-
-def format_summary(summary: BatchSummary) -> str:
-    """The counts, then every failed file with its reason, then the skipped files by reason
-    (files unchanged since the last run are only counted)."""
-    loading = summary.loading_seconds
-    working = summary.seconds - (loading or 0.0)  # the rate is the translation's own
-    rate = summary.segments / working if working > 0 else 0.0
-    lines = [
-        f"{'interrupted' if summary.interrupted else 'done'}: {len(summary.ok)} ok, "
-        f"{len(summary.failed)} failed, {len(summary.skipped)} skipped; "
-        f"{summary.characters} characters, {summary.segments} segments "
-        f"({summary.model_calls} model calls) in {summary.seconds:.1f}s"
-        + (f" ({loading:.1f}s of it loading the model)" if loading is not None else "")
-        + f" ({rate:.1f} segments/s)"
-    ]
-    lines += [f"  failed: {source}: {reason}" for source, reason in summary.failed]
-    by_reason: dict[str, list[str]] = {}
-    for source in summary.skipped:
-        by_reason.setdefault(summary.skip_reasons.get(source, "skipped"), []).append(source)
-    for reason, sources in by_reason.items():
-        if reason == UNCHANGED:
-            lines.append(f"  skipped: {len(sources)} file(s) {reason}")
-            continue
-        lines += [f"  skipped: {source}: {reason}" for source in sources[:MAX_LISTED]]
-        if len(sources) > MAX_LISTED:
-            lines.append(f"  skipped: ... and {len(sources) - MAX_LISTED} more: {reason}")
-    return "\n".join(lines)

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import mimetypes
 from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
+from starlette.datastructures import FormData
 
+from service.formats.registry import media_type_for_path
 from service.http.auth import Caller
 from service.http.downloads import DownloadStore, StoreFull, is_stored_name
 from service.http.errors import ApiError, error_responses
@@ -38,6 +39,7 @@ from service.http.uploads import (
     SUPPORTED_EXTENSIONS,
     LoadedFile,
     TranslatedFile,
+    UploadOptions,
     choose_format,
     load_file,
     translate_file,
@@ -63,9 +65,13 @@ _NO_OPTIONS = TranslateRequest.model_validate({"text": ""})
     "/v1/translate/file", responses=error_responses(400, 401, 403, 413, 422, 429, 500, 504)
 )
 async def translate_uploaded_file(request: Request, caller: Caller = V1_CALLER) -> dict[str, Any]:
-    """Multipart: ``file``; optional ``format`` (txt, md, html, srt, jsonl; default by
-    extension), ``fields`` (JSONL, comma-separated; default ``text``), ``glossary`` (a JSON
-    object), ``do_not_translate`` (a JSON list), ``beam_size``, ``detail`` (true/false)."""
+    """Multipart: ``file``; optional ``format`` (default by extension: txt, md, html, srt,
+    jsonl, csv, tsv, po, docx, pptx, xlsx, odt, odp, ods, epub, xliff, pdf), ``fields`` (JSONL,
+    comma-separated; default ``text``), ``columns`` (CSV/TSV, comma-separated header names or
+    numbers; default every column with Thai), ``overwrite_targets`` (XLIFF/PO, true/false),
+    ``glossary`` (a JSON object), ``do_not_translate`` (a JSON list), ``beam_size``, ``detail``
+    (true/false). The answer's ``content`` is the translated file: text, or base64 when
+    ``content_encoding`` is ``base64`` (binary formats; ``media_type`` names it)."""
     state = get_state(request)
     if not state.settings.files_translation:
         raise ApiError(403, "file translation is turned off (THAIMT_FILES_TRANSLATION=false)")
@@ -73,9 +79,12 @@ async def translate_uploaded_file(request: Request, caller: Caller = V1_CALLER) 
     upload = form_upload(form, "missing file: send it as the multipart field 'file'")
     body = v1_form_options(form)
     format_name = choose_format(upload.filename or "", form_text(form, "format"))
-    fields = [f.strip() for f in (form_text(form, "fields") or "").split(",") if f.strip()]
     loaded = await asyncio.to_thread(
-        load_file, upload.filename or "", await upload.read(), format_name, fields
+        load_file,
+        upload.filename or "",
+        await upload.read(),
+        format_name,
+        _upload_options(form, state.settings),
     )
     options = translate_options(body, state)
     size = Size.of_file(loaded.characters + body.term_chars())
@@ -85,6 +94,8 @@ async def translate_uploaded_file(request: Request, caller: Caller = V1_CALLER) 
         "filename": loaded.output_name,
         "format": format_name,
         "content": done.content,
+        "content_encoding": "base64" if loaded.binary else "text",
+        "media_type": loaded.media_type,
         "model": state.model_id,
         "usage": {
             "characters": served.chars,
@@ -119,7 +130,11 @@ async def libre_translate_file(request: Request) -> dict[str, str]:
         if code not in accepted:
             raise ApiError(400, f"{code} is not supported")
     loaded = await asyncio.to_thread(
-        load_file, filename, await upload.read(), choose_format(filename, None)
+        load_file,
+        filename,
+        await upload.read(),
+        choose_format(filename, None),
+        _upload_options(None, state.settings),
     )
     options = translate_options(_NO_OPTIONS, state)  # no glossary, the default beam
     translation = _translation(loaded, options)
@@ -193,10 +208,19 @@ async def download_file(name: str, request: Request) -> Response:
             f"no such file: it was never stored or has expired (results are kept "
             f"{settings.download_ttl_s:g} s)",
         )
-    media_type = mimetypes.guess_type(stored.download_name)[0] or "application/octet-stream"
-    if media_type.startswith("text/"):
-        media_type += "; charset=utf-8"
+    media_type = media_type_for_path(stored.download_name)
     return Response(stored.data, media_type=media_type, headers=_attachment(stored.download_name))
+
+
+def _upload_options(form: FormData | None, settings: Settings) -> UploadOptions:
+    """The file-reading options of a /v1 form (none for LibreTranslate) and the limits."""
+
+    def listed(name: str) -> list[str]:
+        raw = form_text(form, name) if form is not None else None
+        return [item.strip() for item in (raw or "").split(",") if item.strip()]
+
+    overwrite = form is not None and form_text(form, "overwrite_targets") in ("true", "1", "yes")
+    return UploadOptions(listed("fields"), listed("columns"), overwrite, settings.document_limits)
 
 
 def _store(request: Request) -> DownloadStore:
