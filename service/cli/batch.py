@@ -10,6 +10,8 @@ from typing import Any
 from service.cli.common import (
     add_glossary_options,
     add_model_options,
+    add_server_options,
+    explicit_server,
     settings_from_args,
     translate_options_from_args,
 )
@@ -55,8 +57,7 @@ def register(sub: Any) -> None:
         action="store_true",
         help="XLIFF/PO: translate units that already have a translation too",
     )
-    parser.add_argument("--server", metavar="URL", help="use a running thaimt server")
-    parser.add_argument("--api-key", metavar="KEY", help="API key for a --server that requires one")
+    add_server_options(parser, "use this running thaimt server")
     add_glossary_options(parser)
     parser.add_argument(
         "--follow-symlinks",
@@ -65,7 +66,12 @@ def register(sub: Any) -> None:
         "tree (default: skip them, listed with the reason)",
     )
     parser.add_argument("--fail-fast", action="store_true", help="stop at the first failed file")
-    parser.add_argument("--quiet", action="store_true", help="no progress bar and no summary")
+    parser.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="no progress bar and no summary (the bar is drawn only on a terminal)",
+    )
     parser.add_argument(
         "--chunk-chars",
         type=int,
@@ -82,12 +88,13 @@ def _translator(args: argparse.Namespace, options: Any, settings: Any) -> Any:
     ray = ray_options_from_args(args)
     if ray is not None:
         return ray_translator(args, ray, options, settings)
-    if args.server:
-        from service.files.client import ServerError, ServerTranslator
+    server = explicit_server(args, settings)
+    if server:
+        from service.files.client import ServerError, ServerKeyRefused, ServerTranslator
 
         try:
-            return ServerTranslator(args.server, options, api_key=args.api_key)
-        except ServerError as exc:
+            return ServerTranslator(server, options, api_key=args.api_key)
+        except (ServerError, ServerKeyRefused) as exc:
             raise CLIError(str(exc), code=1) from exc
     from service.cli.common import load_checked_engine
     from service.files.translator import LocalTranslator
@@ -97,6 +104,7 @@ def _translator(args: argparse.Namespace, options: Any, settings: Any) -> Any:
 
 def run(args: argparse.Namespace) -> int:
     started = time.monotonic()  # the summary's time includes loading the model
+    from service.files.client import ServerKeyRefused
     from service.files.discover import DiscoveryError, discover_all
     from service.files.progress import Progress
     from service.files.runner import BatchConfig, BatchError, BatchRunner
@@ -104,8 +112,9 @@ def run(args: argparse.Namespace) -> int:
 
     if args.format == "jsonl" and not args.field:
         raise CLIError("--format jsonl needs at least one --field NAME", code=2)
-    if args.api_key and not args.server:
-        raise CLIError("--api-key goes with --server URL", code=2)
+    settings = settings_from_args(args)
+    if args.api_key and not explicit_server(args, settings):
+        raise CLIError("--api-key goes with --server URL (or THAIMT_SERVER)", code=2)
     if args.chunk_chars < 1:
         raise CLIError("--chunk-chars must be at least 1", code=2)
     forced = None if args.format == "auto" else args.format
@@ -115,7 +124,6 @@ def run(args: argparse.Namespace) -> int:
         raise CLIError(str(exc), code=2) from exc
     if not found.jobs and not found.skipped:
         raise CLIError("no input files found (directories are searched for known extensions)", 2)
-    settings = settings_from_args(args)
     options = translate_options_from_args(args, settings.beam_size)
     format_options = FormatOptions(
         tuple(args.field),
@@ -131,6 +139,8 @@ def run(args: argparse.Namespace) -> int:
         loading = time.monotonic() - started
         summary = runner.run(found.jobs, found.skipped, started)
     except BatchError as exc:
+        raise CLIError(str(exc), code=1) from exc
+    except ServerKeyRefused as exc:  # no other file could get through either: stop at once
         raise CLIError(str(exc), code=1) from exc
     finally:
         if callable(getattr(translator, "close", None)):

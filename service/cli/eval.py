@@ -84,8 +84,8 @@ def register(sub: Any) -> None:
         metavar="K",
         help="test lines per paragraph in article mode",
     )
-    parser.add_argument("--out", type=Path, default=Path("eval-report"), help="output folder")
-    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument("-o", "--out", type=Path, default=Path("eval-report"), help="output folder")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     parser.set_defaults(handler=handle)
 
 
@@ -154,7 +154,7 @@ def _config(args: argparse.Namespace) -> EvalConfig:
         batch_size=args.batch_size or settings.max_batch_size,
         batch_tokens=settings.max_batch_tokens,
         max_output_tokens=args.max_output_tokens,
-        progress=not args.quiet,
+        progress=not args.quiet and sys.stderr.isatty(),  # a bar only where a person watches
         cache=args.cache,
     )
 

@@ -10,7 +10,8 @@ from service.files.summary import BatchSummary, format_summary
 
 
 class Progress:
-    """A tqdm bar over files with the segment rate as postfix; silent when ``quiet``.
+    """A tqdm bar over files with the segment rate as postfix, drawn only on a terminal (a log
+    file or a pipe gets the summary line alone); silent when ``quiet``.
 
     Per-file failures are printed as they happen even when quiet: a script must see them.
     """
@@ -24,7 +25,7 @@ class Progress:
 
     def start(self, total_files: int) -> None:
         self._started = time.monotonic()
-        if self.quiet:
+        if self.quiet or not _is_terminal(self.stream):
             return
         from tqdm import tqdm
 
@@ -56,3 +57,10 @@ class Progress:
     def report(self, summary: BatchSummary) -> None:
         if not self.quiet:
             print(format_summary(summary), file=self.stream)
+
+
+def _is_terminal(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):  # a closed or odd stream
+        return False
