@@ -94,7 +94,7 @@ class TorchStepDecoder:
     ) -> StepResult:
         import torch
 
-        from models.torch_backend import quiet_transformers
+        from models.hf import quiet_transformers
 
         result = StepResult()
         if leaving:

@@ -15,8 +15,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol, TypeVar
 
-from models.backend import DecodeOptions, ModelOutput
-from service.engine import Segment
+from models.backend import DecodeOptions, ModelOutput, Segment
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from collections.abc import Collection, Hashable, Sequence
 
 import pytest
 
-from models.backend import DecodeOptions
+from models.backend import DecodeOptions, Segment, encode_segments
 from models.continuous import JoiningRow, StepResult, continuous_decoder
 from service.batching import BatcherConfig, BatcherStopped
 from service.batching.continuous import ContinuousBatcher
@@ -64,6 +64,10 @@ class Gated:
         return result  # type: ignore[no-any-return]
 
 
+def segments(engine: Engine, texts: list[str]) -> list[Segment]:
+    return encode_segments(engine.backend, texts)
+
+
 @pytest.fixture()
 def engine(tiny_backend) -> Engine:  # type: ignore[no-untyped-def]
     return Engine(tiny_backend)
@@ -76,14 +80,14 @@ def batcher_for(engine: Engine, decoder: object | None = None) -> ContinuousBatc
 
 
 def test_concurrent_requests_get_what_the_model_gives_each_alone(engine: Engine) -> None:
-    expected = {t: engine.run_batch(engine.segments([t]), GREEDY)[0] for t in SENTENCES}
+    expected = {t: engine.run_batch(segments(engine, [t]), GREEDY)[0] for t in SENTENCES}
 
     async def scenario() -> list[list[str]]:
         batcher = batcher_for(engine)
         batcher.start()
         requests = [SENTENCES[k : k + 3] for k in range(0, len(SENTENCES), 2)]
         done = await asyncio.gather(
-            *(batcher.translate(engine.segments(r), GREEDY) for r in requests)
+            *(batcher.translate(segments(engine, r), GREEDY) for r in requests)
         )
         await batcher.stop()
         assert batcher.stats.segments == sum(len(r) for r in requests)
@@ -103,7 +107,7 @@ def test_cancelling_a_request_frees_its_rows_at_the_next_step(engine: Engine) ->
     async def scenario() -> None:
         batcher = batcher_for(engine, gated)
         batcher.start()
-        task = asyncio.create_task(batcher.translate(engine.segments(SENTENCES[:2]), LONG))
+        task = asyncio.create_task(batcher.translate(segments(engine, SENTENCES[:2]), LONG))
         await asyncio.to_thread(gated.entered.wait, 30)  # step 0 ran: both rows decoding
         assert gated.running == 2 and len(batcher.running) == 2
         task.cancel()
@@ -125,15 +129,15 @@ def test_cancelling_a_request_frees_its_rows_at_the_next_step(engine: Engine) ->
 
 
 def test_beam_segments_run_statically_beside_greedy_rows(engine: Engine) -> None:
-    greedy = {t: engine.run_batch(engine.segments([t]), GREEDY)[0].text for t in SENTENCES[:3]}
-    beam = {t: engine.run_batch(engine.segments([t]), BEAM2)[0].text for t in SENTENCES[3:]}
+    greedy = {t: engine.run_batch(segments(engine, [t]), GREEDY)[0].text for t in SENTENCES[:3]}
+    beam = {t: engine.run_batch(segments(engine, [t]), BEAM2)[0].text for t in SENTENCES[3:]}
 
     async def scenario() -> tuple[list[str], list[str]]:
         batcher = batcher_for(engine)
         batcher.start()
         first, second = await asyncio.gather(
-            batcher.translate(engine.segments(SENTENCES[:3]), GREEDY),
-            batcher.translate(engine.segments(SENTENCES[3:]), BEAM2),
+            batcher.translate(segments(engine, SENTENCES[:3]), GREEDY),
+            batcher.translate(segments(engine, SENTENCES[3:]), BEAM2),
         )
         await batcher.stop()
         return [o.text for o in first], [o.text for o in second]
@@ -150,9 +154,9 @@ def test_a_failing_step_fails_its_rows_and_the_loop_goes_on(engine: Engine) -> N
         batcher = batcher_for(engine, gated)
         batcher.start()
         with pytest.raises(RuntimeError, match="this step broke"):
-            await batcher.translate(engine.segments(SENTENCES[:2]), GREEDY)
-        after = await batcher.translate(engine.segments(SENTENCES[2:3]), GREEDY)
-        assert after[0] == engine.run_batch(engine.segments(SENTENCES[2:3]), GREEDY)[0]
+            await batcher.translate(segments(engine, SENTENCES[:2]), GREEDY)
+        after = await batcher.translate(segments(engine, SENTENCES[2:3]), GREEDY)
+        assert after[0] == engine.run_batch(segments(engine, SENTENCES[2:3]), GREEDY)[0]
         await batcher.stop()
 
     asyncio.run(scenario())
@@ -162,10 +166,10 @@ def test_stop_finishes_running_rows_then_refuses_new_work(engine: Engine) -> Non
     async def scenario() -> None:
         batcher = batcher_for(engine)
         batcher.start()
-        futures = batcher.submit(engine.segments(SENTENCES[:3]), GREEDY)
+        futures = batcher.submit(segments(engine, SENTENCES[:3]), GREEDY)
         await batcher.stop()
         assert all(f.done() and not f.cancelled() for f in futures)
         with pytest.raises(BatcherStopped):
-            batcher.submit(engine.segments(SENTENCES[:1]), GREEDY)
+            batcher.submit(segments(engine, SENTENCES[:1]), GREEDY)
 
     asyncio.run(scenario())

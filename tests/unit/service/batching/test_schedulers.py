@@ -10,18 +10,22 @@ from pathlib import Path
 
 import pytest
 
-from models.backend import DecodeOptions, ModelOutput
+from models.backend import DecodeOptions, ModelOutput, Segment, encode_segments
 from models.convert import convert_model
 from models.ct2_backend import Ct2Backend, ThreadLayout
 from service.batching import Batcher, BatcherConfig
 from service.batching.continuous import ContinuousBatcher
 from service.batching.factory import SchedulerError, make_batcher, scheduler_for
-from service.engine import Engine, Segment
+from service.engine import Engine
 from service.settings import Settings
 from tests.standins import StandInBackend
 
 GREEDY = DecodeOptions(forced_output_tokens=4)
 SENTENCES = ["สวัสดีครับ", "วันนี้อากาศดีมาก", "ผมชอบกินข้าวผัด", "แมวนอนอยู่บนโต๊ะ"]
+
+
+def segments(engine: Engine, texts: list[str]) -> list[Segment]:
+    return encode_segments(engine.backend, texts)
 
 
 @pytest.fixture(scope="module")
@@ -95,16 +99,18 @@ class Overlap(Engine):
 def test_lanes_keep_a_batch_per_replica_in_flight(two_replicas: Ct2Backend) -> None:
     engine = Overlap(two_replicas)
     settings = Settings(cache=False, max_batch_size=2, max_wait_ms=0)
-    expected = {t: two_replicas.translate_batch(engine.encode([t]), GREEDY)[0] for t in SENTENCES}
+    expected = {
+        t: two_replicas.translate_batch(engine.backend.encode([t]), GREEDY)[0] for t in SENTENCES
+    }
 
     async def scenario() -> list[ModelOutput]:
         batcher, scheduler = make_batcher(engine, settings)
         assert scheduler == "lanes" and batcher.config.lanes == 2
         assert two_replicas.split_batches is False  # each batch on one replica, whole
         batcher.start()
-        first = batcher.submit(engine.segments(SENTENCES[:2]), GREEDY)
+        first = batcher.submit(segments(engine, SENTENCES[:2]), GREEDY)
         await asyncio.sleep(0)
-        second = batcher.submit(engine.segments(SENTENCES[2:]), GREEDY)
+        second = batcher.submit(segments(engine, SENTENCES[2:]), GREEDY)
         # Both batches reach the model while the first is still held: the second did not wait
         # for it.
         assert await asyncio.to_thread(engine.two_in.wait, 60)
