@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -37,6 +38,10 @@ if TYPE_CHECKING:
     from models.continuous.rows import FinishedRow
 
 log = logging.getLogger(__name__)
+
+# Most steps the model thread runs in one call when nothing needs the loop (rows end within
+# their own length bound anyway; this only bounds how stale the loop's bookkeeping can get).
+MAX_STEPS_PER_CALL = 256
 
 
 @dataclass
@@ -76,9 +81,23 @@ class ContinuousBatcher(Batcher):
         self.steps = 0
         self._report_window = _Window()
         self._speed_window = _Window()
+        # Set (from the event loop) when the loop must decide again: a segment arrived or a
+        # request's preparation ended, a running row's client went away, or stop() was called.
+        # Until then the model thread keeps stepping without coming back to the event loop.
+        self._changed = threading.Event()
+        self.queue.on_change = self._queue_changed
+
+    def _queue_changed(self) -> None:
+        self._changed.set()
+        self._wake.set()
+
+    async def stop(self) -> None:
+        self._changed.set()
+        await super().stop()
 
     async def _run(self) -> None:
         while True:
+            self._changed.clear()  # before the plan: whatever happens after it is news
             waiting = self.queue.waiting()
             if self._stopping and not waiting and not self.running:
                 return
@@ -90,7 +109,7 @@ class ContinuousBatcher(Batcher):
                 )
                 self._finish(batch, outcomes, seconds)
             elif plan.join or self.running:
-                await self._step(self.queue.take(plan.join))
+                await self._step(self.queue.take(plan.join), plan.wake_at)
             else:
                 await self._sleep(plan.wake_at)
 
@@ -125,7 +144,9 @@ class ContinuousBatcher(Batcher):
 
     # -- one step ----------------------------------------------------------------------------
 
-    async def _step(self, joining: list[QueuedSegment]) -> None:
+    async def _step(self, joining: list[QueuedSegment], until: float | None = None) -> None:
+        """Drop the rows whose clients left, add ``joining``, and step until the loop must
+        decide again (see :meth:`_steps`; ``until``: a held join falls due then)."""
         leaving = [item for item in self.running if item.future.done()]  # clients went away
         for item in leaving:
             del self.running[item]
@@ -133,25 +154,52 @@ class ContinuousBatcher(Batcher):
             self._dropped(len(leaving))
         for item in joining:
             self.running[item] = _Running(item, item.options.max_new_tokens(item.segment.tokens))
+            item.future.add_done_callback(self._client_left)
         rows = [JoiningRow(item, item.segment.ids, item.options) for item in joining]
         started = time.monotonic()
         try:
-            result = await self.worker.call(self.decoder.step, rows, set(leaving))
+            result, steps = await self.worker.call(self._steps, rows, set(leaving), until)
         except Exception as exc:  # a broken step fails what it held, never the loop
             log.exception("decoding step failed")
-            result = await self._failed_step(exc)
+            result, steps = await self._failed_step(exc), 1
         seconds = time.monotonic() - started
         for row in self.running.values():
-            row.steps += 1
-        self.steps += 1
-        self._resolve(result, seconds)
+            row.steps += steps
+        self.steps += steps
+        self._resolve(result, seconds, steps)
+
+    def _client_left(self, future: asyncio.Future[ModelOutput]) -> None:
+        if future.cancelled():  # not a result being set: a client that went away
+            self._changed.set()
+
+    def _steps(
+        self, joining: Sequence[JoiningRow], leaving: set[QueuedSegment], until: float | None
+    ) -> tuple[StepResult, int]:
+        """On the model thread: one step, then more while nothing happens that the loop must
+        act on (no row ended or failed, nothing arrived, no client left, no held join fell
+        due): a lone sentence makes two trips between the event loop and the model thread,
+        not one per token."""
+        result = self.decoder.step(joining, leaving)
+        joined, steps = result.joined, 1
+        while (
+            not result.finished
+            and not result.failed
+            and self.decoder.running
+            and not self._changed.is_set()
+            and (until is None or self._clock() < until)
+            and steps < MAX_STEPS_PER_CALL
+        ):
+            result = self.decoder.step()
+            steps += 1
+        result.joined = joined
+        return result, steps
 
     async def _failed_step(self, exc: Exception) -> StepResult:
         """Every row of a step that raised fails with its error; the decoder starts afresh."""
         await self.worker.call(self.decoder.clear)
         return StepResult(failed=[(item, exc) for item in self.running])
 
-    def _resolve(self, result: StepResult, seconds: float) -> None:
+    def _resolve(self, result: StepResult, seconds: float, steps: int = 1) -> None:
         finished: list[tuple[QueuedSegment, ModelOutput]] = []
         for done in result.finished:
             item = self._pop(done.key)
@@ -164,8 +212,8 @@ class ContinuousBatcher(Batcher):
         rows = len(self.running) + len(finished)
         for window in (self._report_window, self._speed_window):
             window.seconds += seconds
-            window.steps += 1
-            window.rows += rows
+            window.steps += steps
+            window.rows += rows * steps
             window.finished += len(finished)
             window.weight += sum(item.weight for item, _ in finished)
         if finished:
@@ -174,7 +222,7 @@ class ContinuousBatcher(Batcher):
             if not item.future.done():
                 item.future.set_result(output)
         self.stats.segments += len(finished)
-        self.stats.model_calls += 1
+        self.stats.model_calls += steps
 
     def _pop(self, key: object) -> QueuedSegment | None:
         if not isinstance(key, QueuedSegment):
