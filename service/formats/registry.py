@@ -72,6 +72,15 @@ register(
         "JSON Lines (the fields named by --field)",
     )
 )
+register(
+    FormatRecord(
+        "xml",
+        "service.formats.xml",
+        (".xml",),
+        "application/xml",
+        "XML (markup kept; DeepL's tag_handling=xml)",
+    )
+)
 register(FormatRecord("srt", "service.formats.srt", (".srt",), "application/x-subrip", "subtitles"))
 register(FormatRecord("csv", "service.formats.csv", (".csv",), "text/csv", "CSV (--column)"))
 register(
