@@ -44,13 +44,19 @@ ROUTES = [
     ("GET", "/download_file/{name}"),
     ("GET", "/languages"),
     ("GET", "/frontend/settings"),
+    ("POST", "/v2/translate"),
+    ("GET", "/v2/languages"),
+    ("POST", "/v2/languages"),
+    ("GET", "/v2/usage"),
+    ("POST", "/v2/usage"),
+    ("GET", "/v2/glossary-language-pairs"),
     ("GET", "/health"),
     ("GET", "/ready"),
     ("GET", "/metrics"),
 ]
 # Invalid input only where the schema describes a body (a path parameter that is any string has
 # no invalid value; the file routes read their multipart form by hand and describe none).
-WITH_INPUT = {"/v1/translate", "/v1/translate/stream", "/translate", "/detect"}
+WITH_INPUT = {"/v1/translate", "/v1/translate/stream", "/translate", "/detect", "/v2/translate"}
 CASES = [(m, p, GenerationMode.POSITIVE) for m, p in ROUTES] + [
     (m, p, GenerationMode.NEGATIVE) for m, p in ROUTES if p in WITH_INPUT
 ]
