@@ -119,9 +119,9 @@ def test_each_refusal_raises_the_clients_own_exception(deepl_server: Server) -> 
     with pytest.raises(deepl.QuotaExceededException):
         quota.translate_text("ตลาดเปิดแล้ววันนี้", target_lang="EN-US")
     assert quota.get_usage().character.limit_reached is False  # 39,990 of 40,000
-    with pytest.raises(deepl.DeepLException, match="Bad request.*formality"):
+    with pytest.raises(deepl.DeepLException, match=r"Bad request.*formality"):
         translator(deepl_server).translate_text("สวัสดี", target_lang="EN-US", formality="more")
-    with pytest.raises(deepl.DeepLException, match="Bad request.*source_lang"):
+    with pytest.raises(deepl.DeepLException, match=r"Bad request.*source_lang"):
         translator(deepl_server).translate_text("Hallo", source_lang="DE", target_lang="EN-US")
     too_many = ["ก"] * 200  # over THAIMT_MAX_TEXTS_PER_REQUEST (128)
     with pytest.raises(deepl.DeepLException, match="413"):
