@@ -72,15 +72,6 @@ register(
         "JSON Lines (the fields named by --field)",
     )
 )
-register(
-    FormatRecord(
-        "xml",
-        "service.formats.xml",
-        (".xml",),
-        "application/xml",
-        "XML (markup kept; DeepL's tag_handling=xml)",
-    )
-)
 register(FormatRecord("srt", "service.formats.srt", (".srt",), "application/x-subrip", "subtitles"))
 register(FormatRecord("csv", "service.formats.csv", (".csv",), "text/csv", "CSV (--column)"))
 register(
@@ -95,6 +86,16 @@ register(
 register(
     FormatRecord(
         "po", "service.formats.po", (".po", ".pot"), "text/x-gettext-translation", "gettext PO"
+    )
+)
+
+register(
+    FormatRecord(
+        "xml",
+        "service.formats.xml",
+        (".xml",),
+        "application/xml",
+        "XML (markup kept; DeepL's tag_handling=xml)",
     )
 )
 

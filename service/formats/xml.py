@@ -213,6 +213,20 @@ def _blocks(root: etree._Element, outline: _Outline) -> list[_Block]:
     return blocks
 
 
+def _reading_order(blocks: list[_Block]) -> list[_Run]:
+    """Every run in document order (a block's runs around its child blocks' runs)."""
+    by_element = {id(block.element): block for block in blocks}
+    runs: list[_Run] = []
+    stack: list[Item | _Run] = [blocks[0].element]
+    while stack:
+        part = stack.pop()
+        if isinstance(part, _Run):
+            runs.append(part)
+        else:
+            stack.extend(reversed(by_element[id(part)].parts))
+    return runs
+
+
 def _parse(content: str) -> tuple[str, etree._Element]:
     """The prolog kept verbatim, and the wrapper element holding the rest."""
     prolog = PROLOG.match(content)
@@ -241,15 +255,18 @@ class XmlFormat:
         """The sentences of ``content``; ``rebuild`` may be called once (it edits the tree)."""
         prolog, root = _parse(content)
         blocks = _blocks(root, self.outline)
-        runs = [p for b in blocks for p in b.parts if isinstance(p, _Run) and p.inline.has_text()]
+        runs = [run for run in _reading_order(blocks) if run.inline.has_text()]
 
         def fallback_texts(translations: Sequence[str]) -> list[str]:
             pairs = zip(runs, translations, strict=True)
             return [text for run, tr in pairs for text in run.inline.fallback_texts(tr)]
 
         def rebuild(translations: Sequence[str], fallbacks: Sequence[str]) -> str:
+            translated: dict[int, tuple[str, Iterator[str]]] = {}
             remaining = iter(fallbacks)
-            translated = {id(r): (t, remaining) for r, t in zip(runs, translations, strict=True)}
+            for run, translation in zip(runs, translations, strict=True):
+                own = [next(remaining) for _ in run.inline.fallback_texts(translation)]
+                translated[id(run)] = (translation, iter(own))
             for block in blocks:
                 block.rebuild(translated)
             return _serialise(prolog, root)
