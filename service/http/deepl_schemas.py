@@ -21,6 +21,7 @@ DEEPL_STATUSES: dict[int, str] = {
     400: "Bad parameters (DeepL answers every bad field with 400)",
     403: "No API key, or a wrong one (Authorization: DeepL-Auth-Key KEY, or auth_key)",
     404: "No such glossary or document (or not this key's)",
+    415: "Glossary entries asked for in a format other than TSV (Accept)",
     429: "Too many requests: the queue is full; retry after Retry-After seconds",
     456: "Quota exceeded: the key's character budget (THAIMT_KEY_CHAR_LIMIT) is spent for now",
 }
