@@ -24,6 +24,7 @@ from service.batching import Batcher, BatcherConfig
 from service.engine import Engine, load_engine
 from service.http import (
     routes_deepl,
+    routes_deepl_glossaries,
     routes_files,
     routes_libre,
     routes_ops,
@@ -107,6 +108,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         routes_files.router,  # file uploads: /v1
         routes_files.libre_router,  # and LibreTranslate's
         routes_deepl.router,  # DeepL's /v2
+        routes_deepl_glossaries.router,  # DeepL's /v2 and /v3 glossaries (the desk's store)
         routes_web.router,  # the page at GET /
     )
     for router in routers:

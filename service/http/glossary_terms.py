@@ -3,8 +3,10 @@ glossaries named in a request (``glossary_id`` / ``glossary_ids``) as the terms 
 takes: ``{Thai: English}`` entries and do-not-translate terms.
 
 The store is the desk's (one store, every API shape: ``/v1``, DeepL's ``/v2`` and ``/v3``, the
-page); a server hands it to the routes as ``app.state.thaimt_glossaries``. Until a server has
-one, every glossary id is "not found" and creating one is a 503 saying so.
+page); a server hands it to the routes as ``app.state.thaimt_glossaries``, an object with the
+calls of :class:`DeskGlossaries` (over the desk's ``GlossaryBook``, the caller's team on every
+call). Until a server has one, every glossary id is "not found" and the glossary routes answer
+503 saying so.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ class StoredGlossary(Protocol):
     def entry_count(self) -> int: ...
 
 
-class GlossaryBook(Protocol):
+class DeskGlossaries(Protocol):
     """The store's calls, each for the caller's team only (another team's glossary is not
     found). Bad entries or names raise ValueError (400, its message saying what to send); a
     caller that may only read raises PermissionError (403)."""
@@ -65,12 +67,12 @@ class GlossaryBook(Protocol):
         ...
 
 
-def glossary_book(request: Request) -> GlossaryBook | None:
+def glossary_book(request: Request) -> DeskGlossaries | None:
     book: Any = getattr(request.app.state, "thaimt_glossaries", None)
     return book
 
 
-def required_book(request: Request) -> GlossaryBook:
+def required_book(request: Request) -> DeskGlossaries:
     book = glossary_book(request)
     if book is None:
         raise ApiError(503, "this server keeps no glossaries (the glossary store is not set up)")

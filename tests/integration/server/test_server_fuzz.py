@@ -33,6 +33,22 @@ CHECKS = [
     response_schema_conformance,
 ]
 
+# DeepL's glossary routes: fewer examples (without the desk's store on this server each answers
+# 503 at once; the store's own tests cover the stored glossaries).
+GLOSSARY_ROUTES = [
+    ("POST", "/v2/glossaries"),
+    ("GET", "/v2/glossaries"),
+    ("GET", "/v2/glossaries/{glossary_id}"),
+    ("GET", "/v2/glossaries/{glossary_id}/entries"),
+    ("DELETE", "/v2/glossaries/{glossary_id}"),
+    ("POST", "/v3/glossaries"),
+    ("GET", "/v3/glossaries"),
+    ("GET", "/v3/glossaries/{glossary_id}"),
+    ("PATCH", "/v3/glossaries/{glossary_id}"),
+    ("GET", "/v3/glossaries/{glossary_id}/entries"),
+    ("DELETE", "/v3/glossaries/{glossary_id}"),
+]
+FEW_EXAMPLES = 10
 
 ROUTES = [
     ("POST", "/v1/translate"),
@@ -50,6 +66,7 @@ ROUTES = [
     ("GET", "/v2/usage"),
     ("POST", "/v2/usage"),
     ("GET", "/v2/glossary-language-pairs"),
+    *GLOSSARY_ROUTES,
     ("GET", "/health"),
     ("GET", "/ready"),
     ("GET", "/metrics"),
@@ -80,7 +97,7 @@ def test_every_route_survives_schema_fuzzing(
 ) -> None:
     @seed(20261201)
     @settings(
-        max_examples=EXAMPLES_PER_ROUTE,
+        max_examples=FEW_EXAMPLES if (method, path) in GLOSSARY_ROUTES else EXAMPLES_PER_ROUTE,
         derandomize=bool(os.environ.get("CI")),
         deadline=None,
         database=None,

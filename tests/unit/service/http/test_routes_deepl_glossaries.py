@@ -1,4 +1,4 @@
-"""DeepL's /v2 and /v3 glossary routes over the store interface they need (``GlossaryBook``),
+"""DeepL's /v2 and /v3 glossary routes over the store interface they need (``DeskGlossaries``),
 with a stand-in book that keeps glossaries in a dict per caller: the shapes, the two API
 shapes over one store, and the refusals. (The real store is the desk's; the DeepL clients run
 against it in tests/integration/server/test_deepl_clients.py once it is on the server.)"""
