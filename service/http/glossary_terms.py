@@ -5,8 +5,8 @@ takes: ``{Thai: English}`` entries and do-not-translate terms.
 The store is the desk's (one store, every API shape: ``/v1``, DeepL's ``/v2`` and ``/v3``, the
 page); a server hands it to the routes as ``app.state.thaimt_glossaries``, an object with the
 calls of :class:`DeskGlossaries` (over the desk's ``GlossaryBook``, the caller's team on every
-call). Until a server has one, every glossary id is "not found" and the glossary routes answer
-503 saying so.
+call). Until a server has one, every glossary id is "not found" and the glossary routes answer 403
+saying they are turned off (as file translation is when turned off).
 """
 
 from __future__ import annotations
@@ -74,8 +74,8 @@ def glossary_book(request: Request) -> DeskGlossaries | None:
 
 def required_book(request: Request) -> DeskGlossaries:
     book = glossary_book(request)
-    if book is None:
-        raise ApiError(503, "this server keeps no glossaries (the glossary store is not set up)")
+    if book is None:  # as a turned-off feature is answered (file translation: 403)
+        raise ApiError(403, "glossaries are turned off on this server (no glossary store)")
     return book
 
 

@@ -163,4 +163,4 @@ def test_no_key_and_no_store(app: FastAPI) -> None:
     assert call(app, "GET", "/v2/glossaries").status_code == 403
     app.state.thaimt_glossaries = None
     answer = call(app, "GET", "/v2/glossaries", headers=KEY)
-    assert answer.status_code == 503 and "no glossaries" in answer.json()["message"]
+    assert answer.status_code == 403 and "turned off" in answer.json()["message"]
