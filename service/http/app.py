@@ -23,7 +23,15 @@ from models.backend import encode_segments
 from service.batching.factory import make_batcher
 from service.batching.worker import model_thread
 from service.engine import Engine, load_engine
-from service.http import routes_files, routes_libre, routes_ops, routes_v1, routes_web
+from service.http import (
+    routes_deepl,
+    routes_deepl_glossaries,
+    routes_files,
+    routes_libre,
+    routes_ops,
+    routes_v1,
+    routes_web,
+)
 from service.http.body import BodyGuard, BodyLimits
 from service.http.cors import install_cors
 from service.http.memory import MemoryTrim
@@ -102,6 +110,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         routes_ops.router,
         routes_files.router,  # file uploads: /v1
         routes_files.libre_router,  # and LibreTranslate's
+        routes_deepl.router,  # DeepL's /v2
+        routes_deepl_glossaries.router,  # DeepL's /v2 and /v3 glossaries (the desk's store)
         routes_web.router,  # the page at GET /
     )
     for router in routers:
