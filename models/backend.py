@@ -40,6 +40,9 @@ class DecodeOptions:
     # Further hypotheses of the beam search to return besides the best one (n-best lists);
     # the beam is widened to at least ``1 + alternatives``.
     alternatives: int = 0
+    # The model's own score for each output (``ModelOutput.score``; confidence is built on it).
+    # Never changes the text, so it is not part of the cache key; off only to measure its cost.
+    scores: bool = True
 
     @property
     def beam_width(self) -> int:
@@ -68,6 +71,9 @@ class ModelOutput:
     text: str  # the best hypothesis, decoded
     tokens: int  # tokens generated for it (metrics)
     alternatives: tuple[str, ...] = ()  # the next-best hypotheses, best first (n-best)
+    # The model's score for ``text``: the mean log-probability of its generated tokens (≤ 0,
+    # see models.scoring); None when unknown (not asked for, or a cache entry from before).
+    score: float | None = None
 
 
 @runtime_checkable

@@ -50,6 +50,7 @@ from models.loading import (
     model_revision,
     resolve_model_dir,
 )
+from models.scoring import from_normalised, mean_log_prob
 
 COMPUTE_TYPES = (
     "default",
@@ -292,18 +293,48 @@ class Ct2Backend:
         order = sorted(range(len(inputs)), key=lambda i: len(inputs[i]))
         parts = _contiguous(order, min(self.layout.inter, len(inputs)))
         pending = [(part, self._submit(source, part, bounds, options)) for part in parts]
+        limits = [0] * len(inputs)  # the decoding length each row's part ran to
         for part, futures in pending:
             for i, future in zip(part, futures, strict=True):
                 results[i] = future.result()
+                limits[i] = max(bounds[j] for j in part)
         # Each row is cut back to its own bound, so a segment gets the same (greedy) output alone
-        # or in any batch.
+        # or in any batch; so is its score (see _scores).
+        scores = self._scores(source, results, bounds, limits) if options.scores else {}
         outputs = []
         with self._tokenizer_lock:
-            for result, bound in zip(results, bounds, strict=True):
+            for i, (result, bound) in enumerate(zip(results, bounds, strict=True)):
                 hypotheses = [tokens[:bound] for tokens in result.hypotheses]
                 texts = [self._decode(tokens) for tokens in hypotheses]
-                outputs.append(ModelOutput(texts[0], len(hypotheses[0]), tuple(texts[1:])))
+                score = scores.get(i)
+                outputs.append(ModelOutput(texts[0], len(hypotheses[0]), tuple(texts[1:]), score))
         return outputs
+
+    def _scores(
+        self, source: Sequence[Any], results: list[Any], bounds: list[int], limits: list[int]
+    ) -> dict[int, float | None]:
+        """Each row's mean token log-probability (models.scoring). CTranslate2 scores the
+        whole decoded row; a row that reached its own bound in a part that decoded further (a
+        runaway, cut back above) is scored again on its kept tokens alone (``score_batch``,
+        teacher-forced), so that its score, like its text, does not depend on its batch."""
+        scores = {
+            i: _score(r, limit) for i, (r, limit) in enumerate(zip(results, limits, strict=True))
+        }
+        again = [
+            i
+            for i, r in enumerate(results)
+            if bounds[i] < limits[i] and len(r.hypotheses[0]) >= bounds[i]
+        ]
+        if again:
+            kept = [results[i].hypotheses[0][: bounds[i]] for i in again]
+            forced = 1 if self._target_prefix else 0  # the target-language token: not scored
+            scored = self.translator.score_batch(
+                [source[i] for i in again], kept, max_input_length=0, offset=forced
+            )
+            for i, result in zip(again, scored, strict=True):
+                # log_probs end with the end token's, which the cut row never produced
+                scores[i] = mean_log_prob([*result.log_probs[:-1], *[0.0] * forced])
+        return scores
 
     def _submit(
         self,
@@ -340,6 +371,7 @@ class Ct2Backend:
             "max_decoding_length": max_length,
             "min_decoding_length": max_length if options.forced_output_tokens is not None else 1,
             "max_batch_size": 0,  # the engine already formed the batch
+            "return_scores": options.scores,  # one log-softmax per step; the confidence's base
         }
 
     def _token_ids(self, tokens: list[str]) -> list[int]:
@@ -349,6 +381,15 @@ class Ct2Backend:
     def _decode(self, tokens: list[str]) -> str:
         ids = [i for i in self._token_ids(tokens) if i not in self._skip_ids]
         return str(self.tokenizer.decode(ids, skip_special_tokens=True)).strip()
+
+
+def _score(result: Any, limit: int) -> float | None:
+    """The best hypothesis's mean token log-probability (models.scoring); it ended with an end
+    token when it is shorter than the length its part decoded to."""
+    if not result.scores:
+        return None
+    tokens = len(result.hypotheses[0])
+    return from_normalised(float(result.scores[0]), tokens, ended=tokens < limit)
 
 
 def _contiguous(order: list[int], count: int) -> list[list[int]]:

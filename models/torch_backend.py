@@ -23,6 +23,8 @@ from models.families import (
     tokenizer_kwargs,
 )
 from models.loading import ModelSpec, model_revision, resolve_model_dir
+from models.scoring import mean_log_prob
+from models.torch_scoring import StepRecorder
 
 _DTYPES = {
     "float32": "float32",
@@ -128,6 +130,8 @@ class TorchBackend:
             self._skip_ids.add(self.forced_bos_token_id)
         pad = self.tokenizer.pad_token_id
         self._pad_id = int(pad if pad is not None else self.model.config.pad_token_id or 0)
+        eos = self.model.generation_config.eos_token_id
+        self._end_ids = set(eos if isinstance(eos, list) else [] if eos is None else [eos])
 
     def encode(self, texts: Sequence[str]) -> list[list[int]]:
         if not texts:
@@ -162,25 +166,56 @@ class TorchBackend:
         check_budget(inputs, self.max_input_tokens)
         lengths = [len(ids) for ids in inputs]
         batch = self._padded(inputs)
+        kwargs = self.generation_kwargs(max(lengths), options)
+        recorder = self._recorder(options, kwargs)
         with quiet_transformers(), torch.inference_mode():
-            output = self.model.generate(**batch, **self.generation_kwargs(max(lengths), options))
+            output = self.model.generate(**batch, **kwargs)
+        sequences, beam_rows = (output, None) if torch.is_tensor(output) else _beam_output(output)
         # The batch decodes up to the longest input's bound; each row is cut back to its own
         # bound, so a segment gets the same (greedy) output alone or in any batch. Row 0 of the
         # output is the decoder start token.
         per_input = 1 + options.alternatives
-        rows = output.tolist()
+        rows = sequences.tolist()
         results = []
         with self._tokenizer_lock:
             for number, n in enumerate(lengths):
                 bound = options.max_new_tokens(n)
-                mine = [
-                    row[1 : 1 + bound]
-                    for row in rows[number * per_input : (number + 1) * per_input]
-                ]
+                first = number * per_input
+                mine = [row[1 : 1 + bound] for row in rows[first : first + per_input]]
                 texts = [self._decode(ids) for ids in mine]
                 generated = sum(1 for i in mine[0] if i != self._pad_id)
-                results.append(ModelOutput(texts[0], generated, tuple(texts[1:])))
+                score = self._score(recorder, first, mine[0], beam_rows)
+                results.append(ModelOutput(texts[0], generated, tuple(texts[1:]), score))
         return results
+
+    def _recorder(self, options: DecodeOptions, kwargs: dict[str, Any]) -> StepRecorder | None:
+        """A log-probability recorder added to ``kwargs`` when scores are asked for (beam
+        search also returns its beam indices, to follow each kept token to its row)."""
+        if not options.scores:
+            return None
+        from transformers import LogitsProcessorList
+
+        beams = options.beam_width
+        recorder = StepRecorder(keep=1 if beams == 1 else 2 * beams)
+        kwargs["logits_processor"] = LogitsProcessorList([recorder])
+        if beams > 1:
+            kwargs["return_dict_in_generate"] = True
+        return recorder
+
+    def _score(
+        self,
+        recorder: StepRecorder | None,
+        sequence: int,
+        tokens: list[int],
+        beam_rows: list[list[int]] | None,
+    ) -> float | None:
+        """Mean log-probability of ``tokens`` up to and including the end token."""
+        if recorder is None:
+            return None
+        ends = self._end_ids
+        kept = next((i + 1 for i, t in enumerate(tokens) if t in ends), len(tokens))
+        rows = None if beam_rows is None else beam_rows[sequence]
+        return mean_log_prob(recorder.token_log_probs(sequence, tokens[:kept], rows))
 
     def _padded(self, inputs: Sequence[Sequence[int]]) -> dict[str, Any]:
         """Right-padded input ids and their attention mask, on the model's device."""
@@ -197,6 +232,11 @@ class TorchBackend:
     def _decode(self, ids: list[int]) -> str:
         kept = [i for i in ids if i not in self._skip_ids]
         return str(self.tokenizer.decode(kept, skip_special_tokens=True)).strip()
+
+
+def _beam_output(output: Any) -> tuple[Any, list[list[int]]]:
+    """Beam search's sequences and, per sequence and step, the row its token came from."""
+    return output.sequences, output.beam_indices.tolist()
 
 
 def _load_config(model_dir: Any) -> Any:

@@ -180,16 +180,22 @@ class Engine:
 
 
 def _dumps(output: ModelOutput) -> str:
-    """The cached form of an output: what a later hit needs (no token count: nothing ran)."""
-    return json.dumps([output.text, list(output.alternatives)], ensure_ascii=False)
+    """The cached form of an output: what a later hit needs (no token count: nothing ran), the
+    model's score included so that a hit keeps its confidence."""
+    return json.dumps([output.text, list(output.alternatives), output.score], ensure_ascii=False)
 
 
 def _loads(value: str) -> ModelOutput | None:
-    """An output from its cached form; None for an entry of another format (a miss)."""
+    """An output from its cached form; None for an entry of another format (a miss). Entries
+    written before scores were kept (``[text, alternatives]``) load with no score."""
     try:
-        text, alternatives = json.loads(value)
+        text, alternatives, *rest = json.loads(value)
     except (ValueError, TypeError):
         return None
-    if not isinstance(text, str) or not isinstance(alternatives, list):
+    if not isinstance(text, str) or not isinstance(alternatives, list) or len(rest) > 1:
         return None
-    return ModelOutput(text, 0, tuple(str(a) for a in alternatives))
+    score = rest[0] if rest else None
+    if score is not None and (isinstance(score, bool) or not isinstance(score, int | float)):
+        return None
+    known = None if score is None else float(score)
+    return ModelOutput(text, 0, tuple(str(a) for a in alternatives), known)

@@ -19,6 +19,7 @@ from typing import Any, Protocol
 from models.backend import DecodeOptions, ModelOutput
 from service.engine import Segment
 from service.text.budget import split_to_budget
+from service.text.confidence import aggregate_confidence, segment_confidence
 from service.text.flags import finish_output
 from service.text.normalize import has_thai, normalize, split_lines
 from service.text.protect import ProtectedSpan, SpanMap, find_spans, mask
@@ -54,6 +55,9 @@ class SegmentResult:
     spans: list[ProtectedSpan]
     alternatives: list[str] = field(default_factory=list)  # next-best, restored, distinct
     flags: tuple[str, ...] = ()  # see service.text.flags
+    # In [0, 1] (service.text.confidence); None when the model did not translate the segment or
+    # its score is unknown.
+    confidence: float | None = None
 
 
 def distinct_alternatives(best: str, candidates: Iterable[str]) -> list[str]:
@@ -76,6 +80,7 @@ class ParagraphResult:
     source: str
     text: str
     segments: list[SegmentResult]
+    confidence: float | None = None  # its segments', weighted by source length
 
     def alternative(self, rank: int) -> str:
         """The paragraph built from each segment's ``rank``-th alternative (its best
@@ -97,6 +102,7 @@ class ParagraphResult:
 class DocumentResult:
     text: str
     paragraphs: list[ParagraphResult]
+    confidence: float | None = None  # its segments', weighted by source length
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -279,6 +285,7 @@ def assemble_paragraph(
             done.text,
             (finish_output(seg.source, seg.span_map, a).text for a in output.alternatives),
         )
+        confidence = segment_confidence(output.score, done.flags) if seg.needs_model else None
         results.append(
             SegmentResult(
                 seg.source,
@@ -288,10 +295,12 @@ def assemble_paragraph(
                 seg.span_map.spans,
                 alternatives,
                 done.flags,
+                confidence,
             )
         )
     body = " ".join(t for t in (r.target.strip() for r in results) if t)
-    return ParagraphResult(paragraph.source, paragraph.indent + body, results)
+    confidence = aggregate_confidence((r.confidence, len(r.source)) for r in results)
+    return ParagraphResult(paragraph.source, paragraph.indent + body, results, confidence)
 
 
 def assemble_document(
@@ -301,7 +310,10 @@ def assemble_document(
     paragraphs = [
         assemble_paragraph(p, [outputs[r] for r in p.requests]) for p in prepared.paragraphs
     ]
-    return DocumentResult("\n".join(p.text for p in paragraphs), paragraphs)
+    confidence = aggregate_confidence(
+        (s.confidence, len(s.source)) for p in paragraphs for s in p.segments
+    )
+    return DocumentResult("\n".join(p.text for p in paragraphs), paragraphs, confidence)
 
 
 def unique_inputs(prepared: Sequence[PreparedDocument]) -> list[Segment]:
