@@ -18,6 +18,7 @@ from service import defaults
 if TYPE_CHECKING:
     from models.backend import DecodeOptions
     from models.loading import ModelSpec
+    from service.formats.base import DocumentLimits
 
 CACHE_FILE = "cache.sqlite3"  # the translation cache's name inside the cache directory
 
@@ -103,6 +104,14 @@ class Settings(BaseSettings):
         200_000_000, ge=1, description="Size cap of that folder (oldest removed first)"
     )
     download_max_files: int = Field(1000, ge=1, description="File cap of that folder")
+    document_max_entries: int = Field(
+        10_000, ge=1, description="Zip entries a .docx/.xlsx/.odt/.epub ... may have (413)"
+    )
+    document_max_unpacked_bytes: int = Field(
+        512 * 1024 * 1024,
+        ge=1,
+        description="Uncompressed bytes of all entries of such a zip-based file (413: zip bomb)",
+    )
 
     # Connections (service/http/connections.py, service/http/body.py)
     header_timeout_s: float = Field(
@@ -227,6 +236,13 @@ class Settings(BaseSettings):
             forced_output_tokens=self.forced_output_tokens,
             alternatives=alternatives,
         )
+
+    @property
+    def document_limits(self) -> DocumentLimits:
+        """The caps on zip-based documents, as the formats take them."""
+        from service.formats.base import DocumentLimits
+
+        return DocumentLimits(self.document_max_entries, self.document_max_unpacked_bytes)
 
     def server_url(self) -> str:
         """The address ``thaimt serve`` listens on, as a URL (IPv6 hosts in brackets)."""

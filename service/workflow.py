@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from models.backend import DecodeOptions, ModelOutput
 from service.engine import Engine, Segment
@@ -156,7 +156,7 @@ async def stream_paragraphs(job: StreamJob) -> AsyncGenerator[tuple[int, int, Pa
 class Formatted:
     """Translations of texts in a format, with the pipeline's results of their inner texts."""
 
-    texts: list[str]
+    texts: list[Any]  # the rebuilt files: text, or bytes for a binary format
     results: list[list[DocumentResult]]  # per input text: one result per extracted document
     segments: int
     # Per input text: the second round (inline elements whose markers the model lost, each
@@ -188,6 +188,8 @@ async def translate_extracted(
     from service.formats.base import fallback_asks
 
     first, segments = await _round(translate, [e.texts for e in extracted])
+    for e, part in zip(extracted, first, strict=True):
+        e.note_flags([_flags(r) for r in part])
     asks = await asyncio.to_thread(fallback_asks, extracted, [[r.text for r in p] for p in first])
     second, more = await _round(translate, asks)
 
@@ -216,6 +218,10 @@ async def _round(
     flat = [t for group in groups for t in group]
     results, segments = await translate(flat) if flat else ([], 0)
     return split_by([len(g) for g in groups], results), segments
+
+
+def _flags(result: DocumentResult) -> tuple[str, ...]:
+    return tuple(f for p in result.paragraphs for s in p.segments for f in s.flags)
 
 
 def _extract_all(fmt: FileFormat, texts: Sequence[str]) -> list[Extracted]:

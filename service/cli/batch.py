@@ -15,14 +15,16 @@ from service.cli.common import (
 )
 from service.cli.errors import CLIError
 from service.cli.ray_options import add_ray_options, ray_options_from_args, ray_translator
+from service.formats.base import FORMAT_NAMES
 
-FORMATS = ("auto", "txt", "md", "html", "jsonl", "srt")
+FORMATS = ("auto", *FORMAT_NAMES)
 
 
 def register(sub: Any) -> None:
     parser = sub.add_parser(
         "batch",
-        help="translate many files (txt, md, html, jsonl, srt) into a directory, resumably",
+        help="translate many files (text, Office, OpenDocument, EPUB, XLIFF, PO, CSV, PDF, ...) "
+        "into a directory, resumably",
         description=(
             "Translate files, directories (recursively) and globs into OUTDIR, mirroring the "
             "input tree. Finished files are recorded in OUTDIR/.thaimt-manifest.jsonl; a re-run "
@@ -40,6 +42,19 @@ def register(sub: Any) -> None:
         default=[],
         metavar="NAME",
         help="JSONL field to translate (repeatable; dotted paths reach nested fields)",
+    )
+    parser.add_argument(
+        "--column",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="CSV/TSV column to translate, by header name or number from 1 (repeatable; "
+        "default: every column with Thai)",
+    )
+    parser.add_argument(
+        "--overwrite-targets",
+        action="store_true",
+        help="XLIFF/PO: translate units that already have a translation too",
     )
     parser.add_argument("--server", metavar="URL", help="use a running thaimt server")
     parser.add_argument("--api-key", metavar="KEY", help="API key for a --server that requires one")
@@ -103,9 +118,13 @@ def run(args: argparse.Namespace) -> int:
         raise CLIError("no input files found (directories are searched for known extensions)", 2)
     settings = settings_from_args(args)
     options = translate_options_from_args(args, settings.beam_size)
-    config = BatchConfig(
-        args.output, options, FormatOptions(tuple(args.field)), args.chunk_chars, args.fail_fast
+    format_options = FormatOptions(
+        tuple(args.field),
+        tuple(args.column),
+        args.overwrite_targets,
+        settings.document_limits,
     )
+    config = BatchConfig(args.output, options, format_options, args.chunk_chars, args.fail_fast)
     progress = Progress(quiet=args.quiet)
     translator = _translator(args, options, settings)
     try:

@@ -22,7 +22,7 @@ class ErrorBody(BaseModel):
     error: str = Field(description="What was wrong, in words")
 
 
-# What each refusal means, for the OpenAPI schema (README's "Errors" table says the same).
+# What each refusal means, for the OpenAPI schema (docs/server.md's "Errors" table says the same).
 ERROR_STATUSES: dict[int, str] = {
     400: "Bad parameters, or a body that is not valid JSON, UTF-8 or form data",
     401: "No API key (only when the server has keys)",

@@ -33,6 +33,7 @@ from service.http.uploads import (
     SUPPORTED_EXTENSIONS,
     LoadedFile,
     TranslatedFile,
+    UploadOptions,
     check_file_size,
     choose_format,
     load_file,
@@ -53,9 +54,13 @@ _NO_OPTIONS = TranslateRequest.model_validate({"text": ""})
 async def translate_uploaded_file(
     request: Request, key: str | None = Depends(authorize)
 ) -> dict[str, Any]:
-    """Multipart: ``file``; optional ``format`` (txt, md, html, srt, jsonl; default by
-    extension), ``fields`` (JSONL, comma-separated; default ``text``), ``glossary`` (a JSON
-    object), ``do_not_translate`` (a JSON list), ``beam_size``, ``detail`` (true/false)."""
+    """Multipart: ``file``; optional ``format`` (default by extension: txt, md, html, srt,
+    jsonl, csv, tsv, po, docx, pptx, xlsx, odt, odp, ods, epub, xliff, pdf), ``fields`` (JSONL,
+    comma-separated; default ``text``), ``columns`` (CSV/TSV, comma-separated header names or
+    numbers; default every column with Thai), ``overwrite_targets`` (XLIFF/PO, true/false),
+    ``glossary`` (a JSON object), ``do_not_translate`` (a JSON list), ``beam_size``, ``detail``
+    (true/false). The answer's ``content`` is the translated file: text, or base64 when
+    ``content_encoding`` is ``base64`` (binary formats; ``media_type`` names it)."""
     state = get_state(request)
     if not state.settings.files_translation:
         raise ApiError(403, "file translation is turned off (THAIMT_FILES_TRANSLATION=false)")
@@ -63,9 +68,12 @@ async def translate_uploaded_file(
     upload = _upload(form)
     body = _v1_options(form)
     format_name = choose_format(upload.filename or "", _text(form, "format"))
-    fields = [f.strip() for f in (_text(form, "fields") or "").split(",") if f.strip()]
     loaded = await asyncio.to_thread(
-        load_file, upload.filename or "", await upload.read(), format_name, fields
+        load_file,
+        upload.filename or "",
+        await upload.read(),
+        format_name,
+        _upload_options(form, state.settings),
     )
     chars = check_file_size(loaded, state.settings.max_chars_per_request, body.term_chars())
     started = time.perf_counter()
@@ -74,6 +82,8 @@ async def translate_uploaded_file(
         "filename": loaded.output_name,
         "format": format_name,
         "content": done.content,
+        "content_encoding": "base64" if loaded.binary else "text",
+        "media_type": loaded.media_type,
         "model": state.model_id,
         "usage": {
             "characters": chars,
@@ -109,7 +119,11 @@ async def libre_translate_file(request: Request) -> dict[str, str]:
         if code not in accepted:
             raise ApiError(400, f"{code} is not supported")
     loaded = await asyncio.to_thread(
-        load_file, filename, await upload.read(), choose_format(filename, None)
+        load_file,
+        filename,
+        await upload.read(),
+        choose_format(filename, None),
+        _upload_options(None, state.settings),
     )
     chars = check_file_size(loaded, state.settings.max_chars_per_request)
     options = translate_options(_NO_OPTIONS, state)  # no glossary, the default beam
@@ -197,6 +211,17 @@ def _upload(form: FormData) -> UploadFile:
 def _text(form: FormData, name: str) -> str | None:
     value = form.get(name)
     return value if isinstance(value, str) and value != "" else None
+
+
+def _upload_options(form: FormData | None, settings: Settings) -> UploadOptions:
+    """The file-reading options of a /v1 form (none for LibreTranslate) and the limits."""
+
+    def listed(name: str) -> list[str]:
+        raw = _text(form, name) if form is not None else None
+        return [item.strip() for item in (raw or "").split(",") if item.strip()]
+
+    overwrite = form is not None and _text(form, "overwrite_targets") in ("true", "1", "yes")
+    return UploadOptions(listed("fields"), listed("columns"), overwrite, settings.document_limits)
 
 
 def _v1_options(form: FormData) -> TranslateRequest:

@@ -17,7 +17,8 @@ def test_registry_by_extension():
     assert format_name_for_path("x.ndjson") == "jsonl"
     assert format_name_for_path("x.srt") == "srt"
     assert format_name_for_path("x.txt") == "txt"
-    assert format_name_for_path("x.pdf") is None
+    assert format_name_for_path("x.pdf") == "pdf"
+    assert format_name_for_path("x.exe") is None
 
 
 def test_txt_is_one_document():
