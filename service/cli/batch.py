@@ -68,6 +68,13 @@ def register(sub: Any) -> None:
     parser.add_argument("--fail-fast", action="store_true", help="stop at the first failed file")
     parser.add_argument("--quiet", action="store_true", help="no progress bar and no summary")
     parser.add_argument(
+        "--review",
+        type=int,
+        default=10,
+        metavar="N",
+        help="list the N least confident segments in the summary, to check first (0: none)",
+    )
+    parser.add_argument(
         "--chunk-chars",
         type=int,
         default=200_000,
@@ -87,7 +94,9 @@ def _translator(args: argparse.Namespace, options: Any, settings: Any) -> Any:
         from service.files.client import ServerError, ServerTranslator
 
         try:
-            return ServerTranslator(args.server, options, api_key=args.api_key)
+            return ServerTranslator(
+                args.server, options, api_key=args.api_key, review=args.review > 0
+            )
         except ServerError as exc:
             raise CLIError(str(exc), code=1) from exc
     from service.cli.common import load_engine
@@ -109,6 +118,8 @@ def run(args: argparse.Namespace) -> int:
         raise CLIError("--api-key goes with --server URL", code=2)
     if args.chunk_chars < 1:
         raise CLIError("--chunk-chars must be at least 1", code=2)
+    if args.review < 0:
+        raise CLIError(f"--review must be 0 or more, got {args.review}", code=2)
     forced = None if args.format == "auto" else args.format
     try:
         found = discover_all(args.inputs, args.output, forced, args.follow_symlinks)
@@ -124,7 +135,9 @@ def run(args: argparse.Namespace) -> int:
         args.overwrite_targets,
         settings.document_limits,
     )
-    config = BatchConfig(args.output, options, format_options, args.chunk_chars, args.fail_fast)
+    config = BatchConfig(
+        args.output, options, format_options, args.chunk_chars, args.fail_fast, args.review
+    )
     progress = Progress(quiet=args.quiet)
     translator = _translator(args, options, settings)
     try:

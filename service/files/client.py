@@ -16,6 +16,7 @@ import httpx
 
 from service.files.translator import TranslatorStats
 from service.pipeline import TranslateOptions
+from service.review import ReviewItem, lowest, review_items_from_detail
 
 RETRY_STATUSES = (429, 503)
 
@@ -35,6 +36,7 @@ class ServerTranslator:
         retries: int = 8,
         timeout_s: float = 300.0,
         api_key: str | None = None,
+        review: bool = True,
     ) -> None:
         self.url = url.rstrip("/")
         self.options = options
@@ -42,6 +44,8 @@ class ServerTranslator:
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self.client = httpx.Client(base_url=self.url, timeout=timeout_s, headers=headers)
         self.stats = TranslatorStats()
+        self.review = review  # ask for detail, for the least confident segments
+        self.last_review: list[list[ReviewItem]] = []
         self.identity = f"server {self._model_id()}"
         self.max_chars = self._fit_server_limit(max_chars)
 
@@ -67,6 +71,7 @@ class ServerTranslator:
 
     def translate_documents(self, texts: Sequence[str]) -> list[str]:
         out: list[str] = []
+        self.last_review = []
         for batch in self._batches(texts):
             out += self._translate_batch(batch)
         self.stats.documents += len(texts)
@@ -91,6 +96,7 @@ class ServerTranslator:
             "glossary": dict(self.options.glossary),
             "do_not_translate": list(self.options.do_not_translate),
             "beam_size": self.options.decode.beam_size,
+            "detail": self.review,
         }
         try:
             response = self._request("POST", "/v1/translate", json=body)
@@ -100,6 +106,13 @@ class ServerTranslator:
         translations = data.get("translations")
         if not isinstance(translations, list) or len(translations) != len(batch):
             raise ServerError(f"{self.url}: unexpected answer without {len(batch)} translations")
+        details = data.get("detail") if self.review else None
+        if isinstance(details, list) and len(details) == len(batch):
+            self.last_review += [
+                lowest(review_items_from_detail(d)) if isinstance(d, dict) else [] for d in details
+            ]
+        else:
+            self.last_review += [[] for _ in batch]
         usage = data.get("usage") or {}
         self.stats.model_segments += int(usage.get("segments", 0))
         self.stats.segments += int(usage.get("segments", 0))

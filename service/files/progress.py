@@ -6,6 +6,8 @@ import sys
 import time
 from typing import TYPE_CHECKING, Any, TextIO
 
+from service.review import format_review
+
 if TYPE_CHECKING:
     from service.files.runner import BatchSummary
 
@@ -66,7 +68,7 @@ MAX_LISTED = 20  # skipped files listed per reason; the rest are counted
 
 def format_summary(summary: BatchSummary) -> str:
     """The counts, then every failed file with its reason, then the skipped files by reason
-    (files unchanged since the last run are only counted)."""
+    (files unchanged since the last run are only counted), then the least confident segments."""
     loading = summary.loading_seconds
     working = summary.seconds - (loading or 0.0)  # the rate is the translation's own
     rate = summary.segments / working if working > 0 else 0.0
@@ -89,4 +91,8 @@ def format_summary(summary: BatchSummary) -> str:
         lines += [f"  skipped: {source}: {reason}" for source in sources[:MAX_LISTED]]
         if len(sources) > MAX_LISTED:
             lines.append(f"  skipped: ... and {len(sources) - MAX_LISTED} more: {reason}")
+    if summary.least_confident:
+        count = len(summary.least_confident)
+        lines.append(f"least confident {count} segment(s), check these first (confidence 0–1):")
+        lines += format_review(summary.least_confident)
     return "\n".join(lines)

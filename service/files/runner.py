@@ -32,6 +32,7 @@ from service.files.translator import DocumentTranslator
 from service.formats.base import FormatError, FormatOptions, translation_rounds
 from service.formats.opening import OpenedFile, open_bytes
 from service.pipeline import TranslateOptions
+from service.review import REVIEW_COUNT, LeastConfident, ReviewItem, relabel
 from service.testhold import hold_for_tests
 
 __all__ = [
@@ -56,6 +57,7 @@ class BatchConfig:
     format_options: FormatOptions = field(default_factory=FormatOptions)
     chunk_chars: int = 200_000  # documents' characters per engine call
     fail_fast: bool = False
+    review: int = REVIEW_COUNT  # least confident segments listed in the summary
 
 
 @dataclass
@@ -70,6 +72,8 @@ class BatchSummary:
     seconds: float = 0.0  # wall time from the start of the command
     loading_seconds: float | None = None  # of which loading the model (the CLI knows it)
     interrupted: bool = False
+    # The segments to check first: the run's least confident, least first (written files only).
+    least_confident: list[ReviewItem] = field(default_factory=list)
 
     @property
     def exit_code(self) -> int:
@@ -85,6 +89,7 @@ class _Loaded:
     options_key: str
     opened: OpenedFile
     characters: int  # of the source file (text formats) or of its texts (binary formats)
+    review: list[ReviewItem] = field(default_factory=list)  # its least confident segments
 
 
 # The tests hold a run before a chunk to interrupt or kill it between two files, provably
@@ -127,6 +132,7 @@ class BatchRunner:
         except OSError as exc:
             raise BatchError(f"cannot use the manifest: {_reason(exc)}") from None
         self.summary = BatchSummary()
+        self._review = LeastConfident(config.review)
 
     def run(
         self,
@@ -158,6 +164,7 @@ class BatchRunner:
             self.summary.seconds = time.monotonic() - started
             self.summary.segments = self.translator.stats.segments
             self.summary.model_calls = self.translator.stats.model_calls
+            self.summary.least_confident = self._review.items()
             self.progress.close()
         return self.summary
 
@@ -236,9 +243,31 @@ class BatchRunner:
 
     def _translate_rounds(self, chunk: list[_Loaded]) -> tuple[list[list[str]], list[list[str]]]:
         """Every document of the chunk in one call, then the fallback texts (HTML elements whose
-        markers the model lost) of every file in one more call when there are any."""
+        markers the model lost) of every file in one more call when there are any. The first
+        call's least confident segments are kept with their files (the run's summary)."""
         extracted = [loaded.opened.extracted for loaded in chunk]
-        return translation_rounds(extracted, self.translator.translate_documents)
+        calls = 0
+
+        def translate(texts: list[str]) -> list[str]:
+            nonlocal calls
+            out = self.translator.translate_documents(texts)
+            if calls == 0:
+                self._keep_review(chunk)
+            calls += 1
+            return out
+
+        return translation_rounds(extracted, translate)
+
+    def _keep_review(self, chunk: list[_Loaded]) -> None:
+        """Each file's share of the translator's last review list, labelled with the file."""
+        per_document = iter(self.translator.last_review)
+        for loaded in chunk:
+            where = str(loaded.job.source)
+            loaded.review = [
+                item
+                for number in range(len(loaded.opened.extracted.texts))
+                for item in relabel(next(per_document, []), where, number)
+            ]
 
     def _finish(self, loaded: _Loaded, translations: list[str], fallbacks: list[str]) -> None:
         job = loaded.job
@@ -268,6 +297,7 @@ class BatchRunner:
             self._fail(job, f"cannot record it in the manifest: {_reason(exc)}")
             return
         self.summary.ok.append(str(job.source))
+        self._review.add(loaded.review)
         self.summary.characters += characters
         self.progress.file_done("ok")
 

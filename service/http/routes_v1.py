@@ -123,8 +123,8 @@ async def translate_stream(
     body: TranslateRequest, request: Request, key: str | None = Depends(authorize)
 ) -> StreamingResponse:
     """NDJSON: one line per paragraph, in order, each as soon as it is translated (with its
-    ``alternatives`` when asked for); then a ``{"done": true, ...}`` line (or an
-    ``{"error": ...}`` line if the request failed)."""
+    ``confidence``, and its ``alternatives`` when asked for); then a ``{"done": true, ...}``
+    line (or an ``{"error": ...}`` line if the request failed)."""
     state = get_state(request)
     chars = request_chars(state, body)
     if body.format == "html":
@@ -166,6 +166,7 @@ async def ndjson_lines(
                 "paragraph": number,
                 "source": result.source,
                 "translation": result.text,
+                "confidence": result.confidence,  # None: nothing in it was translated
             }
             if body.alternatives:
                 line["alternatives"] = result.alternatives(body.alternatives)

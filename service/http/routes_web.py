@@ -4,7 +4,7 @@ Plain HTML, CSS and JavaScript (``service/web/static``): no build step, no CDN, 
 font, so it works air-gapped. ``THAIMT_WEB_UI=false`` turns it off (404). The page talks to the
 same API as every client (``/frontend/settings``, ``/v1/translate/stream``,
 ``/v1/translate/file``); ``/web/config.json`` adds what only the page needs: the words for each
-segment flag and span kind.
+segment flag and span kind, and the default review threshold for confidence.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from fastapi.responses import Response
 from service.http.errors import ApiError
 from service.http.schemas import MAX_GLOSSARY_ENTRIES, MAX_TERM_CHARS, MAX_TERMS
 from service.http.state import get_state
+from service.text.confidence import REVIEW_THRESHOLD
 from service.text.flags import FLAG_REASONS
 
 router = APIRouter(tags=["web page"], include_in_schema=False)
@@ -86,6 +87,7 @@ async def page_config(request: Request) -> dict[str, Any]:
     return {
         "flags": FLAG_REASONS,
         "spanKinds": SPAN_KINDS,
+        "confidence": {"threshold": REVIEW_THRESHOLD},
         "limits": {
             "glossaryEntries": MAX_GLOSSARY_ENTRIES,
             "terms": MAX_TERMS,

@@ -12,13 +12,13 @@ The rule::
 
     confidence = (1 + m) / 2 ** (1 + k)        k = the number of flags on the segment
 
-An unflagged segment scores in (0.5, 1], ordered by the model's probability; every flag halves
-the score, so one flag puts a segment in (0.25, 0.5], two in (0.125, 0.25], and so on. Facts
-outrank beliefs: **every flagged segment ranks below every unflagged one**, whatever the model
-thought, and within a band the model's own probability orders the segments. 0.5 is therefore
-the natural review threshold ("anything flagged"); a higher one adds the unflagged segments the
-model itself was least sure of. ``thaimt eval`` reports how well the number ranks sentence
-quality on a test set, per threshold (docs/eval.md).
+(the mean log-prob is floored at −30). An unflagged segment scores in (0.5, 1], ordered by the
+model's probability; every flag halves the score, so one flag puts a segment in (0.25, 0.5], two
+in (0.125, 0.25], and so on. Facts outrank beliefs: **every flagged segment ranks below every
+unflagged one**, whatever the model thought, and within a band the model's own probability
+orders the segments. 0.5 is therefore the natural review threshold ("anything flagged"); a
+higher one adds the unflagged segments the model itself was least sure of. ``thaimt eval``
+reports how well the number ranks sentence quality on a test set, per threshold (docs/eval.md).
 
 A segment the model never saw (only protected spans, no Thai left) has no confidence (None):
 nothing was translated, so there is nothing to doubt; nor does an output whose score is unknown
@@ -34,6 +34,9 @@ import math
 from collections.abc import Iterable, Sequence
 
 REVIEW_THRESHOLD = 0.5  # below it a segment carries at least one flag (the page's default)
+# A mean token log-prob below this counts as this (a probability of 1e-13 per token: nothing
+# lower means anything), so that an unflagged segment stays strictly above 0.5 in floating point.
+FLOOR_LOG_PROB = -30.0
 
 
 def segment_confidence(score: float | None, flags: Sequence[str]) -> float | None:
@@ -41,7 +44,7 @@ def segment_confidence(score: float | None, flags: Sequence[str]) -> float | Non
     segment's flags; None when the score is unknown."""
     if score is None or math.isnan(score):
         return None
-    probability = math.exp(min(0.0, score))
+    probability = math.exp(min(0.0, max(FLOOR_LOG_PROB, score)))
     return (1.0 + probability) / 2.0 ** (1 + len(flags))
 
 

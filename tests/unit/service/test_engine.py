@@ -55,3 +55,26 @@ def test_the_cache_keeps_alternatives(tmp_path: Path) -> None:
     assert list(hit) == ["สวัสดี"]
     assert hit["สวัสดี"] == ModelOutput(fresh[0].text, 0, fresh[0].alternatives)
     assert len(fresh[0].alternatives) == 2
+
+
+def test_the_cache_keeps_the_models_score(tmp_path: Path) -> None:
+    """A hit keeps the score its confidence is computed from."""
+    backend = StandInBackend(lambda text: "a cat", score=lambda text: -0.25)
+    with TranslationCache(tmp_path / "c.sqlite3") as cache:
+        engine = Engine(backend, cache=cache)
+        fresh = engine.run(engine.segments(["แมว"]), GREEDY)
+        engine.store({"แมว": fresh[0]}, GREEDY)
+        hit = engine.lookup(["แมว"], GREEDY)["แมว"]
+    assert fresh[0].score == hit.score == -0.25
+
+
+def test_entries_cached_before_scores_still_load(tmp_path: Path) -> None:
+    """An entry written by an older thaimt ([text, alternatives]) is a hit with no score; an
+    entry of an unknown shape is a miss."""
+    backend = StandInBackend(lambda text: "a cat")
+    with TranslationCache(tmp_path / "c.sqlite3") as cache:
+        engine = Engine(backend, cache=cache)
+        old, odd = (cache.key(backend, GREEDY, t) for t in ("แมว", "หมา"))
+        cache.put_many({old: '["a cat", ["the cat"]]', odd: '["a dog", [], "high"]'})
+        found = engine.lookup(["แมว", "หมา"], GREEDY)
+    assert found == {"แมว": ModelOutput("a cat", 0, ("the cat",), None)}
