@@ -292,14 +292,14 @@ class Ct2Backend:
         # longest bound, and the replicas run their parts at once.
         order = sorted(range(len(inputs)), key=lambda i: len(inputs[i]))
         parts = _contiguous(order, min(self.layout.inter, len(inputs)))
-        pending = [(part, self._submit(source, part, bounds, options)) for part in parts]
-        limits = [0] * len(inputs)  # the decoding length each row's part ran to
-        for part, futures in pending:
-            for i, future in zip(part, futures, strict=True):
+        pending = [(part, *self._submit(source, part, bounds, options)) for part in parts]
+        limits = [0] * len(inputs)  # the decoding length each row could run to
+        for part, futures, reach in pending:
+            for i, future, limit in zip(part, futures, reach, strict=True):
                 results[i] = future.result()
-                limits[i] = max(bounds[j] for j in part)
-        # Each row is cut back to its own bound, so a segment gets the same (greedy) output alone
-        # or in any batch; so is its score (see _scores).
+                limits[i] = limit
+        # Each row is cut back to its own bound (greedy rows stop there), so a segment gets the
+        # same output alone or in any batch; so does its score (see _scores).
         scores = self._scores(source, results, bounds, limits) if options.scores else {}
         outputs = []
         with self._tokenizer_lock:
@@ -314,9 +314,10 @@ class Ct2Backend:
         self, source: Sequence[Any], results: list[Any], bounds: list[int], limits: list[int]
     ) -> dict[int, float | None]:
         """Each row's mean token log-probability (models.scoring). CTranslate2 scores the
-        whole decoded row; a row that reached its own bound in a part that decoded further (a
-        runaway, cut back above) is scored again on its kept tokens alone (``score_batch``,
-        teacher-forced), so that its score, like its text, does not depend on its batch."""
+        whole decoded row; a beam-search row that reached its own bound in a part that decoded
+        further (a runaway, cut back above) is scored again on its kept tokens alone
+        (``score_batch``, teacher-forced), so that its score, like its text, does not depend on
+        its batch."""
         scores = {
             i: _score(r, limit) for i, (r, limit) in enumerate(zip(results, limits, strict=True))
         }
@@ -342,17 +343,22 @@ class Ct2Backend:
         part: list[int],
         bounds: list[int],
         options: DecodeOptions,
-    ) -> list[Any]:
-        """Queue the rows ``part`` on a free replica; their (asynchronous) results."""
+    ) -> tuple[list[Any], list[int]]:
+        """Queue the rows ``part`` on a free replica: their (asynchronous) results, and how far
+        each may decode. Greedy rows stop at their own bound (a step callback), which saves
+        the work of rows that would be cut back and keeps each row's score its own; beam
+        search (which takes no callback) decodes every row to the part's longest bound."""
         prefix = [[self._target_prefix]] * len(part) if self._target_prefix else None
-        return list(
-            self.translator.translate_batch(
-                [source[i] for i in part],
-                prefix,
-                asynchronous=True,
-                **self.translation_kwargs(max(bounds[i] for i in part), options),
-            )
+        own = [bounds[i] for i in part]
+        kwargs = self.translation_kwargs(max(own), options)
+        reach = [max(own)] * len(part)
+        if options.beam_width == 1 and len(set(own)) > 1:
+            kwargs["callback"] = _stop_at(own)
+            reach = own
+        futures = self.translator.translate_batch(
+            [source[i] for i in part], prefix, asynchronous=True, **kwargs
         )
+        return list(futures), reach
 
     def output_bound(self, input_tokens: int, options: DecodeOptions) -> int:
         """Most tokens a segment may produce: ``max_new_tokens`` counts every generated
@@ -381,6 +387,15 @@ class Ct2Backend:
     def _decode(self, tokens: list[str]) -> str:
         ids = [i for i in self._token_ids(tokens) if i not in self._skip_ids]
         return str(self.tokenizer.decode(ids, skip_special_tokens=True)).strip()
+
+
+def _stop_at(bounds: list[int]) -> Any:
+    """A greedy-search step callback: a row is finished once it holds its own bound."""
+
+    def finished(step: Any) -> bool:
+        return bool(step.step + 1 >= bounds[step.batch_id])
+
+    return finished
 
 
 def _score(result: Any, limit: int) -> float | None:

@@ -18,11 +18,11 @@ from typing import Any
 
 def chosen_log_probs(scores: Any, tokens: Any) -> Any:
     """Log-probabilities of ``tokens`` (one id per row) under one step's ``scores`` (rows ×
-    vocabulary logits): ``logit − logsumexp(logits)``, without materialising a log-softmax."""
+    vocabulary logits). ``log_softmax`` is one fused, vectorised pass on CPU, several times
+    faster there than ``logit − torch.logsumexp(logits)``."""
     import torch
 
-    picked = scores.gather(-1, tokens.view(-1, 1)).squeeze(-1)
-    return picked - torch.logsumexp(scores, dim=-1)
+    return torch.log_softmax(scores, dim=-1).gather(-1, tokens.view(-1, 1)).squeeze(-1)
 
 
 class StepRecorder:
@@ -36,12 +36,12 @@ class StepRecorder:
     def __call__(self, input_ids: Any, scores: Any) -> Any:
         import torch
 
-        with torch.no_grad():
-            if self.keep == 1:  # greedy: the argmax is the choice; no full log-softmax needed
-                best, ids = scores.max(dim=-1, keepdim=True)
-                values = best - torch.logsumexp(scores, dim=-1, keepdim=True)
+        with torch.no_grad():  # one fused log-softmax pass, then the best (greedy: the choice)
+            log_probs = torch.log_softmax(scores.float(), dim=-1)
+            if self.keep == 1:
+                values, ids = log_probs.max(dim=-1, keepdim=True)
             else:
-                values, ids = torch.log_softmax(scores.float(), dim=-1).topk(self.keep, dim=-1)
+                values, ids = log_probs.topk(self.keep, dim=-1)
         self.steps.append((values, ids))
         return scores
 
