@@ -48,6 +48,12 @@ def register(subparsers: Any) -> None:
         help="the server's RSS around a series of large requests, memory trimming off and on "
         "(memory.md/.json)",
     )
+    mode.add_argument(
+        "--confidence",
+        action="store_true",
+        help="what the model's own score (confidence) costs the engine at batch 32, with and "
+        "without it side by side (confidence.md/.json)",
+    )
     parser.add_argument("--clients", type=int, default=200, help="--overload: clients")
     parser.add_argument("--seconds", type=float, default=60.0, help="--overload: duration")
     parser.add_argument(
@@ -138,6 +144,8 @@ def _run(args: argparse.Namespace) -> int:
         return _overload(args, config, progress)
     if args.memory:
         return _memory(args, config, progress)
+    if args.confidence:
+        return _confidence(args, config, progress)
     if args.sweep:
         from bench.sweep import run_sweep
 
@@ -176,4 +184,18 @@ def _memory(args: argparse.Namespace, config: Any, progress: Any) -> int:
     (args.out / "memory.md").write_text(table, encoding="utf-8")
     (args.out / "memory.json").write_text(json.dumps(to_dict(runs), indent=2), encoding="utf-8")
     print(json.dumps(summary(runs)) if args.json else table)
+    return 0
+
+
+def _confidence(args: argparse.Namespace, config: Any, progress: Any) -> int:
+    from bench.confidence import dumps, markdown, run_confidence_cost
+
+    rows = run_confidence_cost(config, log=progress)
+    args.out.mkdir(parents=True, exist_ok=True)
+    command = "thaimt bench --confidence"
+    table = markdown(rows, command)
+    (args.out / "confidence.md").write_text(table, encoding="utf-8")
+    (args.out / "confidence.json").write_text(dumps(rows), encoding="utf-8")
+    summary = {f"{r.variant} {r.lengths}": round(r.ratio, 4) for r in rows}
+    print(json.dumps(summary) if args.json else table)
     return 0
