@@ -28,14 +28,15 @@ from typing import TYPE_CHECKING, Any
 from eval.calibration import Calibration, calibrate
 from eval.metrics import CorpusScores, score_corpus
 from eval.testsets import TestSet, TestSetError, group_spans, join_groups, read_lines
-from models.backend import DecodeOptions
+from models.backend import DecodeOptions, encode_segments
 from service import defaults
 from service.text.confidence import aggregate_confidence
 from service.text.flags import FlagSummary, summarize_flags
 
 if TYPE_CHECKING:
-    from models.backend import ModelOutput
-    from service.engine import Engine, Segment
+    from models.backend import ModelOutput, Segment
+    from service.engine import Engine
+    from service.settings import Settings
 
 MODES = ("sentence", "article")
 TOKEN_UNIT = "whitespace"  # how target tokens are counted for tokens/s
@@ -132,13 +133,13 @@ class Granularity:
         return f"paragraph ({len(self.spans)} paragraphs of up to {article_size} test lines)"
 
 
-def load_engine(model: str, config: EvalConfig) -> Engine:
-    """The service's engine around the chosen backend, with the translation cache only when
-    ``config.cache`` (so that by default every segment is computed)."""
-    from service.engine import Engine
+def eval_settings(model: str, config: EvalConfig) -> Settings:
+    """The service's settings for ``model`` as ``config`` runs it, with the translation cache
+    only when ``config.cache`` (so that by default every segment is computed); the engine is
+    :func:`service.engine.load_engine` of these."""
     from service.settings import Settings
 
-    settings = Settings.load(
+    return Settings.load(
         model=model,
         backend=config.backend,
         device=config.device,
@@ -148,7 +149,6 @@ def load_engine(model: str, config: EvalConfig) -> Engine:
         max_batch_tokens=config.batch_tokens,
         cache=config.cache,
     )
-    return Engine.from_settings(settings)
 
 
 @dataclass(frozen=True)
@@ -288,16 +288,18 @@ def _translate_raw(
     start = time.perf_counter()
 
     def count(texts: Sequence[str]) -> list[int]:
-        return [len(ids) for ids in engine.encode(texts)]
+        return [len(ids) for ids in engine.backend.encode(texts)]
 
-    pieces = [split_to_budget(line.strip(), count, engine.max_input_tokens) for line in lines]
+    pieces = [
+        split_to_budget(line.strip(), count, engine.backend.max_input_tokens) for line in lines
+    ]
     unique = list(dict.fromkeys(p for line in pieces for p in line))
-    done = engine.lookup(unique, decode)
-    todo = engine.segments([p for p in unique if p not in done])
+    done = engine.outputs.lookup(unique, decode)
+    todo = encode_segments(engine.backend, [p for p in unique if p not in done])
     with _progress(label, config) as bar:
         bar.total = len(todo)
         fresh = dict(zip((s.text for s in todo), engine.run(todo, decode, bar.update), strict=True))
-    engine.store(fresh, decode)
+    engine.outputs.remember(fresh, decode)
     done.update(fresh)
     seconds = time.perf_counter() - start
     hyps = [" ".join(done[p].text.strip() for p in line) for line in pieces]

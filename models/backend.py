@@ -10,14 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Protocol, runtime_checkable
-
-
-class ModelFamily(StrEnum):
-    MARIAN = "marian"
-    NLLB = "nllb"
-    M2M100 = "m2m100"
 
 
 @dataclass(frozen=True)
@@ -76,6 +69,19 @@ class ModelOutput:
     score: float | None = None
 
 
+@dataclass(frozen=True)
+class Segment:
+    """A masked segment on its way to the model, with the token ids it was counted with (the
+    pipeline tokenises each segment once; its ids go with it to ``Backend.translate_batch``)."""
+
+    text: str
+    ids: tuple[int, ...]
+
+    @property
+    def tokens(self) -> int:
+        return len(self.ids)
+
+
 @runtime_checkable
 class Backend(Protocol):
     """A loaded model that translates Thai segments into English."""
@@ -83,7 +89,7 @@ class Backend(Protocol):
     name: str  # backend name: "torch" or "ct2"
     model_id: str  # hub id or local directory it was loaded from
     revision: str  # commit hash or content hash; part of cache keys
-    family: ModelFamily
+    family: str  # model family name ("marian", "nllb", ...; see models.families)
     max_input_tokens: int  # token budget per segment, special tokens included
     precision: str  # numeric type the model runs in ("float32", "int8", ...); in cache keys
 
@@ -108,3 +114,9 @@ def check_budget(inputs: Sequence[Sequence[int]], budget: int) -> None:
             f"{len(over)} input(s) exceed the {budget}-token budget "
             f"(first: #{over[0]}, {len(inputs[over[0]])} tokens); split them before translating"
         )
+
+
+def encode_segments(backend: Backend, texts: Sequence[str]) -> list[Segment]:
+    """``texts`` as segments carrying their token ids (one tokenizer call)."""
+    ids = backend.encode(texts) if texts else []
+    return [Segment(t, tuple(row)) for t, row in zip(texts, ids, strict=True)]

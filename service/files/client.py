@@ -3,7 +3,9 @@
 The server runs the same pipeline, so the outputs equal the in-process ones. Documents go in
 batches bounded by count and characters (within the server's limits); 503/429 answers are retried
 after their Retry-After; any other failure raises ServerError with the server's message. An API
-key, when given, goes with every request as ``Authorization: Bearer KEY``.
+key, when given, goes with every request as ``Authorization: Bearer KEY``; a refused or missing
+key (401/403) raises ServerKeyRefused, which is not a ServerError: no other request could succeed,
+so a batch run stops there instead of failing every file one by one.
 """
 
 from __future__ import annotations
@@ -23,6 +25,22 @@ RETRY_STATUSES = (429, 503)
 
 class ServerError(RuntimeError):
     """The server could not translate a batch."""
+
+
+class ServerKeyRefused(Exception):
+    """The server answered 401 or 403: it needs a key, or refused the one sent."""
+
+
+def answers_as_thaimt(url: str, timeout_s: float = 0.5) -> bool:
+    """Whether a thaimt server answers at ``url`` (ready, or still loading its model): its
+    ``/ready`` answers with thaimt's status body. Anything else (nothing listening, another
+    program on the port, a server whose model failed) is no."""
+    try:
+        response = httpx.get(f"{url.rstrip('/')}/ready", timeout=timeout_s)
+        body = response.json()
+    except (httpx.HTTPError, ValueError):
+        return False
+    return isinstance(body, dict) and body.get("status") in ("ready", "loading")
 
 
 class ServerTranslator:
@@ -46,7 +64,8 @@ class ServerTranslator:
         self.stats = TranslatorStats()
         self.review = review  # ask for detail, for the least confident segments
         self.last_review: list[list[ReviewItem]] = []
-        self.identity = f"server {self._model_id()}"
+        self.model = self._model_id()
+        self.identity = f"server {self.model}"
         self.max_chars = self._fit_server_limit(max_chars)
 
     def _model_id(self) -> str:
@@ -90,33 +109,51 @@ class ServerTranslator:
         if batch:
             yield batch
 
+    def translate_detail(self, text: str) -> dict[str, Any]:
+        """One document with its segments and spans: the server's ``detail``, the same shape
+        as the in-process result's ``to_dict()``."""
+        data = self._post([text], detail=True)
+        detail = data.get("detail")
+        if not isinstance(detail, list) or len(detail) != 1 or not isinstance(detail[0], dict):
+            raise ServerError(f"{self.url}: unexpected answer without the detail of one text")
+        return detail[0]
+
     def _translate_batch(self, batch: list[str]) -> list[str]:
-        body: dict[str, Any] = {
-            "texts": batch,
-            "glossary": dict(self.options.glossary),
-            "do_not_translate": list(self.options.do_not_translate),
-            "beam_size": self.options.decode.beam_size,
-            "detail": self.review,
-        }
-        try:
-            response = self._request("POST", "/v1/translate", json=body)
-        except httpx.HTTPError as exc:
-            raise ServerError(f"{self.url}: {exc}") from exc
-        data = response.json()
+        data = self._post(batch, detail=self.review)
         translations = data.get("translations")
         if not isinstance(translations, list) or len(translations) != len(batch):
             raise ServerError(f"{self.url}: unexpected answer without {len(batch)} translations")
-        details = data.get("detail") if self.review else None
+        self._keep_review(batch, data.get("detail") if self.review else None)
+        return [str(t) for t in translations]
+
+    def _keep_review(self, batch: list[str], details: Any) -> None:
+        """Each document's least confident segments, from the server's detail (none without)."""
         if isinstance(details, list) and len(details) == len(batch):
             self.last_review += [
                 lowest(review_items_from_detail(d)) if isinstance(d, dict) else [] for d in details
             ]
         else:
             self.last_review += [[] for _ in batch]
+
+    def _post(self, batch: list[str], detail: bool = False) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "texts": batch,
+            "glossary": dict(self.options.glossary),
+            "do_not_translate": list(self.options.do_not_translate),
+            "beam_size": self.options.decode.beam_size,
+            "detail": detail,
+        }
+        try:
+            response = self._request("POST", "/v1/translate", json=body)
+            data = response.json()
+        except (httpx.HTTPError, ValueError) as exc:
+            raise ServerError(f"{self.url}: {exc}") from exc
+        if not isinstance(data, dict):
+            raise ServerError(f"{self.url}: unexpected answer: {str(data)[:200]}")
         usage = data.get("usage") or {}
         self.stats.model_segments += int(usage.get("segments", 0))
         self.stats.segments += int(usage.get("segments", 0))
-        return [str(t) for t in translations]
+        return data
 
     def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         for attempt in range(self.retries + 1):
@@ -124,11 +161,21 @@ class ServerTranslator:
             if response.status_code not in RETRY_STATUSES or attempt == self.retries:
                 break
             time.sleep(_retry_after(response))
+        if response.status_code in (401, 403):
+            raise ServerKeyRefused(key_refused_message(self.url, response))
         if response.status_code >= 400:
             raise ServerError(
                 f"{self.url}{path}: HTTP {response.status_code}: {_message(response)}"
             )
         return response
+
+
+def key_refused_message(url: str, response: httpx.Response) -> str:
+    """One line: what the server said, and what to do about it."""
+    said = f"HTTP {response.status_code}: {_message(response)}"
+    if response.status_code == 401:
+        return f"the server at {url} needs an API key ({said}); give it with --api-key KEY"
+    return f"the server at {url} refused the API key ({said}); check --api-key KEY"
 
 
 def _retry_after(response: httpx.Response) -> float:

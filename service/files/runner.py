@@ -20,7 +20,7 @@ from pathlib import Path
 
 from service.files.discover import FileJob, no_format_reason
 from service.files.manifest import Manifest, new_record
-from service.files.progress import UNCHANGED, Progress
+from service.files.progress import Progress
 from service.files.safe_io import (
     TEMP_SUFFIX,
     UnsafePathError,
@@ -28,9 +28,11 @@ from service.files.safe_io import (
     remove_stale_temp_files,
     write_file_atomic,
 )
+from service.files.summary import UNCHANGED, BatchSummary
 from service.files.translator import DocumentTranslator
-from service.formats.base import FormatError, FormatOptions, translation_rounds
+from service.formats.base import FormatError, FormatOptions
 from service.formats.opening import OpenedFile, open_bytes
+from service.formats.rounds import translation_rounds_sync
 from service.pipeline import TranslateOptions
 from service.review import REVIEW_COUNT, LeastConfident, ReviewItem, relabel
 from service.testhold import hold_for_tests
@@ -58,28 +60,6 @@ class BatchConfig:
     chunk_chars: int = 200_000  # documents' characters per engine call
     fail_fast: bool = False
     review: int = REVIEW_COUNT  # least confident segments listed in the summary
-
-
-@dataclass
-class BatchSummary:
-    ok: list[str] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)
-    skip_reasons: dict[str, str] = field(default_factory=dict)  # source -> why it was skipped
-    failed: list[tuple[str, str]] = field(default_factory=list)  # (source, reason)
-    characters: int = 0
-    segments: int = 0
-    model_calls: int = 0
-    seconds: float = 0.0  # wall time from the start of the command
-    loading_seconds: float | None = None  # of which loading the model (the CLI knows it)
-    interrupted: bool = False
-    # The segments to check first: the run's least confident, least first (written files only).
-    least_confident: list[ReviewItem] = field(default_factory=list)
-
-    @property
-    def exit_code(self) -> int:
-        if self.interrupted:
-            return 130
-        return 1 if self.failed else 0
 
 
 @dataclass
@@ -256,7 +236,8 @@ class BatchRunner:
             calls += 1
             return out
 
-        return translation_rounds(extracted, translate)
+        rounds = translation_rounds_sync(extracted, translate)
+        return rounds.first, rounds.fallbacks
 
     def _keep_review(self, chunk: list[_Loaded]) -> None:
         """Each file's share of the translator's last review list, labelled with the file."""

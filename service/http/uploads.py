@@ -12,23 +12,21 @@ the document limits).
 from __future__ import annotations
 
 import base64
-import mimetypes
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
-from service.formats.base import (
-    BINARY_FORMATS,
-    FORMAT_NAMES,
-    SUPPORTED_EXTENSIONS,
-    DocumentLimits,
-    FormatError,
-    FormatOptions,
-    LimitError,
-    format_name_for_path,
-)
+from service.formats.base import DocumentLimits, FormatError, FormatOptions, LimitError
 from service.formats.opening import OpenedFile, open_bytes
+from service.formats.registry import (
+    format_name_for_path,
+    format_names,
+    is_binary,
+    media_type_for_path,
+    supported_extensions,
+)
+from service.http.downloads import NAME_BYTES, cut_to_bytes
 from service.http.errors import ApiError
 from service.pipeline import DocumentResult, TranslateOptions
 from service.workflow import translate_documents_async, translate_extracted
@@ -39,6 +37,9 @@ if TYPE_CHECKING:
 
 __all__ = ["SUPPORTED_EXTENSIONS", "LoadedFile", "TranslatedFile", "load_file", "translate_file"]
 
+# What /frontend/settings advertises and the page's file picker accepts (LibreTranslate lists
+# extensions with their dot): every extension a registered format claims.
+SUPPORTED_EXTENSIONS = supported_extensions()
 DEFAULT_JSONL_FIELDS = ("text",)
 TARGET_CODE = "en"
 
@@ -57,18 +58,24 @@ class LoadedFile:
 
     @property
     def output_name(self) -> str:
-        return self.opened.output_name(self.filename, TARGET_CODE)
+        """``<stem>_en<ext>``, cut by UTF-8 bytes (a long Thai name is 3 bytes a letter) between
+        two characters, so that it fits a file system with room for the download store's
+        prefix; the ``_en<ext>`` ending is kept."""
+        name = self.opened.output_name(self.filename, TARGET_CODE)
+        stem, marker, ext = name.rpartition(f"_{TARGET_CODE}")
+        ending = marker + ext
+        if not marker or len(ending.encode("utf-8")) > NAME_BYTES // 2:
+            return cut_to_bytes(name, NAME_BYTES)
+        return cut_to_bytes(stem, NAME_BYTES - len(ending.encode("utf-8"))) + ending
 
     @property
     def binary(self) -> bool:
         """Whether the result is a binary file (sent base64 in a JSON answer)."""
-        return self.format_name in BINARY_FORMATS
+        return is_binary(self.format_name)
 
     @property
     def media_type(self) -> str:
-        return mimetypes.guess_type(self.output_name)[0] or (
-            "application/octet-stream" if self.binary else "text/plain"
-        )
+        return media_type_for_path(self.output_name)
 
 
 @dataclass
@@ -89,9 +96,9 @@ class TranslatedFile:
 def choose_format(filename: str, format_name: str | None) -> str:
     """The format asked for, else the one the file's extension names (400 when neither)."""
     if format_name:
-        if format_name not in FORMAT_NAMES:
+        if format_name not in format_names():
             raise ApiError(
-                400, f"unknown format {format_name!r}; choose one of {', '.join(FORMAT_NAMES)}"
+                400, f"unknown format {format_name!r}; choose one of {', '.join(format_names())}"
             )
         return format_name
     found = format_name_for_path(filename)
@@ -133,18 +140,6 @@ def load_file(
         name = filename or "the file"
         raise ApiError(400, f"cannot read {name} as {format_name}: {exc}") from None
     return LoadedFile(filename, format_name, opened)
-
-
-def check_file_size(loaded: LoadedFile, max_chars: int, extra_chars: int = 0) -> int:
-    """The characters to translate (413 over the per-request limit)."""
-    chars = loaded.characters + extra_chars
-    if chars > max_chars:
-        raise ApiError(
-            413,
-            f"too many characters: the file has {chars} to translate, the limit is "
-            f"{max_chars} per request",
-        )
-    return chars
 
 
 async def translate_file(

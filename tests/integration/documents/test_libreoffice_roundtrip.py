@@ -20,8 +20,8 @@ from docx.oxml.ns import qn
 
 from service.engine import Engine
 from service.files.translator import LocalTranslator
-from service.formats.base import translation_rounds
 from service.formats.opening import open_bytes
+from service.formats.rounds import translation_rounds_sync
 from service.pipeline import TranslateOptions
 
 pytestmark = pytest.mark.slow
@@ -63,7 +63,8 @@ def office(tmp_path_factory: pytest.TempPathFactory, tiny_backend) -> dict[str, 
     for name in ("news.docx", "news.odt", "sheet.xlsx", "sheet.ods"):
         stem, kind = name.rsplit(".", 1)
         opened = open_bytes(kind, (root / name).read_bytes())
-        first, second = translation_rounds([opened.extracted], translator.translate_documents)
+        rounds = translation_rounds_sync([opened.extracted], translator.translate_documents)
+        first, second = rounds.first, rounds.fallbacks
         (out / f"{stem}-{kind}.{kind}").write_bytes(opened.extracted.rebuild(first[0], second[0]))
     texts = root / "text"
     soffice(texts, "txt:Text (encoded):UTF8", out / "news-docx.docx", out / "news-odt.odt")
