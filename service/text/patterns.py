@@ -12,8 +12,9 @@ from typing import Any
 
 import regex
 
-# Inline markup markers of the file formats: each Private Use Area character is one span.
-MARKUP = regex.compile(r"[\uE000-\uF8FF]")
+# Inline markup markers of the file formats: each Private Use character (the BMP area and
+# planes 15 and 16, see service.formats.markers) is one span, kept exactly once.
+MARKUP = regex.compile(r"[\uE000-\uF8FF\U000F0000-\U000FFFFD\U00100000-\U0010FFFD]")
 
 # URLs: scheme or "www." + ASCII host + optional port + optional path (the path may contain
 # Thai, e.g. Wikipedia links). Trailing sentence punctuation is trimmed afterwards.
