@@ -73,12 +73,16 @@ def has_text(text: str) -> bool:
 
 def with_source_edges(source: str, core: str) -> str:
     """``core`` (a translation, stripped) with the source text's leading and trailing
-    whitespace; the source text itself where the translation is empty."""
+    whitespace; the source text itself where the translation is empty. Where the source was
+    only whitespace (between two pieces of markup), that whitespace goes on both sides: markup
+    such as Markdown's ``**`` must keep a space next to it to keep its meaning."""
     core = core.strip()
     if not core:
         return source
+    if not source.strip():
+        return source + core + source
     lead = source[: len(source) - len(source.lstrip())]
-    trail = source[len(source.rstrip()) :] if source.strip() else ""
+    trail = source[len(source.rstrip()) :]
     return lead + core + trail
 
 

@@ -33,12 +33,7 @@ def _find_cues(lines: list[str]) -> list[_Cue]:
         if not lines[i].strip():
             i += 1
             continue
-        timing = i + 1 if _NUMBER.match(lines[i]) and i + 1 < len(lines) else i
-        if not _TIMING.match(lines[timing]):
-            raise FormatError(
-                f"line {timing + 1}: expected a subtitle number or a timing line like "
-                f"'{_EXAMPLE}', got {lines[timing].strip()[:60]!r} (is this a SubRip file?)"
-            )
+        timing = _timing_line(lines, i)
         end = start = timing + 1
         while end < len(lines) and lines[end].strip():
             end += 1
@@ -46,6 +41,24 @@ def _find_cues(lines: list[str]) -> list[_Cue]:
             cues.append(_Cue(start, end - start))
         i = end
     return cues
+
+
+def _timing_line(lines: list[str], first: int) -> int:
+    """The timing line of the block starting at ``first`` (after its number, if any)."""
+    if _TIMING.match(lines[first]):
+        return first
+    if not _NUMBER.match(lines[first]):
+        raise FormatError(
+            f"line {first + 1}: expected a subtitle number or a timing line like "
+            f"'{_EXAMPLE}', got {lines[first].strip()[:60]!r} (is this a SubRip file?)"
+        )
+    following = lines[first + 1] if first + 1 < len(lines) else ""
+    if not _TIMING.match(following):
+        raise FormatError(
+            f"line {first + 2}: expected a timing line like '{_EXAMPLE}' after subtitle "
+            f"number {lines[first].strip()}, got {following.strip()[:60]!r}"
+        )
+    return first + 1
 
 
 class SrtFormat:
