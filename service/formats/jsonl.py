@@ -94,8 +94,9 @@ def _unmatched(fields: tuple[str, ...], used: set[str], seen: dict[str, None]) -
     listed = list(seen)[:_MAX_FIELDS_LISTED]
     more = " ..." if len(seen) > len(listed) else ""
     return FormatError(
-        f"--field {missing} matches nothing in any line; the lines have these fields: "
-        f"{', '.join(listed) + more if listed else 'none'}"
+        f"field {missing} matches nothing in any line; the lines have these fields: "
+        f"{', '.join(listed) + more if listed else 'none'} (choose with --field, or 'fields' "
+        "in the API)"
     )
 
 

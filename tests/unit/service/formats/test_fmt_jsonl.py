@@ -52,7 +52,7 @@ def test_a_field_in_no_line_names_itself_and_the_fields_seen():
     with pytest.raises(FormatError) as caught:
         _fmt("title", "meta.sumary").extract(CONTENT)
     message = str(caught.value)
-    assert "'meta.sumary' matches nothing in any line" in message
+    assert "field 'meta.sumary' matches nothing in any line" in message
     assert "fields: id, title, body, n, meta, meta.summary, meta.lang, tags, items" in message
 
 
