@@ -12,7 +12,12 @@ are translated as texts of their own.
 When the model loses an inline element's markers (or leaves no text between them) while the
 source had text there, the element is not left empty: its own text pieces are translated on their
 own in a second round (``Extracted.fallback_texts``) and the element is rebuilt from the source's
-structure with them; an empty translation keeps the source text.
+structure with them; an empty translation keeps the source text (``markers.InlineSentence``).
+
+Nothing outside the translated text changes: a Private Use character in the text is an item of
+its own (it comes back once), a run keeps its leading and trailing whitespace as written, a run
+whose translation is the text it was given is left untouched, and whitespace between blocks is
+kept as written.
 
 Every walk over the tree is iterative and linear in its size, so any nesting depth works
 (BeautifulSoup's own parser and serialiser are iterative too; a test holds both to that).

@@ -3,8 +3,11 @@ translated; code, URLs, front matter and raw HTML are left exactly as written.
 
 The file is parsed with markdown-it-py; each inline run (a paragraph, heading or table cell) is
 located in the source, its text pieces become one sentence for the pipeline and the syntax between
-them (``**``, ``[``, ``](url)``, code spans, escapes, line breaks with their ``>`` prefixes) becomes
-one PUA marker each. The rebuilt file replaces only those runs; every other byte is the source's.
+them (``**``, ``[``, ``](url)``, code spans, escapes, line breaks with their ``>`` prefixes, and any
+Private Use character of the source) becomes one marker each. The rebuilt file replaces only the
+text pieces; every other byte is the source's. A text piece the translation left empty (a link
+text, an emphasis) gets its own text translated on its own, the second round of
+:class:`~service.formats.markers.InlineSentence`, as HTML elements do.
 """
 
 from __future__ import annotations
