@@ -3,7 +3,7 @@
 #   docker build --build-arg MODEL=Helsinki-NLP/opus-mt-th-en -t thaimt .
 #   docker run -p 8000:8000 -e THAIMT_API_KEYS='["secret"]' -v thaimt-data:/data thaimt
 #
-# Configure with THAIMT_* variables (see README: settings). The model is downloaded and converted
+# Configure with THAIMT_* variables (see docs/settings.md). The model is downloaded and converted
 # for CTranslate2 while building, so the running container needs no network access
 # (HF_HUB_OFFLINE=1) and starts without converting anything. /data holds the translation cache
 # (and conversions of any other model you mount); it must be writable by uid 10001.

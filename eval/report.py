@@ -33,7 +33,8 @@ METRIC_NOTES = """\
 - **flagged**: segments (the pipeline's sentences) the model translated that carry at least one
   segment flag, then the count of each flag that occurred: `placeholder_dropped`,
   `placeholder_mangled`, `invented_number`, `repetition_trimmed`, `thai_left`, `length_ratio`
-  (see the README's "Segment flags"). Hypotheses read from a file have none (–).
+  (see "Segment flags" in docs/architecture.md of thaimt). Hypotheses read from a file have
+  none (–).
 - **sent/s, tok/s**: test lines and target tokens (whitespace-separated words of the output)
   per second of wall time through the whole pipeline (sentence split, protection, model,
   restoration), after one untimed warm-up call.

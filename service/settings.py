@@ -18,6 +18,7 @@ from service import defaults
 if TYPE_CHECKING:
     from models.backend import DecodeOptions
     from models.loading import ModelSpec
+    from service.formats.base import DocumentLimits
 
 CACHE_FILE = "cache.sqlite3"  # the translation cache's name inside the cache directory
 
@@ -103,6 +104,27 @@ class Settings(BaseSettings):
         200_000_000, ge=1, description="Size cap of that folder (oldest removed first)"
     )
     download_max_files: int = Field(1000, ge=1, description="File cap of that folder")
+    download_client_max_bytes: int = Field(
+        50_000_000,
+        ge=1,
+        description="Bytes one API key (or client address) may keep there (its oldest go first)",
+    )
+    download_client_max_files: int = Field(
+        100, ge=1, description="Files one API key (or client address) may keep there"
+    )
+    public_url: str | None = Field(
+        None,
+        description="The server's address as clients reach it (https://mt.example.com/base): "
+        "links in answers start with it (default: the address the connection reached)",
+    )
+    document_max_entries: int = Field(
+        10_000, ge=1, description="Zip entries a .docx/.xlsx/.odt/.epub ... may have (413)"
+    )
+    document_max_unpacked_bytes: int = Field(
+        512 * 1024 * 1024,
+        ge=1,
+        description="Uncompressed bytes of all entries of such a zip-based file (413: zip bomb)",
+    )
 
     # Connections (service/http/connections.py, service/http/body.py)
     header_timeout_s: float = Field(
@@ -130,6 +152,11 @@ class Settings(BaseSettings):
         description="Translation cache file (default: cache_dir/cache.sqlite3)",
     )
     cache_max_entries: int = Field(1_000_000, ge=1, description="Cache size cap (LRU eviction)")
+
+    # Clients of a running server (thaimt translate, thaimt batch)
+    server: str | None = Field(
+        None, description="URL of a running thaimt server that translate and batch use"
+    )
 
     # Shared state for a fleet of replicas
     redis_url: str | None = Field(None, description="redis://… for the shared cache and budgets")
@@ -176,6 +203,21 @@ class Settings(BaseSettings):
                 except ValueError:
                     raise ValueError(f"not an IP address or network: {entry!r}") from None
         return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        """An absolute http(s) URL, without query or fragment (a path prefix is kept)."""
+        if not value:
+            return None
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.query:
+            raise ValueError(f"not an http(s) URL like https://mt.example.com: {value!r}")
+        if parts.fragment:
+            raise ValueError(f"a URL without #fragment, please: {value!r}")
+        return value.strip().rstrip("/")
 
     @field_validator("backend")
     @classmethod
@@ -227,6 +269,13 @@ class Settings(BaseSettings):
             forced_output_tokens=self.forced_output_tokens,
             alternatives=alternatives,
         )
+
+    @property
+    def document_limits(self) -> DocumentLimits:
+        """The caps on zip-based documents, as the formats take them."""
+        from service.formats.base import DocumentLimits
+
+        return DocumentLimits(self.document_max_entries, self.document_max_unpacked_bytes)
 
     def server_url(self) -> str:
         """The address ``thaimt serve`` listens on, as a URL (IPv6 hosts in brackets)."""

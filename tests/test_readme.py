@@ -1,13 +1,12 @@
-"""The README stays true to the product: set-up commands first, every setting and command."""
+"""The README is a front door: the two set-up commands first, and short (the rest is in docs/,
+checked by tests/test_docs.py)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from service.cli.main import SUBCOMMANDS, build_parser
-from service.settings import Settings
-
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+MAX_LINES = 300
 
 
 def test_opens_with_the_two_setup_commands() -> None:
@@ -17,16 +16,6 @@ def test_opens_with_the_two_setup_commands() -> None:
     assert lines[2].startswith("make test")
 
 
-def test_every_setting_is_documented() -> None:
-    missing = [
-        f"THAIMT_{name.upper()}"
-        for name in Settings.model_fields
-        if f"THAIMT_{name.upper()}" not in README
-    ]
-    assert not missing
-
-
-def test_every_subcommand_is_documented() -> None:
-    build_parser()  # every listed subcommand module imports
-    missing = [name for name in SUBCOMMANDS if f"thaimt {name.replace('_', '-')}" not in README]
-    assert not missing
+def test_stays_a_front_door() -> None:
+    count = len(README.splitlines())
+    assert count <= MAX_LINES, f"README.md has {count} lines; move details into docs/"

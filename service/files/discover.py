@@ -20,7 +20,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from service.formats.base import format_name_for_path
+from service.formats.registry import format_name_for_path, output_suffix
 
 
 class DiscoveryError(ValueError):
@@ -169,7 +169,7 @@ def discover_all(
             if name is None and not explicit:
                 found.skipped.append((source, no_format_reason(source)))
                 continue
-            rel_text = rel.as_posix()
+            rel_text = _output_rel(rel, name)
             if rel_text in jobs and jobs[rel_text].source.resolve() != source.resolve():
                 raise DiscoveryError(
                     f"{source} and {jobs[rel_text].source} would both be written to "
@@ -186,6 +186,13 @@ def discover_all(
             raise DiscoveryError(f"{target} is an input; choose another output directory")
     found.jobs = list(jobs.values())
     return found
+
+
+def _output_rel(rel: Path, format_name: str | None) -> str:
+    """Where the result goes below OUTDIR: the source's path, with the result's extension
+    where the format writes another kind of file (a PDF's translation is a .docx)."""
+    suffix = output_suffix(format_name) if format_name else ""
+    return (rel.with_suffix(suffix) if suffix else rel).as_posix()
 
 
 def no_format_reason(path: Path) -> str:

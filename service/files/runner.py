@@ -19,9 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from service.files.discover import FileJob, no_format_reason
-from service.files.encodings import DecodedText, DecodeError, decode_bytes
 from service.files.manifest import Manifest, new_record
-from service.files.progress import UNCHANGED, Progress
+from service.files.progress import Progress
 from service.files.safe_io import (
     TEMP_SUFFIX,
     UnsafePathError,
@@ -29,14 +28,11 @@ from service.files.safe_io import (
     remove_stale_temp_files,
     write_file_atomic,
 )
+from service.files.summary import UNCHANGED, BatchSummary
 from service.files.translator import DocumentTranslator
-from service.formats.base import (
-    Extracted,
-    FormatError,
-    FormatOptions,
-    get_format,
-    translation_rounds,
-)
+from service.formats.base import FormatError, FormatOptions
+from service.formats.opening import OpenedFile, open_bytes
+from service.formats.rounds import translation_rounds_sync
 from service.pipeline import TranslateOptions
 from service.testhold import hold_for_tests
 
@@ -65,32 +61,12 @@ class BatchConfig:
 
 
 @dataclass
-class BatchSummary:
-    ok: list[str] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)
-    skip_reasons: dict[str, str] = field(default_factory=dict)  # source -> why it was skipped
-    failed: list[tuple[str, str]] = field(default_factory=list)  # (source, reason)
-    characters: int = 0
-    segments: int = 0
-    model_calls: int = 0
-    seconds: float = 0.0  # wall time from the start of the command
-    loading_seconds: float | None = None  # of which loading the model (the CLI knows it)
-    interrupted: bool = False
-
-    @property
-    def exit_code(self) -> int:
-        if self.interrupted:
-            return 130
-        return 1 if self.failed else 0
-
-
-@dataclass
 class _Loaded:
     job: FileJob
     sha256: str
     options_key: str
-    decoded: DecodedText
-    extracted: Extracted
+    opened: OpenedFile
+    characters: int  # of the source file (text formats) or of its texts (binary formats)
 
 
 # The tests hold a run before a chunk to interrupt or kill it between two files, provably
@@ -104,6 +80,8 @@ def options_key(config: BatchConfig, format_name: str) -> str:
     settings = {
         "format": format_name,
         "fields": list(config.format_options.fields) if format_name == "jsonl" else [],
+        "columns": list(config.format_options.columns) if format_name in ("csv", "tsv") else [],
+        "overwrite": config.format_options.overwrite_targets and format_name in ("po", "xliff"),
         "glossary": sorted(options.glossary.items()),
         "do_not_translate": list(options.do_not_translate),
         "decode": options.decode.cache_key(),
@@ -180,7 +158,7 @@ class BatchRunner:
             if loaded is None:
                 continue
             chunk.append(loaded)
-            size += sum(len(t) for t in loaded.extracted.texts)
+            size += loaded.opened.characters
             if size >= self.config.chunk_chars:
                 yield chunk
                 chunk, size = [], 0
@@ -204,10 +182,10 @@ class BatchRunner:
             if output.exists() and self.manifest.is_finished(job.output_rel, sha256, identity, key):
                 self._skip(str(job.source), UNCHANGED)
                 return None
-            decoded = decode_bytes(data)
-            fmt = get_format(job.format_name, self.config.format_options)
-            return _Loaded(job, sha256, key, decoded, fmt.extract(decoded.text))
-        except (DecodeError, FormatError) as exc:
+            opened = open_bytes(job.format_name, data, self.config.format_options)
+            characters = opened.source_characters or opened.characters
+            return _Loaded(job, sha256, key, opened, characters)
+        except FormatError as exc:
             self._fail(job, str(exc))
         except OSError as exc:
             self._fail(job, f"cannot read: {_reason(exc)}")
@@ -241,30 +219,30 @@ class BatchRunner:
     def _translate_rounds(self, chunk: list[_Loaded]) -> tuple[list[list[str]], list[list[str]]]:
         """Every document of the chunk in one call, then the fallback texts (HTML elements whose
         markers the model lost) of every file in one more call when there are any."""
-        extracted = [loaded.extracted for loaded in chunk]
-        return translation_rounds(extracted, self.translator.translate_documents)
+        extracted = [loaded.opened.extracted for loaded in chunk]
+        rounds = translation_rounds_sync(extracted, self.translator.translate_documents)
+        return rounds.first, rounds.fallbacks
 
     def _finish(self, loaded: _Loaded, translations: list[str], fallbacks: list[str]) -> None:
         job = loaded.job
         try:
-            rebuilt = loaded.extracted.rebuild(translations, fallbacks)
-            text = loaded.decoded.restore_newlines(rebuilt)
+            rebuilt = loaded.opened.extracted.rebuild(translations, fallbacks)
         except Exception as exc:  # a malformed file must not stop a long run
             self._fail(job, f"cannot rebuild: {type(exc).__name__}: {exc}")
             return
         try:
-            write_file_atomic(self.config.outdir, job.output_rel, text.encode("utf-8"))
+            write_file_atomic(self.config.outdir, job.output_rel, rebuilt)
         except OSError as exc:  # a full disk, a symlink planted in OUTDIR, ...
             self._fail(job, f"cannot write output: {_reason(exc)}")
             return
-        characters = len(loaded.decoded.text)
+        characters = loaded.characters
         record = new_record(
             job.output_rel,
             str(job.source),
             loaded.sha256,
             self.translator.identity,
             loaded.options_key,
-            loaded.decoded.encoding,
+            loaded.opened.encoding or "binary",
             characters,
         )
         try:

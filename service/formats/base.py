@@ -1,23 +1,39 @@
-"""The format interface and the registry that picks a format by name or file extension.
+"""The format interface (the registry of formats is :mod:`service.formats.registry`).
 
-A format turns a file's text into plain-text documents for the article pipeline
-(``Extracted.texts``) and puts their translations back (``Extracted.rebuild``). Everything that is
-not handed out for translation must come back unchanged.
+A format turns a file into plain-text documents for the article pipeline (``Extracted.texts``)
+and puts their translations back (``Extracted.rebuild``). Everything that is not handed out for
+translation must come back unchanged.
+
+Text formats (txt, md, html, ...) take the decoded text and rebuild text (``FileFormat``);
+binary formats (docx, xlsx, epub, xliff, pdf, ...) take the file's bytes and rebuild bytes
+(``BinaryFormat``: ``extract_bytes``). :func:`service.formats.opening.open_bytes` opens any
+file's bytes with either kind and gives back bytes, so a front end needs to know neither.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Protocol, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 T = TypeVar("T")
+R = TypeVar("R")  # what a rebuild gives: a text format's text, a binary file's bytes
 
 
 class FormatError(ValueError):
     """The file cannot be handled by its format (bad JSON line, missing --field, ...)."""
+
+
+class LimitError(FormatError):
+    """The file is over a document limit (too many zip entries, too many unpacked bytes)."""
+
+
+@dataclass(frozen=True)
+class DocumentLimits:
+    """Caps for zip-based and XML documents (hostile files: zip bombs, entity bombs)."""
+
+    max_entries: int = 10_000  # zip entries in one file
+    max_unpacked_bytes: int = 512 * 1024 * 1024  # all entries together, uncompressed
 
 
 @dataclass(frozen=True)
@@ -25,10 +41,13 @@ class FormatOptions:
     """Per-run settings some formats need."""
 
     fields: tuple[str, ...] = ()  # JSONL: dotted paths of the fields to translate
+    columns: tuple[str, ...] = ()  # CSV/TSV: header names or 1-based numbers (none: Thai ones)
+    overwrite_targets: bool = False  # XLIFF/PO: translate units that already have a target
+    limits: DocumentLimits = field(default_factory=DocumentLimits)
 
 
 @dataclass
-class Extracted:
+class Extracted(Generic[R]):
     """The translatable documents of one file and how to put their translations back.
 
     Most formats rebuild from one round of translations. A format may also ask for a second
@@ -39,15 +58,23 @@ class Extracted:
     """
 
     texts: list[str]
-    _rebuild: Callable[..., str] = field(repr=False)  # (translations[, fallbacks]) -> file
+    _rebuild: Callable[..., R] = field(repr=False)  # (translations[, fallbacks]) -> file
     _fallback_texts: Callable[[Sequence[str]], list[str]] | None = field(default=None, repr=False)
+    # Formats that mark a flagged translation for review (XLIFF, PO) take each text's pipeline
+    # flags here before ``rebuild`` (front ends that have them call ``note_flags``).
+    _note_flags: Callable[[Sequence[Sequence[str]]], None] | None = field(default=None, repr=False)
+
+    def note_flags(self, flags: Sequence[Sequence[str]]) -> None:
+        """Each text's flags (``service.text.flags``) from the first round, before ``rebuild``."""
+        if self._note_flags is not None and len(flags) == len(self.texts):
+            self._note_flags(flags)
 
     def fallback_texts(self, translations: Sequence[str]) -> list[str]:
         """Texts to translate on their own before ``rebuild`` (usually none)."""
         self._check(translations)
         return self._fallback_texts(translations) if self._fallback_texts else []
 
-    def rebuild(self, translations: Sequence[str], fallbacks: Sequence[str] = ()) -> str:
+    def rebuild(self, translations: Sequence[str], fallbacks: Sequence[str] = ()) -> R:
         expected = len(self.fallback_texts(translations))
         if len(fallbacks) != expected:
             raise ValueError(f"expected {expected} fallback translations, got {len(fallbacks)}")
@@ -78,72 +105,18 @@ def fallback_asks(
     return [e.fallback_texts(t) for e, t in zip(extracted, translations, strict=True)]
 
 
-def translation_rounds(
-    extracted: Sequence[Extracted], translate: Callable[[list[str]], list[str]]
-) -> tuple[list[list[str]], list[list[str]]]:
-    """Each file's translations and fallback translations: one ``translate`` call for every
-    file's texts, then one for every file's fallback texts (usually none, and then no call).
-    (:func:`service.workflow.translate_extracted` is the same for the async server.)"""
-    first = split_by([len(e.texts) for e in extracted], _call(translate, _flat(extracted)))
-    asks = fallback_asks(extracted, first)
-    second = split_by([len(a) for a in asks], _call(translate, [t for a in asks for t in a]))
-    return first, second
-
-
-def translate_extracted(
-    extracted: Sequence[Extracted], translate: Callable[[list[str]], list[str]]
-) -> list[str]:
-    """Rebuild each file, with one ``translate`` call per round for all of them together."""
-    first, second = translation_rounds(extracted, translate)
-    return [e.rebuild(t, f) for e, t, f in zip(extracted, first, second, strict=True)]
-
-
-def _flat(extracted: Sequence[Extracted]) -> list[str]:
-    return [t for e in extracted for t in e.texts]
-
-
-def _call(translate: Callable[[list[str]], list[str]], texts: list[str]) -> list[str]:
-    return translate(texts) if texts else []
-
-
 class FileFormat(Protocol):
+    """A text format: the decoded file in, the rebuilt text out."""
+
     name: str
 
-    def extract(self, content: str) -> Extracted: ...
+    def extract(self, content: str) -> Extracted[str]: ...
 
 
-# name -> (module, extensions); modules are imported only when a file needs them.
-_REGISTRY: dict[str, tuple[str, tuple[str, ...]]] = {
-    "txt": ("service.formats.txt", (".txt", ".text")),
-    "md": ("service.formats.markdown", (".md", ".markdown", ".mdown", ".mkd")),
-    "html": ("service.formats.html", (".html", ".htm", ".xhtml")),
-    "jsonl": ("service.formats.jsonl", (".jsonl", ".ndjson")),
-    "srt": ("service.formats.srt", (".srt",)),
-}
+class BinaryFormat(Protocol):
+    """A binary format: the file's bytes in, the rebuilt file's bytes out (its record in
+    :mod:`service.formats.registry` names the result's extension when it differs: PDF → .docx)."""
 
-FORMAT_NAMES: tuple[str, ...] = tuple(_REGISTRY)
+    name: str
 
-
-def get_format(name: str, options: FormatOptions | None = None) -> FileFormat:
-    """The format called ``name`` (txt, md, html, jsonl, srt)."""
-    if name not in _REGISTRY:
-        raise FormatError(f"unknown format {name!r}; choose one of {', '.join(_REGISTRY)}")
-    module = importlib.import_module(_REGISTRY[name][0])
-    fmt: FileFormat = module.make_format(options or FormatOptions())
-    return fmt
-
-
-def format_name_for_path(path: str | Path) -> str | None:
-    """The format name for a file extension, or None when no format claims it."""
-    suffix = Path(path).suffix.lower()
-    for name, (_, extensions) in _REGISTRY.items():
-        if suffix in extensions:
-            return name
-    return None
-
-
-def format_for_path(path: str | Path, options: FormatOptions | None = None) -> FileFormat:
-    name = format_name_for_path(path)
-    if name is None:
-        raise FormatError(f"no format for extension {Path(path).suffix!r}; use --format")
-    return get_format(name, options)
+    def extract_bytes(self, data: bytes) -> Extracted[bytes]: ...

@@ -12,7 +12,7 @@ are translated as texts of their own.
 When the model loses an inline element's markers (or leaves no text between them) while the
 source had text there, the element is not left empty: its own text pieces are translated on their
 own in a second round (``Extracted.fallback_texts``) and the element is rebuilt from the source's
-structure with them; an empty translation keeps the source text (``markers.InlineSentence``).
+structure with them; an empty translation keeps the source text (``markers.MarkedSentence``).
 
 Nothing outside the translated text changes: a Private Use character in the text is an item of
 its own (it comes back once), a run keeps its leading and trailing whitespace as written, a run
@@ -36,7 +36,7 @@ from bs4.dammit import EntitySubstitution
 from bs4.formatter import HTMLFormatter
 
 from service.formats.base import Extracted, FormatOptions
-from service.formats.markers import InlineSentence, escape_reserved, has_text, marker
+from service.formats.markers import MarkedSentence, escape_reserved, has_text, marker
 
 INLINE_TAGS = frozenset(
     {
@@ -131,7 +131,7 @@ class _InlineRun:
     pairs: dict[int, int] = field(default_factory=dict)  # open marker -> close marker
     lead: str = ""  # the run's leading and trailing HTML whitespace, kept as written
     trail: str = ""
-    inline: InlineSentence = field(init=False)
+    inline: MarkedSentence = field(init=False)
 
     @property
     def sentence(self) -> str:
@@ -145,7 +145,7 @@ class _InlineRun:
         core = text.strip(_HTML_SPACE)
         self.lead = text[: len(text) - len(text.lstrip(_HTML_SPACE))]
         self.trail = text[len(self.lead) + len(core) :]
-        self.inline = InlineSentence(_SPACES.sub(" ", core), len(self.items), self.pairs)
+        self.inline = MarkedSentence(_SPACES.sub(" ", core), len(self.items), self.pairs)
 
     def _add(self, element: PageElement) -> str:
         self.items.append(element)

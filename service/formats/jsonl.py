@@ -6,7 +6,7 @@ over the dotted path. Only the characters of the translated strings change: each
 replaced in the line as written, so key order, spacing, escapes, numbers, duplicate keys and
 line ends stay byte for byte (a string whose translation is itself keeps its escapes too).
 
-A line that is not valid JSON, or nests deeper than :data:`~service.formats.jsontext.MAX_JSON_DEPTH`
+A line that is not valid JSON, or nests deeper than :data:`service.text.jsonsafe.MAX_DEPTH`
 levels, fails the whole file with its line number; so does a field that is in no line (the
 message lists the fields the lines have): nothing is silently dropped, altered or skipped.
 """
@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from service.formats.base import Extracted, FormatError, FormatOptions
-from service.formats.jsontext import PathPart, StringValue, load_json, string_values
+from service.formats.jsontext import PathPart, StringValue, string_values
+from service.text.jsonsafe import loads
 
 _MAX_FIELDS_LISTED = 20
 
@@ -57,10 +58,9 @@ def _line_texts(
     line_no: int, line: str, fields: tuple[str, ...], used: set[str], seen: dict[str, None]
 ) -> list[_Text]:
     try:
-        value = load_json(line)
-    except ValueError as exc:  # JSONDecodeError or JsonDepthError
-        reason = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
-        raise FormatError(f"line {line_no + 1}: invalid JSON: {reason}") from None
+        value = loads(line)
+    except ValueError as exc:  # JsonInputError: not JSON, nested too deeply, a huge number
+        raise FormatError(f"line {line_no + 1}: invalid JSON: {exc}") from None
     wanted = {name: _field_paths(name, value) for name in fields}
     present = _key_paths(value)
     seen.update(dict.fromkeys(".".join(path) for path in present))

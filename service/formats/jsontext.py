@@ -1,15 +1,9 @@
-"""JSON text without surprises: a loader with a nesting bound, and the string values of a JSON
-text with their exact positions.
+"""The string values of a JSON text with their exact positions.
 
-``json.loads`` recurses once per nesting level and raises ``RecursionError`` (a 500 where it
-escapes) somewhere near a thousand levels, depending on how deep the caller already is.
-:func:`load_json` measures the depth first, in one linear pass without recursion, and refuses
-anything deeper than :data:`MAX_JSON_DEPTH` with a :class:`JsonDepthError` (a ``ValueError``
-that says where and what to do). Every user of JSON input (JSONL files, form fields) shares it.
-
-:func:`string_values` walks a JSON text (iteratively) and yields every string value with its
-path and its position in the text, so a format can replace exactly those characters and leave
-every other byte of the line as it was written.
+:func:`string_values` walks a JSON text (iteratively, any depth) and yields every string value
+with its path and its position in the text, so a format can replace exactly those characters and
+leave every other byte of the line as it was written. Reading untrusted JSON with a depth bound
+is :mod:`service.text.jsonsafe`'s.
 """
 
 from __future__ import annotations
@@ -18,45 +12,10 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
-
-MAX_JSON_DEPTH = 200
 
 # One JSON token: a string (escapes included), a structural character, or a bare word (number,
 # true, false, null, NaN, Infinity). Whitespace between them is skipped by ``finditer``.
 _TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\],:]|[^\s{}\[\],:"]+', re.S)
-_NESTING = re.compile(r'"(?:[^"\\]|\\.)*"|"|[\[{]|[\]}]', re.S)
-
-
-class JsonDepthError(ValueError):
-    """The JSON text nests arrays and objects deeper than the bound."""
-
-
-def check_depth(text: str, max_depth: int = MAX_JSON_DEPTH) -> None:
-    """Raise :class:`JsonDepthError` when ``text`` nests deeper than ``max_depth`` levels.
-    Strings are skipped; an unterminated one ends the scan (the parser will name it)."""
-    depth = 0
-    for match in _NESTING.finditer(text):
-        token = match.group()
-        if token in "[{":
-            depth += 1
-            if depth > max_depth:
-                raise JsonDepthError(
-                    f"JSON nested deeper than {max_depth} levels (at character {match.start()}); "
-                    f"send at most {max_depth} levels of arrays and objects"
-                )
-        elif token in "]}":
-            depth = max(0, depth - 1)
-        elif token == '"':
-            return
-
-
-def load_json(text: str, max_depth: int = MAX_JSON_DEPTH) -> Any:
-    """``json.loads`` for untrusted text: :class:`JsonDepthError` beyond ``max_depth`` levels,
-    ``json.JSONDecodeError`` (a ``ValueError`` too) for text that is not JSON."""
-    check_depth(text, max_depth)
-    return json.loads(text)
-
 
 PathPart = str | int
 

@@ -7,7 +7,7 @@ them (``**``, ``[``, ``](url)``, code spans, escapes, line breaks with their ``>
 Private Use character of the source) becomes one marker each. The rebuilt file replaces only the
 text pieces; every other byte is the source's. A text piece the translation left empty (a link
 text, an emphasis) gets its own text translated on its own, the second round of
-:class:`~service.formats.markers.InlineSentence`, as HTML elements do.
+:class:`~service.formats.markers.MarkedSentence`, as HTML elements do.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from service.formats.base import Extracted, FormatOptions
-from service.formats.markers import RESERVED, InlineSentence, marker, with_source_edges
+from service.formats.markers import RESERVED, MarkedSentence, marker, with_source_edges
 
 _LONE_CR = re.compile(r"\r(?!\n)")
 _NOT_NEWLINE = re.compile(r"[^\n]")
@@ -35,13 +35,13 @@ class _Run:
     end: int  # source offset just after the last text piece
     texts: list[str]
     gaps: list[str]  # gaps[i] lies between texts[i] and texts[i + 1]
-    inline: InlineSentence = field(init=False)
+    inline: MarkedSentence = field(init=False)
 
     def __post_init__(self) -> None:
         parts: list[str] = [self.texts[0]]
         for i, text in enumerate(self.texts[1:]):
             parts += [marker(i), text]
-        self.inline = InlineSentence("".join(parts), len(self.gaps), None)
+        self.inline = MarkedSentence("".join(parts), len(self.gaps), None)
 
     @property
     def sentence(self) -> str:

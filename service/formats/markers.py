@@ -10,7 +10,7 @@ out as itself. :func:`escape_reserved` makes it an opaque item of its own (a mar
 for the character), so it comes back exactly once, where the translation put it, and no source
 character can pose as a marker.
 
-:class:`InlineSentence` resolves a translation against its source sentence, one mechanism for
+:class:`MarkedSentence` resolves a translation against its source sentence, one mechanism for
 every format (HTML, Markdown, office documents): the markers come back in the translation's
 order when that is valid (properly nested pairs; opaque syntax such as Markdown's in source
 order), else in the source's order at the positions the translation chose. Where the source
@@ -213,7 +213,7 @@ class Resolved:
 
 
 @dataclass
-class InlineSentence:
+class MarkedSentence:
     """A sentence with ``count`` markers as a format built it, and how to put a translation
     back. ``pairs`` maps opening to closing markers (elements; other markers are opaque and go
     anywhere); ``pairs=None`` means every marker is opaque syntax that must stay in source order

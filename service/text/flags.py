@@ -56,7 +56,7 @@ FLAG_NAMES = (
     THAI_LEFT,
     LENGTH_RATIO,
 )
-# One line per flag for people (the web page and the README show these).
+# One line per flag for people (the web page and docs/architecture.md show these).
 FLAG_REASONS = {
     PLACEHOLDER_DROPPED: "the model dropped a protected term; it was put back near its neighbour",
     PLACEHOLDER_MANGLED: "the model repeated or garbled a placeholder; the extra one was removed",

@@ -348,8 +348,15 @@ async function translateFile(file, options, signal) {
       number += 1;
     }
   }
-  state.outputs = [result.content];
-  state.download = { name: result.filename, content: result.content };
+  if (result.content_encoding === "base64") {
+    // A document (docx, xlsx, epub, ...): offered as a download; the panes show its texts.
+    const bytes = Uint8Array.from(atob(result.content), (c) => c.charCodeAt(0));
+    state.outputs = (result.detail || []).map((doc) => doc.text);
+    state.download = { name: result.filename, content: "", bytes, type: result.media_type };
+  } else {
+    state.outputs = [result.content];
+    state.download = { name: result.filename, content: result.content };
+  }
   $("progress").value = 1;
   showProgressText(`${file.name} → ${result.filename}`);
   finishResults();
@@ -582,8 +589,11 @@ async function copyTranslation() {
 
 function downloadTranslation() {
   if (!state.download) return;
-  const content = state.download.content || state.outputs.join("\n");
-  const url = URL.createObjectURL(new Blob([content], { type: "text/plain;charset=utf-8" }));
+  const { bytes, type } = state.download;
+  const blob = bytes
+    ? new Blob([bytes], { type: type || "application/octet-stream" })
+    : new Blob([state.download.content || state.outputs.join("\n")], { type: "text/plain;charset=utf-8" });
+  const url = URL.createObjectURL(blob);
   const link = el("a", { href: url, download: state.download.name });
   document.body.append(link);
   link.click();

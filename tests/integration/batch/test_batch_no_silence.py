@@ -75,7 +75,7 @@ def test_deeply_nested_jsonl_fails_with_its_line(tmp_path: Path, run_batch: RunB
     data.write_text('{"title": "ข่าว"}\n' + deep + "\n", encoding="utf-8")
     summary = run_batch([data], tmp_path / "out", fields=("title",))
     ((_, reason),) = summary.failed
-    assert reason.startswith("line 2: invalid JSON: JSON nested deeper than 200 levels")
+    assert reason.startswith("line 2: invalid JSON: nested too deeply: 5001 levels")
 
 
 def test_jsonl_keeps_every_byte_but_the_translation(tmp_path: Path, run_batch: RunBatch) -> None:

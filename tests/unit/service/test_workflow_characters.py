@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from service.engine import Engine
-from service.formats.base import get_format
+from service.formats.registry import get_format
 from service.pipeline import DocumentResult, TranslateOptions
 from service.text.normalize import has_thai, normalize, split_lines_and_breaks
 from service.workflow import translate_document, translate_documents, translate_formatted

@@ -71,11 +71,11 @@ def test_a_file_named_on_the_command_line_is_read_as_given(tree: Path) -> None:
 def test_unknown_extensions_in_a_walk_are_listed_as_skipped(tmp_path: Path) -> None:
     (tmp_path / "in").mkdir()
     (tmp_path / "in" / "a.txt").write_text("ไทย", encoding="utf-8")
-    (tmp_path / "in" / "report.pdf").write_bytes(b"%PDF")
+    (tmp_path / "in" / "report.exe").write_bytes(b"%PDF")
     (tmp_path / "in" / "README").write_text("x")
     found = discover_all([str(tmp_path / "in")], tmp_path / "out")
     assert [j.output_rel for j in found.jobs] == ["a.txt"]
     assert {p.name: r for p, r in found.skipped} == {
         "README": "no format for the extension (none) (name one with --format)",
-        "report.pdf": "no format for the extension .pdf (name one with --format)",
+        "report.exe": "no format for the extension .exe (name one with --format)",
     }

@@ -44,7 +44,7 @@ def test_directory_mirrors_tree_skips_hidden_unknown_and_outdir(tmp_path):
     root = tmp_path / "in"
     _touch(root / "a.txt")
     _touch(root / "deep" / "b.md")
-    _touch(root / "deep" / "c.pdf")
+    _touch(root / "deep" / "c.exe")
     _touch(root / ".git" / "x.txt")
     _touch(root / ".hidden.txt")
     outdir = root / "out"

@@ -19,9 +19,11 @@ import regex
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from service.formats.base import FormatOptions, get_format, translate_extracted
+from service.formats.base import FormatOptions
 from service.formats.markers import MAX_MARKERS, marker, marker_index
+from service.formats.registry import get_format
 from service.text.patterns import MARKUP
+from tests.standins import rebuild_files
 
 THAI = regex.compile(r"[\u0E00-\u0E7F]")
 PRIVATE_USE = ["\ue000", "\ue001", "\uf8ff", "\U000f0000", "\U0010fffd"]
@@ -52,7 +54,7 @@ def echo(texts: list[str]) -> list[str]:
 
 def round_trip(fmt: str, content: str, translate: Translate, fields: tuple[str, ...] = ()) -> str:
     extracted = get_format(fmt, FormatOptions(fields)).extract(content)
-    return translate_extracted([extracted], translate)[0]
+    return str(rebuild_files([extracted], translate)[0])
 
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

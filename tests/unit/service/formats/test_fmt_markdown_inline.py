@@ -15,10 +15,11 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from service.engine import Engine
-from service.formats.base import get_format, translate_extracted
 from service.formats.markers import marker_index
+from service.formats.registry import get_format
 from service.pipeline import DocumentResult, TranslateOptions
 from service.workflow import translate_documents, translate_formatted
+from tests.standins import rebuild_files
 
 TERM = "Startup Digital Hub"
 
@@ -44,7 +45,7 @@ class Recording:
 
 
 def translate(source: str, model: Callable[[str], str]) -> str:
-    return translate_extracted([get_format("md").extract(source)], Recording(model))[0]
+    return rebuild_files([get_format("md").extract(source)], Recording(model))[0]
 
 
 def elements(source: str) -> list[tuple[str, str]]:
@@ -90,7 +91,7 @@ def test_a_protected_term_stays_in_its_bold() -> None:
 def test_no_second_round_when_every_slot_kept_its_text() -> None:
     recording = Recording(shout)
     extracted = get_format("md").extract("ก **ข** [ค](u)\n")
-    translate_extracted([extracted], recording)
+    rebuild_files([extracted], recording)
     assert len(recording.batches) == 1
 
 

@@ -1,6 +1,6 @@
 """Any nesting depth works or is a clear error at a documented bound (issue 19, point 5): inline
 HTML elements of any depth and shape, in any order the model returns their markers; JSON values
-of any depth (a JsonDepthError beyond MAX_JSON_DEPTH, never a RecursionError)."""
+of any depth (a JsonDepthError beyond MAX_DEPTH, never a RecursionError)."""
 
 from __future__ import annotations
 
@@ -13,9 +13,10 @@ from fmt_standins import lose_markers, move_text_out, reverse, shout
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from service.formats.base import FormatError, FormatOptions, get_format
-from service.formats.jsontext import MAX_JSON_DEPTH, JsonDepthError, load_json
+from service.formats.base import FormatError, FormatOptions
 from service.formats.markers import MAX_MARKERS
+from service.formats.registry import get_format
+from service.text.jsonsafe import MAX_DEPTH, JsonInputError, loads
 from tests.standins import translate_html
 
 MODELS: list[Callable[[str], str]] = [shout, reverse, lose_markers, move_text_out]
@@ -77,7 +78,7 @@ def test_beyond_the_marker_bound_is_a_clear_error() -> None:
 
 @st.composite
 def nested_json(draw: st.DrawFn) -> tuple[str, int]:
-    depth = draw(st.integers(1, 3 * MAX_JSON_DEPTH))
+    depth = draw(st.integers(1, 3 * MAX_DEPTH))
     opens = draw(
         st.lists(st.sampled_from(["[", '{"k": ', '["[{", ']), min_size=depth, max_size=depth)
     )
@@ -90,23 +91,23 @@ def nested_json(draw: st.DrawFn) -> tuple[str, int]:
 @given(nested_json())
 def test_json_of_any_depth_loads_or_is_refused(case: tuple[str, int]) -> None:
     text, depth = case
-    if depth <= MAX_JSON_DEPTH:
-        assert load_json(text) == json.loads(text)
+    if depth <= MAX_DEPTH:
+        assert loads(text) == json.loads(text)
     else:
-        with pytest.raises(JsonDepthError, match=f"deeper than {MAX_JSON_DEPTH} levels"):
-            load_json(text)
+        with pytest.raises(JsonInputError, match=f"nested too deeply: {depth} levels"):
+            loads(text)
 
 
 def test_brackets_inside_strings_do_not_count() -> None:
-    assert load_json(json.dumps({"k": "[" * 10_000})) == {"k": "[" * 10_000}
+    assert loads(json.dumps({"k": "[" * 10_000})) == {"k": "[" * 10_000}
 
 
-@pytest.mark.parametrize("depth", [MAX_JSON_DEPTH, MAX_JSON_DEPTH + 1, 100_000])
+@pytest.mark.parametrize("depth", [MAX_DEPTH, MAX_DEPTH + 1, 100_000])
 def test_jsonl_of_any_depth_translates_or_names_its_line(depth: int) -> None:
     line = '{"title": "ข่าว", "deep": ' + "[" * depth + "]" * depth + "}"
     fmt = get_format("jsonl", FormatOptions(("title",)))
-    if depth <= MAX_JSON_DEPTH - 1:  # the record itself is one level
+    if depth <= MAX_DEPTH - 1:  # the record itself is one level
         assert fmt.extract(line).texts == ["ข่าว"]
     else:
-        with pytest.raises(FormatError, match="line 1: invalid JSON: JSON nested deeper"):
+        with pytest.raises(FormatError, match="line 1: invalid JSON: nested too deeply"):
             fmt.extract(line)

@@ -3,7 +3,8 @@ from __future__ import annotations
 import pytest
 from fmt_standins import shout
 
-from service.formats.base import FormatError, format_name_for_path, get_format
+from service.formats.base import FormatError
+from service.formats.registry import format_name_for_path, get_format
 
 SRT = (
     "1\n00:00:01,000 --> 00:00:02,500\nสวัสดีครับ\nทุกคน\n\n"
@@ -18,7 +19,8 @@ def test_registry_by_extension():
     assert format_name_for_path("x.ndjson") == "jsonl"
     assert format_name_for_path("x.srt") == "srt"
     assert format_name_for_path("x.txt") == "txt"
-    assert format_name_for_path("x.pdf") is None
+    assert format_name_for_path("x.pdf") == "pdf"
+    assert format_name_for_path("x.exe") is None
 
 
 def test_txt_is_one_document():

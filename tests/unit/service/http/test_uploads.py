@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 
 from service.http.errors import ApiError
-from service.http.uploads import check_file_size, choose_format, load_file
+from service.http.lifecycle import Size, check_size
+from service.http.uploads import UploadOptions, choose_format, load_file
+from service.settings import Settings
 
 
 @pytest.mark.parametrize(
@@ -26,9 +28,9 @@ def test_choose_format(filename: str, asked: str | None, chosen: str) -> None:
 @pytest.mark.parametrize(
     ("filename", "asked", "message"),
     [
-        ("a.pdf", None, "unsupported file type .pdf"),
+        ("a.exe", None, "unsupported file type .exe"),
         ("a", None, "(none)"),
-        ("a.txt", "docx", "docx"),
+        ("a.txt", "doc", "doc"),
     ],
 )
 def test_choose_format_refuses(filename: str, asked: str | None, message: str) -> None:
@@ -39,12 +41,10 @@ def test_choose_format_refuses(filename: str, asked: str | None, message: str) -
 
 def test_load_file_decodes_thai_legacy_and_keeps_crlf() -> None:
     loaded = load_file("a.txt", "สวัสดีครับ\r\nTop\r\n".encode("cp874"), "txt")
-    assert loaded.decoded.encoding == "cp874" and loaded.decoded.newline == "\r\n"
-    assert loaded.extracted.texts == ["สวัสดีครับ\nTop\n"]
+    assert loaded.opened.encoding == "cp874"
+    assert loaded.opened.extracted.texts == ["สวัสดีครับ\nTop\n"]
     assert loaded.output_name == "a_en.txt"
-    assert loaded.decoded.restore_newlines(loaded.extracted.rebuild(["Hello\nTop\n"])) == (
-        "Hello\r\nTop\r\n"
-    )
+    assert loaded.opened.extracted.rebuild(["Hello\nTop\n"]) == b"Hello\r\nTop\r\n"
 
 
 @pytest.mark.parametrize(
@@ -63,8 +63,10 @@ def test_load_file_refuses_with_the_reason(name: str, data: bytes, fmt: str, mes
 
 def test_jsonl_fields_default_to_text() -> None:
     loaded = load_file("r.jsonl", '{"text": "แมว", "id": 1}\n{"title": "หมา"}'.encode(), "jsonl")
-    assert loaded.extracted.texts == ["แมว"]
-    assert load_file("r.jsonl", b'{"title": "x"}', "jsonl", ["title"]).extracted.texts == ["x"]
+    assert loaded.opened.extracted.texts == ["แมว"]
+    assert load_file(
+        "r.jsonl", b'{"title": "x"}', "jsonl", UploadOptions(["title"])
+    ).opened.extracted.texts == ["x"]
 
 
 def test_output_names() -> None:
@@ -74,7 +76,9 @@ def test_output_names() -> None:
 
 def test_file_size_counts_terms_too() -> None:
     loaded = load_file("a.txt", ("ก" * 10).encode(), "txt")
-    assert check_file_size(loaded, 12, extra_chars=2) == 12
+    size = Size.of_file(loaded.characters + 2)
+    assert check_size(size, Settings(max_chars_per_request=12)) == 12
     with pytest.raises(ApiError) as caught:
-        check_file_size(loaded, 11, extra_chars=2)
+        check_size(size, Settings(max_chars_per_request=11))
     assert caught.value.status == 413
+    assert "the file has 12 to translate" in caught.value.message
