@@ -3,8 +3,9 @@ characters, side by side in one run.
 
 A request's cost must grow with its text, not faster: one line of 200,000 characters is within
 every limit and must not cost more per character than one of 10,000. The line is FLORES-200
-Thai sentences run together with Markdown-like punctuation (``**``, ``[``, ``](``, ``#``, ``|``
-...) and no line break, one paragraph for the pipeline. Each size goes through the whole
+Thai sentences run together, without spaces or line breaks, with Markdown-like punctuation
+(``**``, ``[``, ``](``, ``#``, ``|`` ...): one paragraph for the pipeline, whose sentences exceed
+the token budget. Each size goes through the whole
 workflow (preparation: sentences, spans, the token budget; the model, its output forced to
 ``--output-tokens`` tokens per segment so every segment costs the same; assembly), and the
 preparation alone is timed too. Sizes alternate over ``rounds`` rounds and each figure keeps its
@@ -30,7 +31,8 @@ if TYPE_CHECKING:
 
 Log = Callable[[str], object]
 SIZES = (10_000, 50_000, 200_000)
-PUNCTUATION = ("**", "[", "](", ")", "#", " | ", " - ", "`", "_", " > ", "*", "(", "]")
+PUNCTUATION = ("**", "[", "](", ")", "#", "|", "-", "`", "_", ">", "*", "(", "]")
+SPACES = 0.0
 
 
 @dataclass
@@ -49,10 +51,11 @@ class LongLineRun:
         return self.total_s / self.chars * 1e6
 
 
-def long_line(chars: int, seed: int = 0) -> str:
+def long_line(chars: int, seed: int = 0, spaces: float = SPACES) -> str:
     """``chars`` characters of FLORES sentences and Markdown-like punctuation, one line. Thai
-    puts no space between words and few between phrases: here one in ten words is followed
-    by a space, so sentences run long and the token budget has to cut them."""
+    puts no space between words; here (``spaces`` = 0) there is none at all, so sentences run
+    long and the token budget has to cut them: the case that cost more per character the longer
+    the line (``spaces`` is the share of words followed by one)."""
     rng = random.Random(seed)
     sentences = bench_sentences()
     parts: list[str] = []
@@ -60,7 +63,7 @@ def long_line(chars: int, seed: int = 0) -> str:
     while size < chars:
         for word in sentences[rng.randrange(len(sentences))].split():
             part = rng.choice(PUNCTUATION) + word if rng.random() < 0.3 else word
-            part += " " if rng.random() < 0.1 else ""
+            part += " " if rng.random() < spaces else ""
             parts.append(part)
             size += len(part)
     return "".join(parts)[:chars]

@@ -10,7 +10,7 @@ from bench.longline import PUNCTUATION, long_line, markdown, run_long_line, summ
 
 def test_the_long_line_is_one_line_of_thai_and_punctuation() -> None:
     line = long_line(20_000)
-    assert len(line) == 20_000 and "\n" not in line
+    assert len(line) == 20_000 and "\n" not in line and " " not in line
     assert sum(line.count(p) for p in PUNCTUATION) > 200
     assert line == long_line(20_000)  # the same line every run
 
