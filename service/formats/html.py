@@ -7,7 +7,8 @@ element (``<code>``, ``translate="no"``) becomes one PUA marker, and the transla
 rebuilt into the same tags, in the translation's order when that nests properly and in the
 source's order otherwise, so the output is always well-formed with the same tags and attributes.
 The attributes ``title``, ``alt``, ``aria-label``, ``placeholder`` and ``<meta name=description>``
-are translated as texts of their own.
+are translated as texts of their own. Elements named in ``TagOptions.ignore`` (DeepL's
+``ignore_tags``) are kept as they are, like ``<code>``.
 
 When the model loses an inline element's markers (or leaves no text between them) while the
 source had text there, the element is not left empty: its own text pieces are translated on their
@@ -91,8 +92,8 @@ _HTML_SPACE = " \t\n\r\f"  # a no-break space is content
 _SPACES = re.compile(r"[ \t\n\r\f]+")
 
 
-def _is_skipped(tag: Tag) -> bool:
-    if tag.name in SKIPPED_TAGS:
+def _is_skipped(tag: Tag, ignored: frozenset[str] = frozenset()) -> bool:
+    if tag.name in SKIPPED_TAGS or tag.name in ignored:
         return True
     if str(tag.get("translate", "")).lower() == "no":
         return True
@@ -100,14 +101,16 @@ def _is_skipped(tag: Tag) -> bool:
     return "notranslate" in list(classes)
 
 
-def _inline_nodes(root: Tag) -> set[int]:
+def _inline_nodes(root: Tag, ignored: frozenset[str]) -> set[int]:
     """``id()`` of every node that can sit inside a sentence: text, an untranslatable element
     (an opaque marker), or an inline tag whose children all can (one post-order pass)."""
     inline: set[int] = set()
     stack: list[tuple[PageElement, bool]] = [(root, False)]
     while stack:
         node, children_done = stack.pop()
-        if isinstance(node, NavigableString) or (isinstance(node, Tag) and _is_skipped(node)):
+        if isinstance(node, NavigableString) or (
+            isinstance(node, Tag) and _is_skipped(node, ignored)
+        ):
             inline.add(id(node))
         elif isinstance(node, Tag) and not children_done:
             stack.append((node, True))
@@ -131,6 +134,7 @@ class _InlineRun:
     pairs: dict[int, int] = field(default_factory=dict)  # open marker -> close marker
     lead: str = ""  # the run's leading and trailing HTML whitespace, kept as written
     trail: str = ""
+    ignored: frozenset[str] = frozenset()  # elements copied as they are (DeepL's ignore_tags)
     inline: MarkedSentence = field(init=False)
 
     @property
@@ -165,7 +169,7 @@ class _InlineRun:
                 parts.append(escape_reserved(str(node), self._add_character))
             elif (
                 isinstance(node, Tag)
-                and not _is_skipped(node)
+                and not _is_skipped(node, self.ignored)
                 and node.name in INLINE_TAGS
                 and (not node.is_empty_element)
             ):
@@ -223,9 +227,9 @@ class _InlineRun:
                 node.extract()
 
 
-def _collect_runs(root: Tag) -> list[_InlineRun]:
+def _collect_runs(root: Tag, ignored: frozenset[str]) -> list[_InlineRun]:
     """The inline runs of every block in document order (an explicit stack, no recursion)."""
-    inline = _inline_nodes(root)
+    inline = _inline_nodes(root, ignored)
     runs: list[_InlineRun] = []
     stack: list[tuple[Tag, Iterator[PageElement], list[PageElement]]] = [
         (root, iter(list(root.contents)), [])
@@ -235,15 +239,15 @@ def _collect_runs(root: Tag) -> list[_InlineRun]:
         child = next(children, None)
         if child is None:
             if current:
-                runs.append(_InlineRun(tag, current))
+                runs.append(_InlineRun(tag, current, ignored=ignored))
             stack.pop()
         elif id(child) in inline:
             current.append(child)
         else:
             if current:
-                runs.append(_InlineRun(tag, list(current)))
+                runs.append(_InlineRun(tag, list(current), ignored=ignored))
                 current.clear()
-            if isinstance(child, Tag) and not _is_skipped(child):
+            if isinstance(child, Tag) and not _is_skipped(child, ignored):
                 stack.append((child, iter(list(child.contents)), []))
     return runs
 
@@ -254,13 +258,13 @@ class _AttributeText:
     name: str
 
 
-def _collect_attributes(soup: BeautifulSoup) -> list[_AttributeText]:
+def _collect_attributes(soup: BeautifulSoup, ignored: frozenset[str]) -> list[_AttributeText]:
     """Translatable attributes outside untranslatable elements, in document order."""
     found: list[_AttributeText] = []
     stack: list[Tag] = [c for c in reversed(soup.contents) if isinstance(c, Tag)]
     while stack:
         tag = stack.pop()
-        if _is_skipped(tag):
+        if _is_skipped(tag, ignored):
             continue  # nothing inside it is translated, attributes included
         found += _attributes_of(tag)
         stack.extend(c for c in reversed(tag.contents) if isinstance(c, Tag))
@@ -294,14 +298,17 @@ def _declare_utf8(soup: BeautifulSoup) -> None:
 class HtmlFormat:
     name = "html"
 
+    def __init__(self, ignored: frozenset[str] = frozenset()) -> None:
+        self.ignored = ignored  # elements copied as they are, beside SKIPPED_TAGS
+
     def extract(self, content: str) -> Extracted:
         """The texts of ``content``; ``rebuild`` may be called once (it edits the parsed tree)."""
         soup = _Soup(content, "html.parser", element_classes={Tag: _Tag})
-        runs = _collect_runs(soup)
+        runs = _collect_runs(soup, self.ignored)
         for run in runs:
             run.build()
         runs = [run for run in runs if run.has_text()]
-        attributes = _collect_attributes(soup)
+        attributes = _collect_attributes(soup, self.ignored)
         texts = [run.sentence for run in runs] + [str(a.tag[a.name]) for a in attributes]
 
         def fallback_texts(translations: Sequence[str]) -> list[str]:
@@ -324,4 +331,4 @@ class HtmlFormat:
 
 
 def make_format(options: FormatOptions) -> HtmlFormat:
-    return HtmlFormat()
+    return HtmlFormat(options.tags.ignore)

@@ -22,7 +22,15 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from models.backend import encode_segments
 from service.batching import Batcher, BatcherConfig
 from service.engine import Engine, load_engine
-from service.http import routes_files, routes_libre, routes_ops, routes_v1, routes_web
+from service.http import (
+    routes_deepl,
+    routes_deepl_glossaries,
+    routes_files,
+    routes_libre,
+    routes_ops,
+    routes_v1,
+    routes_web,
+)
 from service.http.body import BodyGuard, BodyLimits
 from service.http.cors import install_cors
 from service.http.memory import MemoryTrim
@@ -99,6 +107,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         routes_ops.router,
         routes_files.router,  # file uploads: /v1
         routes_files.libre_router,  # and LibreTranslate's
+        routes_deepl.router,  # DeepL's /v2
+        routes_deepl_glossaries.router,  # DeepL's /v2 and /v3 glossaries (the desk's store)
         routes_web.router,  # the page at GET /
     )
     for router in routers:
