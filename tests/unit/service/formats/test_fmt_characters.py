@@ -71,6 +71,25 @@ def test_private_use_characters_on_a_line_without_thai_come_back(fmt: str) -> No
     assert round_trip(fmt, content, echo) == content
 
 
+@pytest.mark.parametrize(
+    ("fmt", "template"),
+    [
+        ("xml", "<r><p>{}</p></r>\n"),
+        ("csv", "a,{}\r\n"),
+        ("tsv", "a\t{}\n"),
+        ("po", 'msgid "{}"\nmsgstr ""\n'),
+    ],
+)
+def test_private_use_characters_come_back_in_the_other_text_formats(
+    fmt: str, template: str
+) -> None:
+    line = "Price \ue001 100 A\ue000B"
+    copies = 2 if fmt == "po" else 1  # a PO file keeps its msgid beside the msgstr
+    assert round_trip(fmt, template.format(line), echo).count(line) == copies
+    thai = template.format("ราคา \ue001 100 ก\ue000ข")
+    assert "EEEE \ue001 100 E\ue000E" in round_trip(fmt, thai, echo)
+
+
 def test_private_use_characters_in_thai_text_come_back_where_the_translation_put_them() -> None:
     content = "<p>ราคา \ue001 100 บาท ก\ue000ข <b>ไทย</b></p>"
     out = round_trip("html", content, echo)

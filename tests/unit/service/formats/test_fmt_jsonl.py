@@ -44,6 +44,15 @@ def test_invalid_json_line_fails_the_file_with_its_line_number():
         _fmt("title").extract('{"title": "ก"}\n{"title": \n')
 
 
+def test_a_number_beyond_the_digit_limit_names_its_line_not_a_python_hint():
+    line = '{"title": "ก", "n": ' + "9" * 5000 + "}"
+    with pytest.raises(FormatError) as caught:
+        _fmt("title").extract('{"title": "ข"}\n' + line + "\n")
+    message = str(caught.value)
+    assert message.startswith("line 2: invalid JSON: a number of 5000 digits")
+    assert "sys.set_int_max_str_digits" not in message
+
+
 def test_jsonl_needs_a_field():
     with pytest.raises(FormatError, match="--field"):
         get_format("jsonl")
