@@ -25,7 +25,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from models.backend import DecodeOptions, ModelOutput, check_budget
+from models.backend import (
+    DecodeOptions,
+    ModelOutput,
+    check_budget,
+    decode_groups,
+    decode_length,
+)
 from models.convert import (
     QUANTIZATIONS,
     ConvertedModelInfo,
@@ -261,7 +267,11 @@ class Ct2Backend:
         if not texts:
             return []
         with self._tokenizer_lock:
-            encoded = self.tokenizer(list(texts), add_special_tokens=True, truncation=False)
+            # verbose=False: no "sequence length is longer than ... 512" warning; the pipeline
+            # counts long texts on purpose, to split them to the budget.
+            encoded = self.tokenizer(
+                list(texts), add_special_tokens=True, truncation=False, verbose=False
+            )
         return [list(row) for row in encoded["input_ids"]]
 
     def translate_batch(
@@ -273,12 +283,17 @@ class Ct2Backend:
         with self._tokenizer_lock:
             source = [self.tokenizer.convert_ids_to_tokens(list(row)) for row in inputs]
         bounds = [self.output_bound(len(row), options) for row in inputs]
+        lengths = [decode_length(bound, options) for bound in bounds]
         results: list[Any] = [None] * len(inputs)
         # One part per replica, of similar lengths; each decodes only as far as its own
-        # longest bound, and the replicas run their parts at once.
-        order = sorted(range(len(inputs)), key=lambda i: len(inputs[i]))
-        parts = _contiguous(order, min(self.layout.inter, len(inputs)))
-        pending = [(part, *self._submit(source, part, bounds, options)) for part in parts]
+        # longest bound, and the replicas run their parts at once. Beam search decodes each
+        # group of one length on its own (see ``decode_length``).
+        parts = [
+            part
+            for group in decode_groups(bounds, options)
+            for part in _contiguous(group, min(self.layout.inter, len(group)))
+        ]
+        pending = [(part, *self._submit(source, part, lengths, options)) for part in parts]
         limits = [0] * len(inputs)  # the decoding length each row could run to
         for part, futures, reach in pending:
             for i, future, limit in zip(part, futures, reach, strict=True):
@@ -300,10 +315,10 @@ class Ct2Backend:
         self, source: Sequence[Any], results: list[Any], bounds: list[int], limits: list[int]
     ) -> dict[int, float | None]:
         """Each row's mean token log-probability (models.scoring). CTranslate2 scores the
-        whole decoded row; a beam-search row that reached its own bound in a part that decoded
-        further (a runaway, cut back above) is scored again on its kept tokens alone
-        (``score_batch``, teacher-forced), so that its score, like its text, does not depend on
-        its batch."""
+        whole decoded row; a beam-search row that reached its own bound and was decoded past it
+        (to its ``decode_length``, then cut back above) is scored again on its kept tokens
+        alone (``score_batch``, teacher-forced), so that its score, like its text, is that of
+        the output it returns."""
         scores = {
             i: _score(r, limit) for i, (r, limit) in enumerate(zip(results, limits, strict=True))
         }
@@ -327,7 +342,7 @@ class Ct2Backend:
         self,
         source: Sequence[Any],
         part: list[int],
-        bounds: list[int],
+        lengths: list[int],
         options: DecodeOptions,
     ) -> tuple[list[Any], list[int]]:
         """Queue the rows ``part`` on a free replica: their (asynchronous) results, and how far
@@ -335,7 +350,7 @@ class Ct2Backend:
         the work of rows that would be cut back and keeps each row's score its own; beam
         search (which takes no callback) decodes every row to the part's longest bound."""
         prefix = [[self._target_prefix]] * len(part) if self._target_prefix else None
-        own = [bounds[i] for i in part]
+        own = [lengths[i] for i in part]
         kwargs = self.translation_kwargs(max(own), options)
         reach = [max(own)] * len(part)
         if options.beam_width == 1 and len(set(own)) > 1:

@@ -54,6 +54,12 @@ def register(subparsers: Any) -> None:
         help="what the model's own score (confidence) costs the engine at batch 32, with and "
         "without it side by side (confidence.md/.json)",
     )
+    mode.add_argument(
+        "--long-line",
+        action="store_true",
+        help="one line of 10k, 50k and 200k characters through the whole workflow: time per "
+        "character at each size and their ratio, 1 = linear (long-line.md/.json)",
+    )
     parser.add_argument("--clients", type=int, default=200, help="--overload: clients")
     parser.add_argument("--seconds", type=float, default=60.0, help="--overload: duration")
     parser.add_argument(
@@ -146,6 +152,8 @@ def _run(args: argparse.Namespace) -> int:
         return _memory(args, config, progress)
     if args.confidence:
         return _confidence(args, config, progress)
+    if args.long_line:
+        return _long_line(args, config, progress)
     if args.sweep:
         from bench.sweep import run_sweep
 
@@ -198,4 +206,16 @@ def _confidence(args: argparse.Namespace, config: Any, progress: Any) -> int:
     (args.out / "confidence.json").write_text(dumps(rows), encoding="utf-8")
     summary = {f"{r.variant} {r.lengths}": round(r.ratio, 4) for r in rows}
     print(json.dumps(summary) if args.json else table)
+    return 0
+
+
+def _long_line(args: argparse.Namespace, config: Any, progress: Any) -> int:
+    from bench.longline import markdown, run_long_line, summary, to_dict
+
+    runs = run_long_line(config, log=progress)
+    args.out.mkdir(parents=True, exist_ok=True)
+    table = markdown(runs)
+    (args.out / "long-line.md").write_text(table, encoding="utf-8")
+    (args.out / "long-line.json").write_text(json.dumps(to_dict(runs), indent=2), encoding="utf-8")
+    print(json.dumps(summary(runs)) if args.json else table)
     return 0
