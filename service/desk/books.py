@@ -30,6 +30,7 @@ from service.desk.tmx import Imported, export_tmx, import_tmx
 log = logging.getLogger(__name__)
 
 MAX_TEAM_INDEXES = 16  # close-match indexes held in one process (least recently used go)
+FIRST_LOAD_WAIT_S = 2.0  # how long a request waits for a team's index to load the first time
 
 
 class GlossaryBook:
@@ -160,6 +161,23 @@ class MemoryBook:
         keys = {unit_key(m): m for m in masked}
         return {keys[k]: u for k, u in self.store.units(team, list(keys)).items()}
 
+    def lookup(
+        self,
+        team: str,
+        source: str,
+        glossary: Mapping[str, str] | None = None,
+        do_not_translate: Sequence[str] = (),
+    ) -> tuple[str, MemoryUnit | None, Suggestion | None]:
+        """One Thai sentence, masked as the pipeline masks it: its masked form, the unit with
+        exactly that key (if any), and the closest other unit at or above the threshold."""
+        probe = make_unit(source, "-", glossary, do_not_translate)
+        exact = self.exact(team, [probe.masked_source]).get(probe.masked_source)
+        close = self.close_matches(team, [probe.masked_source], wait=True)
+        near = close.get(probe.masked_source)
+        if near is not None and exact is not None and near.unit.key == exact.key:
+            near = None  # the exact match is not also a suggestion
+        return probe.masked_source, exact, near
+
     def get(self, team: str, unit_id: str) -> MemoryUnit | None:
         return self.store.units(team, [unit_id]).get(unit_id)
 
@@ -185,9 +203,10 @@ class MemoryBook:
     def close_matches(
         self, team: str, masked: Sequence[str], wait: bool = False
     ) -> dict[str, Suggestion]:
-        """Masked segment → the closest unit at or above the threshold. Nothing while the
-        team's index is first being loaded (in the background; ``wait`` waits for it)."""
-        index = self.index(team, wait)
+        """Masked segment → the closest unit at or above the threshold. A team's index is
+        loaded in the background the first time: a request waits for it ``FIRST_LOAD_WAIT_S``
+        at most (a small memory is there by then), or until it is loaded with ``wait``."""
+        index = self.index(team, None if wait else FIRST_LOAD_WAIT_S)
         if index is None or not masked:
             return {}
         found: dict[str, Match] = {}
@@ -200,14 +219,14 @@ class MemoryBook:
             text: Suggestion(units[m.key], m.score) for text, m in found.items() if m.key in units
         }
 
-    def index(self, team: str, wait: bool = False) -> FuzzyIndex | None:
+    def index(self, team: str, wait_s: float | None = 0.0) -> FuzzyIndex | None:
         """The team's close-match index, caught up with the store's change feed; None while
-        its first load runs (unless ``wait``)."""
+        its first load runs after ``wait_s`` seconds (None: as long as it takes)."""
         held, fresh = self._held(team)
         if fresh:
             threading.Thread(target=self._load, args=(team, held), daemon=True).start()
-        if wait:
-            held.ready.wait()
+        if wait_s is None or wait_s > 0:
+            held.ready.wait(wait_s)
         if not held.ready.is_set():
             return None
         self._catch_up(team, held)

@@ -72,6 +72,17 @@ def export_tmx(units: Iterable[MemoryUnit]) -> bytes:
     return bytes(store)
 
 
+def pairs_tmx(rows: Iterable[tuple[str, str]], title: str = "") -> bytes:
+    """Sentence pairs (a page's, edits included) as TMX: those with Thai to remember."""
+    units = []
+    for source, target in rows:
+        try:
+            units.append(make_unit(source, target))
+        except UnitInvalid:
+            continue  # a line without Thai, or only names and numbers
+    return export_tmx(units)
+
+
 def import_tmx(data: bytes, now: float | None = None) -> Imported:
     """The units of a TMX file (TmxInvalid when it cannot be read at all)."""
     from service.formats.base import FormatError
