@@ -34,18 +34,23 @@ T = TypeVar("T")
 PREFIX = "thaimt:desk:"
 _CHUNK = 500
 # KEYS: units hash, feed zset, sequence. ARGV: key, unit JSON ("" removes it), key, unit ...
-# Returns how many of the keys held a unit before.
+# Returns how many of the keys held a unit before. Removing a key that is not there writes
+# nothing (and takes no sequence number).
 _WRITE_UNITS = """
-local seq = redis.call('INCR', KEYS[3])
+local seq = nil
 local existed = 0
 for i = 1, #ARGV, 2 do
-  if redis.call('HEXISTS', KEYS[1], ARGV[i]) == 1 then existed = existed + 1 end
-  if ARGV[i + 1] == '' then
-    redis.call('HDEL', KEYS[1], ARGV[i])
-  else
-    redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
+  local was = redis.call('HEXISTS', KEYS[1], ARGV[i]) == 1
+  if was then existed = existed + 1 end
+  if was or ARGV[i + 1] ~= '' then
+    if not seq then seq = redis.call('INCR', KEYS[3]) end
+    if ARGV[i + 1] == '' then
+      redis.call('HDEL', KEYS[1], ARGV[i])
+    else
+      redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
+    end
+    redis.call('ZADD', KEYS[2], seq, ARGV[i])
   end
-  redis.call('ZADD', KEYS[2], seq, ARGV[i])
 end
 return existed
 """

@@ -176,20 +176,23 @@ class SqliteDesk(DeskStore):
     def _write_units(
         self, conn: sqlite3.Connection, team: str, pairs: Sequence[tuple[str, str | None]]
     ) -> int:
-        """One feed step: units written (or removed, ``None``) under the team's next sequence
-        number; returns how many of the keys held a unit before."""
+        """One feed step: units written (or removed, ``None``: only those there were) under the
+        team's next sequence number; returns how many of the keys held a unit before."""
+        existing = set(self._select_units(conn, team, [k for k, _ in pairs]))
+        rows = [(key, unit) for key, unit in pairs if unit is not None or key in existing]
+        if not rows:
+            return 0
         seq = conn.execute(
             "INSERT INTO feed (team, seq) VALUES (?, 1) "
             "ON CONFLICT(team) DO UPDATE SET seq = seq + 1 RETURNING seq",
             (team,),
         ).fetchone()[0]
-        existed = len(self._select_units(conn, team, [k for k, _ in pairs]))
         conn.executemany(
             "INSERT INTO units (team, key, unit, seq) VALUES (?, ?, ?, ?) "
             "ON CONFLICT(team, key) DO UPDATE SET unit = excluded.unit, seq = excluded.seq",
-            [(team, key, unit, seq) for key, unit in pairs],
+            [(team, key, unit, seq) for key, unit in rows],
         )
-        return existed
+        return len(existing)
 
     def _select_units(
         self, conn: sqlite3.Connection, team: str, keys: list[str]
