@@ -140,9 +140,20 @@ def run_desk(config: BenchConfig, log: Log = print) -> BenchReport:
     base = config.model or base_model_dir()
     report = new_report(config, base)
     backend = load_variant(config.default, base, config)
-    report.memory = measure_memory_lookup(backend, decode_options(config), log)
+    report.memory = memory_stage(backend, config, log)
     report.summary = memory_summary(report)
     return report
+
+
+def memory_stage(backend: Backend, config: BenchConfig, log: Log) -> Any:
+    return measure_memory_lookup(
+        backend,
+        decode_options(config),
+        log,
+        units=config.memory_units,
+        rounds=config.memory_rounds,
+        big=config.memory_big_index,
+    )
 
 
 def measure_variant(
@@ -173,8 +184,8 @@ def measure_variant(
         cached = bench_sentences(config.cache_segments)
         report.cache = measure_cache(backend, variant, cached, options)
         log(f"cache {variant.label}: second pass {report.cache.speedup:.0f}x faster")
-        report.memory = measure_memory_lookup(backend, options, log)
-        log(f"translation memory: +{report.memory.overhead:.1%} on a cache-hit request")
+        report.memory = memory_stage(backend, config, log)
+        log(f"translation memory: {report.memory.overhead:+.1%} on a cache-hit request")
     if variant in config.raw_variants:
         raw = measure_engine_vs_raw(backend, variant, sentences, options, config.raw_round_count)
         report.raw.append(raw)

@@ -28,6 +28,7 @@ router = APIRouter(prefix="/v1/glossaries", tags=["glossaries"], route_class=rou
 CALLER = Depends(V1.caller)
 READ = error_responses(401, 403, 404, 500)
 WRITE = error_responses(400, 401, 403, 404, 413, 422, 500, 501)
+LIST = error_responses(401, 403, 404, 500)  # 404: the desk is off
 
 
 def _contents(body: GlossaryBody) -> tuple[dict[str, str], list[str]]:
@@ -124,7 +125,7 @@ async def delete_glossary(glossary_id: str, request: Request, caller: Caller = C
     response_class=Response,
     responses={
         200: {"content": {t: {} for t in MEDIA_TYPES.values()}},
-        **error_responses(401, 403, 404, 500, 501),
+        **error_responses(401, 403, 404, 422, 500, 501),
     },
 )
 async def glossary_entries(

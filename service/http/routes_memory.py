@@ -41,6 +41,7 @@ from service.http.styles import V1, route_class
 router = APIRouter(prefix="/v1", tags=["memory"], route_class=route_class(V1))
 CALLER = Depends(V1.caller)
 READ = error_responses(401, 403, 404, 500)
+ASK = error_responses(400, 401, 403, 404, 413, 422, 500)  # a read that sends a JSON body
 WRITE = error_responses(400, 401, 403, 404, 413, 422, 500, 501)
 FILE = {200: {"content": {TMX: {}}}, **error_responses(401, 403, 404, 500, 501)}
 
@@ -96,7 +97,7 @@ async def add_units(body: MemoryAdd, request: Request, caller: Caller = CALLER) 
     return {"units": [_unit(u) for u in units]}
 
 
-@router.post("/memory/lookup", response_model=MemoryFound, responses=READ)
+@router.post("/memory/lookup", response_model=MemoryFound, responses=ASK)
 async def lookup(body: MemoryLookup, request: Request, caller: Caller = CALLER) -> dict[str, Any]:
     """What the memory has for one Thai sentence: the unit with exactly its masked form, and
     the closest other unit at or above THAIMT_MEMORY_FUZZY_THRESHOLD."""
