@@ -5,6 +5,7 @@ sentence, the header row repeated on every printed page."""
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -12,6 +13,8 @@ Row = tuple[str, str]
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 HEADER = ("Thai", "English")
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_UNPAIRED = re.compile("[\ud800-\udfff]")
 
 
 def _need(module: str) -> Any:
@@ -28,6 +31,7 @@ def _need(module: str) -> Any:
 def bilingual_docx(rows: Sequence[Row], title: str) -> bytes:
     docx = _need("docx")
     document = docx.Document()
+    title = _clean(title)
     document.core_properties.title = title
     document.add_heading(title, level=1)
     table = document.add_table(rows=1, cols=2)
@@ -62,7 +66,7 @@ def bilingual_xlsx(rows: Sequence[Row], title: str) -> bytes:
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.title = "Translation"
-    book.properties.title = title
+    book.properties.title = _clean(title)
     sheet.append(list(HEADER))
     for cell in sheet[1]:
         cell.font = styles.Font(bold=True)
@@ -83,5 +87,6 @@ def bilingual_xlsx(rows: Sequence[Row], title: str) -> bytes:
 
 
 def _clean(text: str) -> str:
-    """Characters XML 1.0 cannot hold (controls other than tab and newlines) are dropped."""
-    return "".join(c for c in text if c in "\t\n\r" or ord(c) >= 0x20)
+    """What XML 1.0 cannot hold: controls other than tab and newlines, and U+FFFE/U+FFFF are
+    dropped; a lone surrogate (valid JSON, not Unicode) becomes U+FFFD."""
+    return _UNPAIRED.sub("\ufffd", _NOT_XML.sub("", text))
