@@ -98,7 +98,7 @@ class BenchConfig:
     # The translation memory's stage (bench/desk.py): units stored, alternating rounds, and the
     # units of the second close-match index.
     memory_units: int = 10_000
-    memory_rounds: int = 15
+    memory_rounds: int = 40
     memory_big_index: int = 100_000
 
     @property

@@ -192,8 +192,9 @@ def memory_section(report: BenchReport) -> list[str]:
         "",
         "## Translation memory",
         "",
-        f"{m.units:,} units; {m.articles} cache-hit articles ({m.segments} segments) a round, "
-        f"{m.rounds} alternating rounds; ms per request (median).",
+        f"{m.units:,} units; {m.articles} cache-hit articles ({m.segments} segments), each "
+        f"translated the three ways in turn, {m.rounds} rounds; ms per request (median); "
+        "overheads: median of the per-article ratios.",
         "",
         "| without memory | exact lookup | + close matches | overhead | with close matches |",
         "|---:|---:|---:|---:|---:|",

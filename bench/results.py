@@ -32,13 +32,13 @@ class ServerResult:
 
 @dataclass
 class MemoryLookupResult:
-    """Cache-hit requests without and with the translation memory (``bench.desk``), per
-    request (ms) in alternating rounds; the lookups per segment."""
+    """Cache-hit requests without and with the translation memory (``bench.desk``): ms of
+    each request, the three ways of one article next to each other; the lookups per segment."""
 
     units: int
     articles: int
     segments: int  # distinct model segments of the articles
-    rounds: int
+    rounds: int  # each article translated each way once a round
     without_ms: list[float]
     exact_ms: list[float]  # the memory asked for exact matches (every request does)
     suggestions_ms: list[float]  # and for close matches (the page's requests)
@@ -48,8 +48,8 @@ class MemoryLookupResult:
 
     @property
     def overhead(self) -> float:
-        """Added to a cache-hit request by the exact lookup (0.02 = 2 %): the median of each
-        round's ratio (the two measured next to each other, so a busy machine slows both)."""
+        """Added to a cache-hit request by the exact lookup (0.02 = 2 %): the median of the
+        ratios of the same article's requests, measured next to each other."""
         return _median_ratio(self.exact_ms, self.without_ms) - 1
 
     @property
