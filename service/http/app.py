@@ -24,6 +24,8 @@ from service.batching import Batcher, BatcherConfig
 from service.desk.factory import desk_from_settings
 from service.engine import Engine, load_engine
 from service.http import (
+    routes_deepl,
+    routes_deepl_glossaries,
     routes_files,
     routes_glossaries,
     routes_libre,
@@ -34,6 +36,7 @@ from service.http import (
 )
 from service.http.body import BodyGuard, BodyLimits
 from service.http.cors import install_cors
+from service.http.deepl_desk import DeepLGlossaries
 from service.http.memory import MemoryTrim
 from service.http.metrics import ServerMetrics
 from service.http.openapi import install_openapi
@@ -103,6 +106,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
     app = _application(settings, lifespan)
     app.state.thaimt = state
+    if state.desk is not None:  # DeepL's glossary routes on the desk's one store
+        app.state.thaimt_glossaries = DeepLGlossaries(state.desk.glossaries)
     install_error_handlers(app)
     install_openapi(app, settings)
     routers = (
@@ -113,6 +118,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         routes_files.libre_router,  # and LibreTranslate's
         routes_glossaries.router,  # the desk: glossaries, memory
         routes_memory.router,
+        routes_deepl.router,  # DeepL's /v2
+        routes_deepl_glossaries.router,  # DeepL's /v2 and /v3 glossaries (the desk's store)
         routes_web.router,  # the page at GET /
     )
     for router in routers:

@@ -1,7 +1,8 @@
 """The desk over HTTP on a real ``thaimt serve``: teams never see each other's glossaries or
 memory (a test per route), read keys cannot change them, a stored glossary is applied to every
-occurrence of its term through /v1, the stream, the file route and ``thaimt batch
---glossary-id``, and the memory's TMX survives a round trip."""
+occurrence of its term through /v1, the stream, the file route, ``thaimt batch
+--glossary-id`` and DeepL's /v2/translate (a glossary made through DeepL's /v2/glossaries is the
+desk's), and the memory's TMX survives a round trip."""
 
 from __future__ import annotations
 
@@ -247,3 +248,41 @@ def test_memory_is_marked_in_the_stream_and_offered_as_a_suggestion(desk_server:
     off = call(desk_server, A_READ, "POST", "/v1/translate",
                json={"text": "ตลาดปิด 9 วัน", "memory": False}).json()  # fmt: skip
     assert off["translation"] != "The market closes for 9 days"
+
+
+def deepl(server: Server, key: str, method: str, path: str, **kwargs: Any) -> httpx.Response:
+    headers = {"Authorization": f"DeepL-Auth-Key {key}"}
+    return server.client.request(method, path, headers=headers, **kwargs)
+
+
+def test_a_glossary_made_through_deepl_is_the_desks_and_applies_on_v2_translate(
+    desk_server: Server, beta: BetaDesk, example_page: str
+) -> None:
+    body = {"name": "deepl terms", "source_lang": "th", "target_lang": "en",
+            "entries": f"{TERM}\tAlibaba Cloud\nEEC\tEEC\n", "entries_format": "tsv"}  # fmt: skip
+    made = deepl(desk_server, A, "POST", "/v2/glossaries", json=body)
+    assert made.status_code == 201, made.text
+    gid = made.json()["glossary_id"]
+    assert made.json()["entry_count"] == 2
+    on_v1 = call(desk_server, A_READ, "GET", f"/v1/glossaries/{gid}").json()
+    assert on_v1["entries"] == {TERM: "Alibaba Cloud"} and on_v1["do_not_translate"] == ["EEC"]
+    listed = call(desk_server, A_READ, "GET", "/v1/glossaries").json()["glossaries"]
+    assert gid in [g["glossary_id"] for g in listed]
+    assert gid in deepl(desk_server, A_READ, "GET", "/v2/glossaries").text
+    asked = {"text": [example_page], "source_lang": "TH", "target_lang": "EN", "glossary_id": gid}
+    done = deepl(desk_server, A_READ, "POST", "/v2/translate", json=asked)
+    assert done.status_code == 200, done.text
+    assert done.json()["translations"][0]["text"].count("Alibaba Cloud") == _occurrences(
+        example_page
+    )
+    # The team's other key reads it; a read key cannot change it; another team never sees it.
+    assert deepl(desk_server, A_READ, "POST", "/v2/glossaries", json=body).status_code == 403
+    assert deepl(desk_server, A_READ, "DELETE", f"/v3/glossaries/{gid}").status_code == 403
+    assert deepl(desk_server, B, "GET", f"/v2/glossaries/{gid}").status_code == 404
+    assert deepl(desk_server, B, "DELETE", f"/v2/glossaries/{gid}").status_code == 404
+    assert deepl(desk_server, A, "GET", f"/v3/glossaries/{beta.glossary_id}").status_code == 404
+    theirs = {**asked, "glossary_id": beta.glossary_id}
+    assert deepl(desk_server, A, "POST", "/v2/translate", json=theirs).status_code == 404
+    assert gid not in deepl(desk_server, B, "GET", "/v3/glossaries").text
+    assert deepl(desk_server, A, "DELETE", f"/v3/glossaries/{gid}").status_code == 204
+    assert call(desk_server, A, "GET", f"/v1/glossaries/{gid}").status_code == 404

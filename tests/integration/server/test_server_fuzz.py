@@ -33,6 +33,22 @@ CHECKS = [
     response_schema_conformance,
 ]
 
+# DeepL's glossary routes: fewer examples (on the desk's store, as /v1/glossaries; the store's
+# own tests and tests/integration/server/test_server_desk.py cover the stored glossaries).
+GLOSSARY_ROUTES = [
+    ("POST", "/v2/glossaries"),
+    ("GET", "/v2/glossaries"),
+    ("GET", "/v2/glossaries/{glossary_id}"),
+    ("GET", "/v2/glossaries/{glossary_id}/entries"),
+    ("DELETE", "/v2/glossaries/{glossary_id}"),
+    ("POST", "/v3/glossaries"),
+    ("GET", "/v3/glossaries"),
+    ("GET", "/v3/glossaries/{glossary_id}"),
+    ("PATCH", "/v3/glossaries/{glossary_id}"),
+    ("GET", "/v3/glossaries/{glossary_id}/entries"),
+    ("DELETE", "/v3/glossaries/{glossary_id}"),
+]
+FEW_EXAMPLES = 10
 
 ROUTES = [
     ("POST", "/v1/translate"),
@@ -44,6 +60,13 @@ ROUTES = [
     ("GET", "/download_file/{name}"),
     ("GET", "/languages"),
     ("GET", "/frontend/settings"),
+    ("POST", "/v2/translate"),
+    ("GET", "/v2/languages"),
+    ("POST", "/v2/languages"),
+    ("GET", "/v2/usage"),
+    ("POST", "/v2/usage"),
+    ("GET", "/v2/glossary-language-pairs"),
+    *GLOSSARY_ROUTES,
     ("GET", "/health"),
     ("GET", "/ready"),
     ("GET", "/metrics"),
@@ -72,9 +95,18 @@ DESK_EXAMPLES = 15  # fewer: the desk's checks are its own tests' subject, the f
 # no invalid value; the file routes read their multipart form by hand and describe none).
 WITH_INPUT = {
     ("POST", "/v1/translate"), ("POST", "/v1/translate/stream"), ("POST", "/translate"),
-    ("POST", "/detect"), ("POST", "/v1/glossaries"), ("PUT", "/v1/glossaries/{glossary_id}"),
-    ("POST", "/v1/memory"), ("POST", "/v1/memory/lookup"), ("POST", "/v1/export"),
+    ("POST", "/detect"), ("POST", "/v2/translate"), ("POST", "/v1/glossaries"),
+    ("PUT", "/v1/glossaries/{glossary_id}"), ("POST", "/v1/memory"), ("POST", "/v1/memory/lookup"),
+    ("POST", "/v1/export"),
 }  # fmt: skip
+
+
+def examples(method: str, path: str) -> int:
+    if (method, path) in GLOSSARY_ROUTES:
+        return FEW_EXAMPLES
+    return DESK_EXAMPLES if path in DESK else EXAMPLES_PER_ROUTE
+
+
 CASES = [(m, p, GenerationMode.POSITIVE) for m, p in ROUTES] + [
     (m, p, GenerationMode.NEGATIVE) for m, p in ROUTES if (m, p) in WITH_INPUT
 ]
@@ -98,7 +130,7 @@ def test_every_route_survives_schema_fuzzing(
 ) -> None:
     @seed(20261201)
     @settings(
-        max_examples=DESK_EXAMPLES if path in DESK else EXAMPLES_PER_ROUTE,
+        max_examples=examples(method, path),
         derandomize=bool(os.environ.get("CI")),
         deadline=None,
         database=None,
