@@ -2,7 +2,8 @@
 ``redis-server`` (issue 22's acceptance): an editor fixes a sentence of the example article on
 one replica; a reader of the same team, in a new browser session on the other replica, gets
 that sentence back as edited and marked as from the memory, with its number adapted when the
-article's number changes; a team glossary chosen in the page is applied to every occurrence.
+article's number changes; the editor re-translates the sentence and picks among its n-best
+alternatives; a team glossary chosen in the page is applied to every occurrence.
 """
 
 from __future__ import annotations
@@ -118,6 +119,16 @@ def test_an_edit_on_one_replica_comes_back_from_memory_on_the_other(
     seg = target_seg(editor, the_sentence(editor)["id"])
     seg.send_keys(Keys.ENTER)
     area = editor.find_element(By.CSS_SELECTOR, ".seg-editor textarea")
+    # Re-translate the one sentence: the machine's English and its n-best alternatives.
+    editor.find_element(By.XPATH, '//span[@class="seg-editor"]//button[.="Alternatives"]').click()
+    choice = ".seg-editor .seg-choice"
+    wait(editor, lambda b: len(b.find_elements(By.CSS_SELECTOR, choice)) >= 2)
+    labels = [c.text.split(":")[0] for c in editor.find_elements(By.CSS_SELECTOR, choice)]
+    assert labels[0] == "Machine" and labels[1] == "Alternative 1", labels
+    editor.find_elements(By.CSS_SELECTOR, choice)[1].click()
+    picked = editor.find_elements(By.CSS_SELECTOR, choice)[1].text.split(": ", 1)[1]
+    filled = area.get_attribute("value")  # a choice fills the editor (as the page shows it)
+    assert " ".join(filled.split()) == " ".join(picked.split()), (filled, picked)
     area.clear()
     area.send_keys(EDITED)
     area.send_keys(Keys.CONTROL, Keys.ENTER)
