@@ -173,3 +173,33 @@ def test_no_key_and_no_store(app: FastAPI) -> None:
     app.state.thaimt_glossaries = None
     answer = call(app, "GET", "/v2/glossaries", headers=KEY)
     assert answer.status_code == 403 and "turned off" in answer.json()["message"]
+
+
+def test_over_the_desk_read_keys_csv_language_columns_and_a_store_down(tmp_path: Path) -> None:
+    """The adapter's own rules: a read key lists but cannot create (403); DeepL's CSV with its
+    language columns; term<TAB>term kept as written; a store that cannot answer is a 503."""
+    store = SqliteDesk(tmp_path / "desk.sqlite3")
+    app = FastAPI()
+    teams = {"key-a": "news:write", "key-r": "news:read"}
+    app.state.thaimt = ServerState(Settings(api_keys=["key-a"], key_teams=teams))
+    app.state.thaimt_glossaries = DeepLGlossaries(Desk.over(store).glossaries)
+    install_error_handlers(app)
+    app.include_router(router)
+    reader = {"Authorization": "DeepL-Auth-Key key-r"}
+    body = {"name": "n", "source_lang": "th", "target_lang": "en", "entries_format": "csv",
+            "entries": "สมคิด,Somkid,th,en\nEEC,EEC,th,en\n"}  # fmt: skip
+    refused = call(app, "POST", "/v2/glossaries", json=body, headers=reader)
+    assert refused.status_code == 403 and "read" in refused.json()["message"]
+    made = call(app, "POST", "/v2/glossaries", json=body, headers=KEY)
+    assert made.status_code == 201, made.text
+    gid = made.json()["glossary_id"]
+    tsv = call(app, "GET", f"/v2/glossaries/{gid}/entries", headers=reader).text
+    assert tsv == "สมคิด\tSomkid\nEEC\tEEC\n"
+    german = call(app, "POST", "/v2/glossaries", json={**body, "entries": "a,b,th,de"}, headers=KEY)
+    assert german.status_code == 400 and "th,en" in german.json()["message"]
+    store.close()
+    (tmp_path / "a-file").write_text("")
+    store.path = tmp_path / "a-file" / "desk.sqlite3"  # reopening fails: the store cannot answer
+    down = call(app, "GET", "/v2/glossaries", headers=KEY)
+    assert down.status_code == 503 and down.headers["retry-after"] == "5"
+    assert call(app, "GET", f"/v2/glossaries/{gid}", headers=KEY).status_code == 200  # held copy
