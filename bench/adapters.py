@@ -9,6 +9,8 @@ adapted here and nowhere else:
   (what the server sends to the model for a text);
 * ``translate_articles`` / ``masked_segments`` — whole requests through the one workflow (the
   translation memory's cost, ``bench.desk``) and the segments it looks up;
+* ``prepare_text`` / ``translate_text`` — one text through the preparation, or the whole
+  workflow (the long-line measure);
 * ``source_lengths`` — token counts (``encode``);
 * ``prepare_raw`` / ``engine_run`` / ``run_raw`` — the engine and the raw library on the same
   pre-tokenised inputs (``Engine.run`` on segments with ids; ``ctranslate2.Translator.
@@ -81,6 +83,25 @@ def translate_articles(
 
     translate_options = TranslateOptions(decode=options, memory=memory)
     return [translate_documents(engine, [t], translate_options)[0].text for t in texts]
+
+
+def prepare_text(engine: Engine, text: str, output_tokens: int) -> int:
+    """Everything before the model for one text (as the server does); its model segments."""
+    from models.backend import DecodeOptions
+    from service.pipeline import TranslateOptions, prepare_document
+
+    options = TranslateOptions(decode=DecodeOptions(forced_output_tokens=output_tokens))
+    return len(prepare_document(text, options, engine.backend).inputs)
+
+
+def translate_text(engine: Engine, text: str, output_tokens: int) -> str:
+    """One text through the whole workflow, every output forced to ``output_tokens`` tokens."""
+    from models.backend import DecodeOptions
+    from service.pipeline import TranslateOptions
+    from service.workflow import translate_document
+
+    options = TranslateOptions(decode=DecodeOptions(forced_output_tokens=output_tokens))
+    return translate_document(engine, text, options).text
 
 
 def source_lengths(backend: Backend, texts: Sequence[str]) -> list[int]:

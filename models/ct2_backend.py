@@ -25,7 +25,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from models.backend import DecodeOptions, ModelOutput, check_budget
+from models.backend import (
+    DecodeOptions,
+    ModelOutput,
+    check_budget,
+    decode_groups,
+    decode_length,
+)
 from models.convert import (
     QUANTIZATIONS,
     ConvertedModelInfo,
@@ -260,7 +266,11 @@ class Ct2Backend:
         if not texts:
             return []
         with self._tokenizer_lock:
-            encoded = self.tokenizer(list(texts), add_special_tokens=True, truncation=False)
+            # verbose=False: no "sequence length is longer than ... 512" warning; the pipeline
+            # counts long texts on purpose, to split them to the budget.
+            encoded = self.tokenizer(
+                list(texts), add_special_tokens=True, truncation=False, verbose=False
+            )
         return [list(row) for row in encoded["input_ids"]]
 
     def translate_batch(
@@ -272,12 +282,17 @@ class Ct2Backend:
         with self._tokenizer_lock:
             source = [self.tokenizer.convert_ids_to_tokens(list(row)) for row in inputs]
         bounds = [self.output_bound(len(row), options) for row in inputs]
+        lengths = [decode_length(bound, options) for bound in bounds]
         results: list[Any] = [None] * len(inputs)
         # One part per replica, of similar lengths; each decodes only as far as its own
-        # longest bound, and the replicas run their parts at once.
-        order = sorted(range(len(inputs)), key=lambda i: len(inputs[i]))
-        parts = _contiguous(order, min(self.layout.inter, len(inputs)))
-        pending = [(part, self._submit(source, part, bounds, options)) for part in parts]
+        # longest bound, and the replicas run their parts at once. Beam search decodes each
+        # group of one length on its own (see ``decode_length``).
+        parts = [
+            part
+            for group in decode_groups(bounds, options)
+            for part in _contiguous(group, min(self.layout.inter, len(group)))
+        ]
+        pending = [(part, self._submit(source, part, lengths, options)) for part in parts]
         for part, futures in pending:
             for i, future in zip(part, futures, strict=True):
                 results[i] = future.result()
@@ -295,7 +310,7 @@ class Ct2Backend:
         self,
         source: Sequence[Any],
         part: list[int],
-        bounds: list[int],
+        lengths: list[int],
         options: DecodeOptions,
     ) -> list[Any]:
         """Queue the rows ``part`` on a free replica; their (asynchronous) results."""
@@ -305,7 +320,7 @@ class Ct2Backend:
                 [source[i] for i in part],
                 prefix,
                 asynchronous=True,
-                **self.translation_kwargs(max(bounds[i] for i in part), options),
+                **self.translation_kwargs(max(lengths[i] for i in part), options),
             )
         )
 

@@ -11,7 +11,13 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
-from models.backend import DecodeOptions, ModelOutput, check_budget
+from models.backend import (
+    DecodeOptions,
+    ModelOutput,
+    check_budget,
+    decode_groups,
+    decode_length,
+)
 from models.errors import ModelError
 from models.families import family_of
 from models.hf import default_max_input_tokens, load_config, quiet_transformers
@@ -106,12 +112,19 @@ class TorchBackend:
         if not texts:
             return []
         with self._tokenizer_lock, quiet_transformers():
-            encoded = self.tokenizer(list(texts), add_special_tokens=True, truncation=False)
+            # verbose=False: no "sequence length is longer than ... 512" warning; the pipeline
+            # counts long texts on purpose, to split them to the budget.
+            encoded = self.tokenizer(
+                list(texts), add_special_tokens=True, truncation=False, verbose=False
+            )
         return [list(ids) for ids in encoded["input_ids"]]
 
-    def generation_kwargs(self, longest_input: int, options: DecodeOptions) -> dict[str, Any]:
-        """Arguments for ``model.generate`` (exposed so tests can check the language handling)."""
-        max_new = options.max_new_tokens(longest_input)
+    def generation_kwargs(
+        self, longest_input: int, options: DecodeOptions, max_new: int | None = None
+    ) -> dict[str, Any]:
+        """Arguments for ``model.generate`` (exposed so tests can check the language handling);
+        ``max_new`` overrides the output bound of ``longest_input``."""
+        max_new = options.max_new_tokens(longest_input) if max_new is None else max_new
         kwargs: dict[str, Any] = {
             "num_beams": options.beam_width,
             "num_return_sequences": 1 + options.alternatives,
@@ -128,18 +141,33 @@ class TorchBackend:
     def translate_batch(
         self, inputs: Sequence[Sequence[int]], options: DecodeOptions
     ) -> list[ModelOutput]:
-        import torch
-
         if not inputs:
             return []
         check_budget(inputs, self.max_input_tokens)
+        bounds = [options.max_new_tokens(len(ids)) for ids in inputs]
+        results: list[ModelOutput | None] = [None] * len(inputs)
+        # Greedy: one call for all. Beam search: one call per decoding length (see
+        # ``decode_length``), so a row's output does not depend on what it is batched with.
+        for group in decode_groups(bounds, options):
+            length = max(decode_length(bounds[i], options) for i in group)
+            outputs = self._generate([inputs[i] for i in group], length, options)
+            for i, output in zip(group, outputs, strict=True):
+                results[i] = output
+        return [r for r in results if r is not None]
+
+    def _generate(
+        self, inputs: Sequence[Sequence[int]], length: int, options: DecodeOptions
+    ) -> list[ModelOutput]:
+        """One ``generate`` call decoding up to ``length`` tokens; each row is then cut back to
+        its own bound, so a segment gets the same (greedy) output alone or in any batch. Row 0
+        of the output is the decoder start token."""
+        import torch
+
         lengths = [len(ids) for ids in inputs]
         batch = self._padded(inputs)
+        kwargs = self.generation_kwargs(max(lengths), options, max_new=length)
         with quiet_transformers(), torch.inference_mode():
-            output = self.model.generate(**batch, **self.generation_kwargs(max(lengths), options))
-        # The batch decodes up to the longest input's bound; each row is cut back to its own
-        # bound, so a segment gets the same (greedy) output alone or in any batch. Row 0 of the
-        # output is the decoder start token.
+            output = self.model.generate(**batch, **kwargs)
         per_input = 1 + options.alternatives
         rows = output.tolist()
         results = []

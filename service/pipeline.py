@@ -12,6 +12,7 @@ end.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Protocol
@@ -19,7 +20,7 @@ from typing import Any, Protocol
 from models.backend import DecodeOptions, ModelOutput, Segment
 from service.text.budget import split_to_budget
 from service.text.flags import finish_output
-from service.text.normalize import has_thai, normalize, split_lines
+from service.text.normalize import has_thai, normalize, split_lines_and_breaks
 from service.text.protect import ProtectedSpan, SpanMap, find_spans, mask
 from service.text.restore import restore
 from service.text.sentences import split_sentences
@@ -118,7 +119,8 @@ class ParagraphResult:
             s.alternatives[rank] if rank < len(s.alternatives) else s.target for s in self.segments
         ]
         indent = self.text[: len(self.text) - len(self.text.lstrip())]
-        return indent + " ".join(t for t in (p.strip() for p in picked) if t)
+        trail = self.text[len(self.text.rstrip()) :] if self.text.strip() else ""
+        return indent + " ".join(t for t in (p.strip() for p in picked) if t) + trail
 
     def alternatives(self, count: int) -> list[str]:
         """At most ``count`` alternative translations of the paragraph, each unlike the text."""
@@ -129,13 +131,14 @@ class ParagraphResult:
 class DocumentResult:
     text: str
     paragraphs: list[ParagraphResult]
+    line_breaks: list[str] = field(default_factory=list)  # after each paragraph but the last
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     def alternative(self, rank: int) -> str:
         """The document built from each paragraph's ``rank``-th alternative."""
-        return "\n".join(p.alternative(rank) for p in self.paragraphs)
+        return join_lines([p.alternative(rank) for p in self.paragraphs], self.line_breaks)
 
     def alternatives(self, count: int) -> list[str]:
         """At most ``count`` alternative translations of the whole document (n-best, per
@@ -165,8 +168,9 @@ class PreparedParagraph:
     """One input line. ``passthrough`` lines (no Thai) are copied to the output unchanged."""
 
     source: str
-    indent: str  # leading whitespace of the line, kept in the output
+    indent: str  # leading whitespace of the line, kept in the output as written
     segments: list[PreparedSegment]
+    trail: str = ""  # trailing whitespace of the line, kept in the output as written
 
     @property
     def passthrough(self) -> bool:
@@ -184,6 +188,7 @@ class PreparedParagraph:
 @dataclass
 class PreparedDocument:
     paragraphs: list[PreparedParagraph]
+    line_breaks: list[str] = field(default_factory=list)  # as written: "\n", "\r\n", ...
 
     @property
     def requests(self) -> list[str]:
@@ -231,27 +236,46 @@ def prepare_document(text: str, options: TranslateOptions, encoder: Encoder) -> 
 def _prepare_document(
     text: str, options: TranslateOptions, encoder: Encoder, encodings: _Encodings
 ) -> PreparedDocument:
-    return PreparedDocument(
-        [_prepare_paragraph(line, options, encoder, encodings) for line in split_lines(text)]
-    )
+    lines, breaks = split_lines_and_breaks(text)
+    paragraphs = [_prepare_paragraph(line, options, encoder, encodings) for line in lines]
+    return PreparedDocument(paragraphs, breaks)
 
 
 def _prepare_paragraph(
     raw_line: str, options: TranslateOptions, encoder: Encoder, encodings: _Encodings
 ) -> PreparedParagraph:
-    """One line: copied through as it is when it has no Thai, else split and masked."""
+    """One line: copied through as it is when it has no Thai, else split and masked; the
+    whitespace around a translated line comes back as written."""
     line = normalize(raw_line)
     if not has_thai(line):
         return PreparedParagraph(_passthrough(raw_line, line), "", [])
-    body = line.strip()
-    indent = line[: len(line) - len(line.lstrip())]
+    indent = raw_line[: len(raw_line) - len(raw_line.lstrip())]
+    trail = raw_line[len(raw_line.rstrip()) :]
+    body = normalize(raw_line.strip()).strip()
     spans = find_spans(body, options.glossary, options.do_not_translate)
     segments: list[PreparedSegment] = []
-    offset = 0
-    for sentence in split_sentences(body, [(s.start, s.end) for s in spans]):
-        segments.extend(_prepare_sentence(sentence, offset, spans, encoder, encodings))
-        offset += len(sentence)
-    return PreparedParagraph(_passthrough(raw_line, line), indent, segments)
+    sentences = split_sentences(body, [(s.start, s.end) for s in spans])
+    for sentence, offset in zip(sentences, _offsets(sentences), strict=True):
+        local = _spans_within(spans, offset, offset + len(sentence))
+        segments.extend(_prepare_sentence(sentence, offset, local, encoder, encodings))
+    return PreparedParagraph(_passthrough(raw_line, line), indent, segments, trail)
+
+
+def _offsets(pieces: Sequence[str]) -> list[int]:
+    """Where each of consecutive ``pieces`` starts."""
+    offsets, position = [], 0
+    for piece in pieces:
+        offsets.append(position)
+        position += len(piece)
+    return offsets
+
+
+def _spans_within(spans: Sequence[ProtectedSpan], start: int, end: int) -> Sequence[ProtectedSpan]:
+    """The spans (sorted, disjoint) inside ``[start, end)``, found by bisection: a line of many
+    sentences and many spans costs no more than its length."""
+    first = bisect.bisect_left(spans, start, key=lambda s: s.start)
+    last = bisect.bisect_left(spans, end, key=lambda s: s.start)
+    return spans[first:last]
 
 
 def _passthrough(raw_line: str, normalized: str) -> str:
@@ -318,7 +342,8 @@ def assemble_paragraph(
             raise ValueError(f"no translation of {seg.masked!r}")
         results.append(_translated(seg, output))
     body = " ".join(t for t in (r.target.strip() for r in results) if t)
-    return ParagraphResult(paragraph.source, paragraph.indent + body, results)
+    text = paragraph.indent + body + (paragraph.trail if body else "")
+    return ParagraphResult(paragraph.source, text, results)
 
 
 def _translated(seg: PreparedSegment, output: ModelOutput) -> SegmentResult:
@@ -349,7 +374,16 @@ def assemble_document(
         assemble_paragraph(p, [outputs.get(r) for r in p.requests], memory)
         for p in prepared.paragraphs
     ]
-    return DocumentResult("\n".join(p.text for p in paragraphs), paragraphs)
+    text = join_lines([p.text for p in paragraphs], prepared.line_breaks)
+    return DocumentResult(text, paragraphs, list(prepared.line_breaks))
+
+
+def join_lines(lines: Sequence[str], breaks: Sequence[str]) -> str:
+    """Lines joined with the line breaks that followed them in the source ("\n" if unknown)."""
+    parts = [lines[0]] if lines else []
+    for number, line in enumerate(lines[1:]):
+        parts += [breaks[number] if number < len(breaks) else "\n", line]
+    return "".join(parts)
 
 
 def unique_inputs(prepared: Sequence[PreparedDocument]) -> list[Segment]:

@@ -55,6 +55,12 @@ def register(subparsers: Any) -> None:
         "(exact lookup, close matches), close-match queries at 10,000 and 100,000 units "
         "(desk.md/.json)",
     )
+    mode.add_argument(
+        "--long-line",
+        action="store_true",
+        help="one line of 10k, 50k and 200k characters through the whole workflow: time per "
+        "character at each size and their ratio, 1 = linear (long-line.md/.json)",
+    )
     parser.add_argument("--clients", type=int, default=200, help="--overload: clients")
     parser.add_argument("--seconds", type=float, default=60.0, help="--overload: duration")
     parser.add_argument(
@@ -147,6 +153,8 @@ def _run(args: argparse.Namespace) -> int:
         return _memory(args, config, progress)
     if args.desk:
         return _desk(args, config, progress)
+    if args.long_line:
+        return _long_line(args, config, progress)
     if args.sweep:
         from bench.sweep import run_sweep
 
@@ -197,5 +205,17 @@ def _memory(args: argparse.Namespace, config: Any, progress: Any) -> int:
     table = markdown(runs, requests, chars)
     (args.out / "memory.md").write_text(table, encoding="utf-8")
     (args.out / "memory.json").write_text(json.dumps(to_dict(runs), indent=2), encoding="utf-8")
+    print(json.dumps(summary(runs)) if args.json else table)
+    return 0
+
+
+def _long_line(args: argparse.Namespace, config: Any, progress: Any) -> int:
+    from bench.longline import markdown, run_long_line, summary, to_dict
+
+    runs = run_long_line(config, log=progress)
+    args.out.mkdir(parents=True, exist_ok=True)
+    table = markdown(runs)
+    (args.out / "long-line.md").write_text(table, encoding="utf-8")
+    (args.out / "long-line.json").write_text(json.dumps(to_dict(runs), indent=2), encoding="utf-8")
     print(json.dumps(summary(runs)) if args.json else table)
     return 0
