@@ -27,6 +27,35 @@ from service.text.restore import restore
 from service.text.sentences import split_sentences
 
 
+class Remembered(Protocol):
+    """An approved human translation of a masked segment (the desk's translation memory,
+    :mod:`service.desk.memory`)."""
+
+    @property
+    def unconditional(self) -> bool:
+        """Whether it applies to every segment with this masked text (then the model is not
+        asked); otherwise :meth:`target_for` decides segment by segment."""
+        ...
+
+    @property
+    def masked_target(self) -> str: ...
+
+    def target_for(self, span_map: SpanMap) -> str | None:
+        """The English with this segment's spans put in, or None where it does not apply."""
+        ...
+
+
+class MemoryLookup(Protocol):
+    """A team's translation memory as the workflow asks it: before the cache and the model,
+    the exact matches; after assembling, close matches offered beside the translation."""
+
+    def exact(self, segments: Sequence[str]) -> Mapping[str, Remembered]: ...
+
+    def suggest(self, segments: Sequence[SegmentResult]) -> None:
+        """Set ``suggestion`` on the segments that have a close match (when asked for)."""
+        ...
+
+
 class Encoder(Protocol):
     """What preparation needs from the model side: its token budget and its tokenizer (a
     :class:`~models.backend.Backend` satisfies it)."""
@@ -39,11 +68,13 @@ class Encoder(Protocol):
 
 @dataclass(frozen=True)
 class TranslateOptions:
-    """Per-request options: glossary ``{Thai: English}``, terms never translated, decoding."""
+    """Per-request options: glossary ``{Thai: English}``, terms never translated, decoding,
+    and the translation memory to consult (a team's, on the server)."""
 
     glossary: Mapping[str, str] = field(default_factory=dict)
     do_not_translate: tuple[str, ...] = ()
     decode: DecodeOptions = field(default_factory=DecodeOptions)
+    memory: MemoryLookup | None = None
 
 
 @dataclass
@@ -55,8 +86,10 @@ class SegmentResult:
     spans: list[ProtectedSpan]
     alternatives: list[str] = field(default_factory=list)  # next-best, restored, distinct
     flags: tuple[str, ...] = ()  # see service.text.flags
-    # In [0, 1] (service.text.confidence); None when the model did not translate the segment or
-    # its score is unknown.
+    origin: str = "machine"  # or "memory": an approved translation, used as it is
+    suggestion: dict[str, Any] | None = None  # a close match in the memory (when asked for)
+    # In [0, 1] (service.text.confidence); None when the model did not translate the segment
+    # (no Thai, or an approved translation from the memory) or its score is unknown.
     confidence: float | None = None
 
 
@@ -291,9 +324,12 @@ def _prepare_sentence(
 
 
 def assemble_paragraph(
-    paragraph: PreparedParagraph, outputs: Sequence[ModelOutput]
+    paragraph: PreparedParagraph,
+    outputs: Sequence[ModelOutput | None],
+    memory: Mapping[str, Remembered] | None = None,
 ) -> ParagraphResult:
-    """Restore spans in each model output and rebuild the line."""
+    """Restore spans in each model output and rebuild the line. A segment the memory has
+    (and applies to) takes the approved English instead; its output may then be None."""
     expected = len(paragraph.requests)
     if len(outputs) != expected:
         raise ValueError(f"expected {expected} translations, got {len(outputs)}")
@@ -303,36 +339,48 @@ def assemble_paragraph(
     results = []
     for seg in paragraph.segments:
         output = next(given) if seg.needs_model else ModelOutput(seg.masked, 0)
-        done = finish_output(seg.source, seg.span_map, output.text, modelled=seg.needs_model)
-        alternatives = distinct_alternatives(
-            done.text,
-            (finish_output(seg.source, seg.span_map, a).text for a in output.alternatives),
-        )
-        confidence = segment_confidence(output.score, done.flags) if seg.needs_model else None
-        results.append(
-            SegmentResult(
-                seg.source,
-                seg.masked,
-                output.text,
-                done.text,
-                seg.span_map.spans,
-                alternatives,
-                done.flags,
-                confidence,
-            )
-        )
+        remembered = memory.get(seg.masked) if memory and seg.needs_model else None
+        approved = remembered.target_for(seg.span_map) if remembered is not None else None
+        if approved is not None and remembered is not None:
+            results.append(_remembered(seg, remembered.masked_target, approved))
+            continue
+        if output is None:
+            raise ValueError(f"no translation of {seg.masked!r}")
+        results.append(_translated(seg, output))
     body = " ".join(t for t in (r.target.strip() for r in results) if t)
     text = paragraph.indent + body + (paragraph.trail if body else "")
     confidence = aggregate_confidence((r.confidence, len(r.source)) for r in results)
     return ParagraphResult(paragraph.source, text, results, confidence)
 
 
+def _translated(seg: PreparedSegment, output: ModelOutput) -> SegmentResult:
+    done = finish_output(seg.source, seg.span_map, output.text, modelled=seg.needs_model)
+    alternatives = distinct_alternatives(
+        done.text,
+        (finish_output(seg.source, seg.span_map, a).text for a in output.alternatives),
+    )
+    confidence = segment_confidence(output.score, done.flags) if seg.needs_model else None
+    return SegmentResult(
+        seg.source, seg.masked, output.text, done.text, seg.span_map.spans, alternatives,
+        done.flags, confidence=confidence,
+    )  # fmt: skip
+
+
+def _remembered(seg: PreparedSegment, raw: str, approved: str) -> SegmentResult:
+    """An approved translation: as the editor wrote it (no flags: a person checked it)."""
+    return SegmentResult(seg.source, seg.masked, raw, approved, seg.span_map.spans, origin="memory")
+
+
 def assemble_document(
-    prepared: PreparedDocument, outputs: Mapping[str, ModelOutput]
+    prepared: PreparedDocument,
+    outputs: Mapping[str, ModelOutput],
+    memory: Mapping[str, Remembered] | None = None,
 ) -> DocumentResult:
-    """The document from a ``{masked segment: model output}`` mapping."""
+    """The document from a ``{masked segment: model output}`` mapping (and the memory's
+    approved translations, which need no output)."""
     paragraphs = [
-        assemble_paragraph(p, [outputs[r] for r in p.requests]) for p in prepared.paragraphs
+        assemble_paragraph(p, [outputs.get(r) for r in p.requests], memory)
+        for p in prepared.paragraphs
     ]
     text = join_lines([p.text for p in paragraphs], prepared.line_breaks)
     confidence = aggregate_confidence(

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from service.cli.common import (
+    GLOSSARY_ID_NEEDS_SERVER,
     add_glossary_options,
     add_model_options,
     add_server_options,
@@ -100,7 +101,13 @@ def _translator(args: argparse.Namespace, options: Any, settings: Any) -> Any:
         from service.files.client import ServerError, ServerKeyRefused, ServerTranslator
 
         try:
-            return ServerTranslator(server, options, api_key=args.api_key, review=args.review > 0)
+            return ServerTranslator(
+                server,
+                options,
+                api_key=args.api_key,
+                glossary_id=args.glossary_id,
+                review=args.review > 0,
+            )
         except (ServerError, ServerKeyRefused) as exc:
             raise CLIError(str(exc), code=1) from exc
     from service.cli.common import load_checked_engine
@@ -122,6 +129,8 @@ def run(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
     if args.api_key and not explicit_server(args, settings):
         raise CLIError("--api-key goes with --server URL (or THAIMT_SERVER)", code=2)
+    if args.glossary_id and not explicit_server(args, settings):
+        raise CLIError(GLOSSARY_ID_NEEDS_SERVER, code=2)
     if args.chunk_chars < 1:
         raise CLIError("--chunk-chars must be at least 1", code=2)
     if args.review < 0:

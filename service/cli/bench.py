@@ -55,6 +55,13 @@ def register(subparsers: Any) -> None:
         "without it side by side (confidence.md/.json)",
     )
     mode.add_argument(
+        "--desk",
+        action="store_true",
+        help="the translation memory's cost: cache-hit requests without and with 10,000 units "
+        "(exact lookup, close matches), close-match queries at 10,000 and 100,000 units "
+        "(desk.md/.json)",
+    )
+    mode.add_argument(
         "--long-line",
         action="store_true",
         help="one line of 10k, 50k and 200k characters through the whole workflow: time per "
@@ -152,6 +159,8 @@ def _run(args: argparse.Namespace) -> int:
         return _memory(args, config, progress)
     if args.confidence:
         return _confidence(args, config, progress)
+    if args.desk:
+        return _desk(args, config, progress)
     if args.long_line:
         return _long_line(args, config, progress)
     if args.sweep:
@@ -179,6 +188,19 @@ def _overload(args: argparse.Namespace, config: Any, progress: Any) -> int:
     (args.out / "overload.md").write_text(table, encoding="utf-8")
     (args.out / "overload.json").write_text(dumps(result), encoding="utf-8")
     print(json.dumps(result.summary()) if args.json else table)
+    return 0
+
+
+def _desk(args: argparse.Namespace, config: Any, progress: Any) -> int:
+    from bench.report import memory_section
+    from bench.run import run_desk
+
+    report = run_desk(config, log=progress)
+    args.out.mkdir(parents=True, exist_ok=True)
+    table = "\n".join(memory_section(report)).strip() + "\n"
+    (args.out / "desk.md").write_text(table, encoding="utf-8")
+    (args.out / "desk.json").write_text(json.dumps(report.to_dict(), indent=2), encoding="utf-8")
+    print(json.dumps(report.summary) if args.json else table)
     return 0
 
 

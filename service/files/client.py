@@ -3,7 +3,8 @@
 The server runs the same pipeline, so the outputs equal the in-process ones. Documents go in
 batches bounded by count and characters (within the server's limits); 503/429 answers are retried
 after their Retry-After; any other failure raises ServerError with the server's message. An API
-key, when given, goes with every request as ``Authorization: Bearer KEY``; a refused or missing
+key, when given, goes with every request as ``Authorization: Bearer KEY``, and a stored
+glossary's id (``--glossary-id``) with every translation; a refused or missing
 key (401/403) raises ServerKeyRefused, which is not a ServerError: no other request could succeed,
 so a batch run stops there instead of failing every file one by one.
 """
@@ -54,10 +55,12 @@ class ServerTranslator:
         retries: int = 8,
         timeout_s: float = 300.0,
         api_key: str | None = None,
+        glossary_id: str | None = None,
         review: bool = True,
     ) -> None:
         self.url = url.rstrip("/")
         self.options = options
+        self.glossary_id = glossary_id
         self.max_texts, self.max_chars, self.retries = max_texts, max_chars, retries
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self.client = httpx.Client(base_url=self.url, timeout=timeout_s, headers=headers)
@@ -143,6 +146,8 @@ class ServerTranslator:
             "beam_size": self.options.decode.beam_size,
             "detail": detail,
         }
+        if self.glossary_id:
+            body["glossary_id"] = self.glossary_id
         try:
             response = self._request("POST", "/v1/translate", json=body)
             data = response.json()

@@ -3,8 +3,10 @@
 Plain HTML, CSS and JavaScript (``service/web/static``): no build step, no CDN, no external
 font, so it works air-gapped. ``THAIMT_WEB_UI=false`` turns it off (404). The page talks to the
 same API as every client (``/frontend/settings``, ``/v1/translate/stream``,
-``/v1/translate/file``); ``/web/config.json`` adds what only the page needs: the words for each
-segment flag and span kind, and the default review threshold for confidence.
+``/v1/translate/file``, and the desk's ``/v1/team``, ``/v1/glossaries``, ``/v1/memory``,
+``/v1/export``); ``/web/config.json`` adds what only the page needs: the words for each segment
+flag and span kind, whether the desk is on, the alternatives bound, and the default review
+threshold for confidence.
 """
 
 from __future__ import annotations
@@ -82,7 +84,8 @@ async def index(request: Request) -> Response:
 
 @router.get("/web/config.json")
 async def page_config(request: Request) -> dict[str, Any]:
-    if not get_state(request).settings.web_ui:
+    state = get_state(request)
+    if not state.settings.web_ui:
         raise ApiError(404, "the web page is turned off on this server (THAIMT_WEB_UI=false)")
     return {
         "flags": FLAG_REASONS,
@@ -93,6 +96,8 @@ async def page_config(request: Request) -> dict[str, Any]:
             "terms": MAX_TERMS,
             "termChars": MAX_TERM_CHARS,
         },
+        "desk": state.desk is not None,  # server glossaries, memory, editing
+        "maxAlternatives": state.settings.max_alternatives,
     }
 
 

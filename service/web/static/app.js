@@ -61,6 +61,7 @@ function bindEvents() {
     });
   }
   $("api-key").addEventListener("input", () => localStorage.setItem(STORE.apiKey, $("api-key").value));
+  $("api-key").addEventListener("change", loadTeam);
   $("file").addEventListener("change", fileChosen);
   $("clear-file").addEventListener("click", clearFile);
   $("copy").addEventListener("click", copyTranslation);
@@ -78,6 +79,7 @@ function bindEvents() {
   panes.addEventListener("mouseleave", () => highlight(null));
   panes.addEventListener("focusin", (e) => highlight(e.target.closest(".seg")));
   panes.addEventListener("keydown", moveBetweenSentences);
+  bindDesk(); // desk.js: editing, memory, team glossaries, exports
 }
 
 async function loadServerSettings() {
@@ -96,6 +98,7 @@ async function loadServerSettings() {
   $("threshold").value = String(reviewThreshold());
   updateCounter();
   watchReadiness();
+  loadTeam();
 }
 
 async function watchReadiness() {
@@ -267,7 +270,7 @@ async function translate() {
     $("source").focus();
     return;
   }
-  const options = { glossary: entries, do_not_translate: keepTerms() };
+  const options = { glossary: entries, do_not_translate: keepTerms(), ...deskOptions() };
   state.controller = new AbortController();
   setBusy(true);
   try {
@@ -305,7 +308,7 @@ function askForKey() {
 async function translateText(text, options, signal) {
   const lines = text.split(LINE_BREAK);
   startResults(lines.length, "translation.txt");
-  const body = { text, detail: true, ...options };
+  const body = { text, detail: true, ...options, ...deskStreamOptions() };
   const response = await fetch("/v1/translate/stream", {
     method: "POST",
     headers: headers({ "Content-Type": "application/json" }),
@@ -350,6 +353,7 @@ async function translateFile(file, options, signal) {
   form.append("file", file);
   form.append("glossary", JSON.stringify(options.glossary));
   form.append("do_not_translate", JSON.stringify(options.do_not_translate));
+  if (options.glossary_id) form.append("glossary_id", options.glossary_id);
   form.append("fields", $("fields").value);
   form.append("detail", "true");
   const response = await fetch("/v1/translate/file", { method: "POST", headers: headers(), body: form, signal });
@@ -392,6 +396,7 @@ function startResults(lines, name) {
     reviewCursor: -1,
   });
   $("panes").style.setProperty("--rows", "1");
+  resetDesk();
   $("results").hidden = false;
   $("progress-row").hidden = false;
   $("progress").value = 0;
@@ -411,6 +416,7 @@ function showProgressText(text) {
 function finishResults() {
   $("progress").value = 1;
   updateSummary(true);
+  deskFinished();
 }
 
 function updateSummary(done = false) {
@@ -426,6 +432,7 @@ function updateSummary(done = false) {
 // One input line: kept lines (no Thai) are copied through; blank lines separate paragraphs.
 function addParagraph(number, source, translation, segments) {
   state.outputs[number] = translation;
+  deskParagraph(number, source, translation, segments);
   if (!source.trim()) return;
   const sourceBox = el("div", { class: "para", "data-paragraph": String(number) });
   const targetBox = el("div", { class: "para", "data-paragraph": String(number) });
@@ -462,6 +469,7 @@ function renderSegments(number, segments, sourceBox, targetBox) {
     if (typeof segment.confidence === "number") {
       targetSeg.setAttribute("data-confidence", segment.confidence.toFixed(3));
     }
+    deskSegment(id, number, segment, targetSeg);
     const flags = segment.flags || [];
     if (flags.length) {
       const why = flags.map((f) => state.config.flags[f] || f);
