@@ -83,6 +83,8 @@ def test_a_unit_fixed_to_a_number_applies_only_to_that_number(
     assert (first.origin, first.target) == ("memory", "A hundred baht at Central World")
     assert third.origin == "machine" and "hundred" not in third.target
     assert engine.stats.segments == 2  # the price sentence still ran once, for the 2,500
+    # Confidence is the model's: none for the approved unit, a number for the model's output.
+    assert first.confidence is None and third.confidence is not None
 
 
 def test_close_matches_are_offered_when_asked_for(book: MemoryBook, tiny_backend: Any) -> None:
