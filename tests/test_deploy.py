@@ -48,7 +48,10 @@ def test_compose_fleet() -> None:
         env["THAIMT_TRUSTED_PROXIES"]
         == compose["networks"]["default"]["ipam"]["config"][0]["subnet"]
     )
-    assert "allkeys-lru" in services["redis"]["command"]
+    # Cache and budget keys (TTL) are evicted; the desk's glossaries and memory are kept.
+    command = services["redis"]["command"]
+    assert "volatile-lru" in command and command[command.index("--appendonly") + 1] == "yes"
+    assert "redis-data:/data" in services["redis"]["volumes"]
     assert app["depends_on"]["redis"]["condition"] == "service_healthy"
     mounts = services["lb"]["volumes"] + services["prometheus"]["volumes"]
     for mount in mounts:
@@ -112,4 +115,7 @@ def test_kubernetes_services_and_autoscaler() -> None:
     assert hpa["spec"]["scaleTargetRef"]["name"] == "thaimt"
     assert hpa["spec"]["metrics"][0]["pods"]["metric"]["name"] == "thaimt_queue_depth"
     redis_args = docs[("Deployment", "thaimt-redis")]["spec"]["template"]["spec"]["containers"][0]
-    assert "allkeys-lru" in redis_args["args"]
+    assert "volatile-lru" in redis_args["args"]
+    assert redis_args["args"][redis_args["args"].index("--appendonly") + 1] == "yes"
+    claim = docs[("Deployment", "thaimt-redis")]["spec"]["template"]["spec"]["volumes"][0]
+    assert ("PersistentVolumeClaim", claim["persistentVolumeClaim"]["claimName"]) in docs

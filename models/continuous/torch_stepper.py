@@ -31,6 +31,7 @@ from models.continuous.scoring import (
     unsupported_generation,
 )
 from models.continuous.state import RunningBatch, concatenate
+from models.scoring import mean_log_prob
 
 if TYPE_CHECKING:
     import torch
@@ -239,7 +240,10 @@ class TorchStepDecoder:
         return len(row.generated) >= row.bound or row.sequence[-1] in self.eos
 
     def _output(self, row: _Row) -> FinishedRow:
-        output = self.backend.output_of([row.generated])
+        # The mean log-probability up to and including the end token, as generate()'s path
+        # scores it (models.scoring)
+        score = mean_log_prob(row.logprobs) if row.options.scores else None
+        output = self.backend.output_of([row.generated], score)
         return FinishedRow(row.key, output, tuple(row.logprobs))
 
     def _keep(self, keep: list[int]) -> None:

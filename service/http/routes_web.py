@@ -3,8 +3,10 @@
 Plain HTML, CSS and JavaScript (``service/web/static``): no build step, no CDN, no external
 font, so it works air-gapped. ``THAIMT_WEB_UI=false`` turns it off (404). The page talks to the
 same API as every client (``/frontend/settings``, ``/v1/translate/stream``,
-``/v1/translate/file``); ``/web/config.json`` adds what only the page needs: the words for each
-segment flag and span kind.
+``/v1/translate/file``, and the desk's ``/v1/team``, ``/v1/glossaries``, ``/v1/memory``,
+``/v1/export``); ``/web/config.json`` adds what only the page needs: the words for each segment
+flag and span kind, whether the desk is on, the alternatives bound, and the default review
+threshold for confidence.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from fastapi.responses import Response
 from service.http.errors import ApiError
 from service.http.schemas import MAX_GLOSSARY_ENTRIES, MAX_TERM_CHARS, MAX_TERMS
 from service.http.state import get_state
+from service.text.confidence import REVIEW_THRESHOLD
 from service.text.flags import FLAG_REASONS
 
 router = APIRouter(tags=["web page"], include_in_schema=False)
@@ -81,16 +84,20 @@ async def index(request: Request) -> Response:
 
 @router.get("/web/config.json")
 async def page_config(request: Request) -> dict[str, Any]:
-    if not get_state(request).settings.web_ui:
+    state = get_state(request)
+    if not state.settings.web_ui:
         raise ApiError(404, "the web page is turned off on this server (THAIMT_WEB_UI=false)")
     return {
         "flags": FLAG_REASONS,
         "spanKinds": SPAN_KINDS,
+        "confidence": {"threshold": REVIEW_THRESHOLD},
         "limits": {
             "glossaryEntries": MAX_GLOSSARY_ENTRIES,
             "terms": MAX_TERMS,
             "termChars": MAX_TERM_CHARS,
         },
+        "desk": state.desk is not None,  # server glossaries, memory, editing
+        "maxAlternatives": state.settings.max_alternatives,
     }
 
 

@@ -124,7 +124,10 @@ def test_lanes_keep_a_batch_per_replica_in_flight(two_replicas: Ct2Backend) -> N
     finally:
         two_replicas.split_batches = True
     assert engine.most == 2 and engine.sizes == [2, 2]
-    assert outputs == [expected[t] for t in SENTENCES]
+    # Greedy text does not depend on batch-mates; the score only up to float rounding.
+    assert [o.text for o in outputs] == [expected[t].text for t in SENTENCES]
+    for output, text in zip(outputs, SENTENCES, strict=True):
+        assert output.score == pytest.approx(expected[text].score, abs=1e-4)
 
 
 def test_one_lane_is_the_static_batcher(two_replicas: Ct2Backend) -> None:
