@@ -206,9 +206,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     env = {"THAIMT_REQUEST_TIMEOUT_S": "3600", "THAIMT_MAX_BODY_BYTES": "50000000"}
     figures: list[Figure] = []
-    with tempfile.TemporaryDirectory() as jobs_dir, server(
-        args.model, {**env, "THAIMT_JOBS_DIR": jobs_dir}
-    ) as url, httpx.Client(base_url=url, timeout=3600) as client:
+    with (
+        tempfile.TemporaryDirectory() as jobs_dir,
+        server(args.model, {**env, "THAIMT_JOBS_DIR": jobs_dir}) as url,
+        httpx.Client(base_url=url, timeout=3600) as client,
+    ):
         if args.figure in ("format", "all"):
             figures.append(format_figure(client, args.pages, args.rounds))
             print(figures[-1].line(), file=sys.stderr)
