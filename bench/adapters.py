@@ -4,8 +4,9 @@ The core (``service.engine``, ``service.pipeline``, the ``Backend`` protocol) is
 restructured; the rest of the bench goes through these functions only, so an API change is
 adapted here and nowhere else:
 
-* ``new_engine`` / ``engine_translate`` / ``model_segments`` — the offline engine and the
-  pipeline's preparation (what the server sends to the model for a text);
+* ``new_engine`` / ``engine_translate`` / ``model_segments`` — the offline engine (with its
+  cache front, texts taken as segments as they are: no pipeline) and the pipeline's preparation
+  (what the server sends to the model for a text);
 * ``source_lengths`` — token counts (``encode``);
 * ``prepare_raw`` / ``engine_run`` / ``run_raw`` — the engine and the raw library on the same
   pre-tokenised inputs (``Engine.run`` on segments with ids; ``ctranslate2.Translator.
@@ -21,12 +22,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from models.backend import Backend, DecodeOptions
-    from service.engine import Engine, Segment, SegmentCache
+    from models.backend import Backend, DecodeOptions, Segment
+    from service.cache.store import SegmentStore
+    from service.engine import Engine
 
 
 def new_engine(
-    backend: Backend, batch_size: int, cache: SegmentCache | None = None, max_tokens: int = 1 << 30
+    backend: Backend, batch_size: int, cache: SegmentStore | None = None, max_tokens: int = 1 << 30
 ) -> Engine:
     """An engine (no cache unless given) whose batches are bounded by count (and tokens)."""
     from service.engine import Engine
@@ -35,12 +37,21 @@ def new_engine(
 
 
 def engine_translate(engine: Engine, segments: Sequence[str], options: DecodeOptions) -> list[str]:
-    """``segments`` through the engine: tokenising, batching, the model, decoding."""
-    return engine.translate(list(segments), options)
+    """``segments`` through the engine as they are (no pipeline): each distinct one once, the
+    cache, tokenising, batching, the model, decoding."""
+    from models.backend import encode_segments
+
+    unique = list(dict.fromkeys(segments))
+    done = engine.outputs.lookup(unique, options)
+    todo = encode_segments(engine.backend, [t for t in unique if t not in done])
+    fresh = dict(zip((s.text for s in todo), engine.run(todo, options), strict=True))
+    engine.outputs.remember(fresh, options)
+    done.update(fresh)
+    return [done[t].text for t in segments]
 
 
 def model_segments(
-    texts: Sequence[str], counter: Backend | Engine, options: DecodeOptions
+    texts: Sequence[str], counter: Backend, options: DecodeOptions
 ) -> list[list[str]]:
     """The masked segments the pipeline sends to the model for each text (a sentence may
     become several segments, an article many), so offline work equals the server's."""
@@ -50,7 +61,7 @@ def model_segments(
     return [prepare_document(t, translate_options, counter).requests for t in texts]
 
 
-def source_lengths(backend: Backend | Engine, texts: Sequence[str]) -> list[int]:
+def source_lengths(backend: Backend, texts: Sequence[str]) -> list[int]:
     """Source tokens per text, special tokens included."""
     return [len(ids) for ids in backend.encode(list(texts))]
 
@@ -67,11 +78,11 @@ class RawBatch:
 def prepare_raw(backend: Backend, texts: Sequence[str]) -> RawBatch:
     """Tokenise ``texts`` once, as the pipeline does, outside any timing; the raw library's
     own input (tokens for CTranslate2, padded tensors for torch) made from those ids."""
-    from service.engine import Segment
+    from models.backend import encode_segments
 
     impl: Any = backend  # reaching into the backends on purpose: the raw library is the baseline
-    ids = backend.encode(list(texts))
-    segments = [Segment(t, tuple(row)) for t, row in zip(texts, ids, strict=True)]
+    segments = encode_segments(backend, list(texts))
+    ids = [list(s.ids) for s in segments]
     longest = max(len(row) for row in ids)
     if backend.name == "ct2":
         source = [impl.tokenizer.convert_ids_to_tokens(list(row)) for row in ids]

@@ -126,9 +126,9 @@ def measure_cache(
     backend: Backend, variant: Variant, sentences: Sequence[str], options: DecodeOptions
 ) -> CacheResult:
     """Two passes over the same segments through an engine with a fresh cache file."""
-    from service.cache import TranslationCache
+    from service.cache.sqlite import SqliteCache
 
-    with tempfile.TemporaryDirectory() as tmp, TranslationCache(Path(tmp) / "c.sqlite3") as cache:
+    with tempfile.TemporaryDirectory() as tmp, SqliteCache(Path(tmp) / "c.sqlite3") as cache:
         engine = new_engine(backend, 32, cache=cache, max_tokens=4096)
         started = time.perf_counter()
         first = engine_translate(engine, sentences, options)

@@ -309,9 +309,9 @@ def measure_paired(
     for number in range(config.paired_rounds + 1):  # round 0 warms both sides up, untimed
         first = number * batch_size
         chunk = [sentences[i % len(sentences)] for i in range(first, first + batch_size)]
-        # Counted by the engine, as the server's pipeline counts through its engine: both
+        # Counted by the backend, as the server's pipeline counts through it: both
         # sides then find the token counts remembered when they batch.
-        segments = [seg for per in model_segments(chunk, engine, options) for seg in per]
+        segments = [seg for per in model_segments(chunk, engine.backend, options) for seg in per]
         engine_first = number % 2 == 0
         engine_s = server_s = 0.0
         for side in ("engine", "server") if engine_first else ("server", "engine"):

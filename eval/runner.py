@@ -27,8 +27,9 @@ from service import defaults
 from service.text.flags import FlagSummary, summarize_flags
 
 if TYPE_CHECKING:
-    from models.backend import ModelOutput
-    from service.engine import Engine, Segment
+    from models.backend import ModelOutput, Segment
+    from service.engine import Engine
+    from service.settings import Settings
 
 MODES = ("sentence", "article")
 TOKEN_UNIT = "whitespace"  # how target tokens are counted for tokens/s
@@ -108,13 +109,13 @@ class Granularity:
         return f"paragraph ({len(self.spans)} paragraphs of up to {article_size} test lines)"
 
 
-def load_engine(model: str, config: EvalConfig) -> Engine:
-    """The service's engine around the chosen backend, with the translation cache only when
-    ``config.cache`` (so that by default every segment is computed)."""
-    from service.engine import Engine
+def eval_settings(model: str, config: EvalConfig) -> Settings:
+    """The service's settings for ``model`` as ``config`` runs it, with the translation cache
+    only when ``config.cache`` (so that by default every segment is computed); the engine is
+    :func:`service.engine.load_engine` of these."""
     from service.settings import Settings
 
-    settings = Settings.load(
+    return Settings.load(
         model=model,
         backend=config.backend,
         device=config.device,
@@ -124,7 +125,6 @@ def load_engine(model: str, config: EvalConfig) -> Engine:
         max_batch_tokens=config.batch_tokens,
         cache=config.cache,
     )
-    return Engine.from_settings(settings)
 
 
 def evaluate_model(

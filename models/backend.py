@@ -70,6 +70,19 @@ class ModelOutput:
     alternatives: tuple[str, ...] = ()  # the next-best hypotheses, best first (n-best)
 
 
+@dataclass(frozen=True)
+class Segment:
+    """A masked segment on its way to the model, with the token ids it was counted with (the
+    pipeline tokenises each segment once; its ids go with it to ``Backend.translate_batch``)."""
+
+    text: str
+    ids: tuple[int, ...]
+
+    @property
+    def tokens(self) -> int:
+        return len(self.ids)
+
+
 @runtime_checkable
 class Backend(Protocol):
     """A loaded model that translates Thai segments into English."""
@@ -102,3 +115,9 @@ def check_budget(inputs: Sequence[Sequence[int]], budget: int) -> None:
             f"{len(over)} input(s) exceed the {budget}-token budget "
             f"(first: #{over[0]}, {len(inputs[over[0]])} tokens); split them before translating"
         )
+
+
+def encode_segments(backend: Backend, texts: Sequence[str]) -> list[Segment]:
+    """``texts`` as segments carrying their token ids (one tokenizer call)."""
+    ids = backend.encode(texts) if texts else []
+    return [Segment(t, tuple(row)) for t, row in zip(texts, ids, strict=True)]

@@ -16,8 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Protocol
 
-from models.backend import DecodeOptions, ModelOutput
-from service.engine import Segment
+from models.backend import DecodeOptions, ModelOutput, Segment
 from service.text.budget import split_to_budget
 from service.text.flags import finish_output
 from service.text.normalize import has_thai, normalize, split_lines
@@ -28,7 +27,7 @@ from service.text.sentences import split_sentences
 
 class Encoder(Protocol):
     """What preparation needs from the model side: its token budget and its tokenizer (a
-    backend or an engine)."""
+    :class:`~models.backend.Backend` satisfies it)."""
 
     @property
     def max_input_tokens(self) -> int: ...

@@ -177,6 +177,11 @@ class Settings(BaseSettings):
     )
     cache_max_entries: int = Field(1_000_000, ge=1, description="Cache size cap (LRU eviction)")
 
+    # Clients of a running server (thaimt translate, thaimt batch)
+    server: str | None = Field(
+        None, description="URL of a running thaimt server that translate and batch use"
+    )
+
     # Shared state for a fleet of replicas
     redis_url: str | None = Field(None, description="redis://… for the shared cache and budgets")
     redis_cache_ttl_s: int = Field(30 * 24 * 3600, ge=1, description="TTL of a cached entry")

@@ -19,8 +19,9 @@ from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping, Sequen
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from models.backend import DecodeOptions, ModelOutput
-from service.engine import Engine, Segment
+from models.backend import DecodeOptions, ModelOutput, Segment
+from service.formats.base import FormatError
+from service.formats.rounds import translation_rounds
 from service.pipeline import (
     DocumentResult,
     ParagraphResult,
@@ -34,6 +35,7 @@ from service.pipeline import (
 
 if TYPE_CHECKING:
     from service.batching import Batcher
+    from service.engine import Engine
     from service.formats.base import Extracted, FileFormat
 
 # How model segments get run between ``stage`` and ``complete``.
@@ -56,9 +58,9 @@ class Staged:
 
 def stage(engine: Engine, texts: Sequence[str], options: TranslateOptions) -> Staged:
     """Prepare the documents, keep each distinct segment once, and look them up in the cache."""
-    prepared = prepare_documents(texts, options, engine)
+    prepared = prepare_documents(texts, options, engine.backend)
     segments = unique_inputs(prepared)
-    found = engine.lookup([s.text for s in segments], options.decode)
+    found = engine.outputs.lookup([s.text for s in segments], options.decode)
     return Staged(prepared, segments, found)
 
 
@@ -69,7 +71,7 @@ def complete(
     options: TranslateOptions,
 ) -> list[DocumentResult]:
     """Store the model's fresh outputs in the cache and assemble every document."""
-    engine.store(fresh, options.decode)
+    engine.outputs.remember(fresh, options.decode)
     outputs = {**staged.found, **fresh}
     return [assemble_document(doc, outputs) for doc in staged.prepared]
 
@@ -214,7 +216,7 @@ async def stream_paragraphs(job: StreamJob) -> AsyncGenerator[tuple[int, int, Pa
             for number, paragraph in enumerate(doc.paragraphs):
                 fresh = {r: await job.futures[r] for r in paragraph.requests if r in job.futures}
                 if fresh:
-                    await asyncio.to_thread(job.engine.store, fresh, job.options.decode)
+                    await asyncio.to_thread(job.engine.outputs.remember, fresh, job.options.decode)
                     job.staged.found.update(fresh)
                     for request in fresh:
                         del job.futures[request]
@@ -254,42 +256,38 @@ async def translate_formatted(
 async def translate_extracted(
     extracted: Sequence[Extracted], translate: TranslateTexts
 ) -> Formatted:
-    """The documents of extracted files, in two rounds with one ``translate`` call each: their
-    texts, then the fallback texts the format asks for after seeing the first translations
-    (HTML: an inline element that lost its markers gets its own text translated on its own)."""
-    from service.formats.base import fallback_asks
+    """The documents of extracted files, in the format rounds (:mod:`service.formats.rounds`):
+    their texts, then the fallback texts the format asks for after seeing the first
+    translations; each round is one ``translate`` call. Every file is rebuilt."""
+    segments = 0
 
-    first, segments = await _round(translate, [e.texts for e in extracted])
-    for e, part in zip(extracted, first, strict=True):
-        e.note_flags([_flags(r) for r in part])
-    asks = await asyncio.to_thread(fallback_asks, extracted, [[r.text for r in p] for p in first])
-    second, more = await _round(translate, asks)
+    async def run(texts: list[str]) -> list[DocumentResult]:
+        nonlocal segments
+        results, count = await translate(texts)
+        segments += count
+        return results
 
-    def rebuild() -> list[str]:
-        from service.formats.base import FormatError
+    rounds = await translation_rounds(extracted, run, _text_of)
+    for e, part in zip(extracted, rounds.first, strict=True):
+        e.note_flags([_flags(r) for r in part])  # a format may mark flagged texts for review
 
+    def rebuild() -> list[Any]:
         try:
             return [
                 e.rebuild([r.text for r in part], [r.text for r in fallback])
-                for e, part, fallback in zip(extracted, first, second, strict=True)
+                for e, part, fallback in zip(extracted, rounds.first, rounds.fallbacks, strict=True)
             ]
         except FormatError:
             raise
         except ValueError as exc:  # a file its format cannot put back together
             raise FormatError(str(exc)) from exc
 
-    return Formatted(await asyncio.to_thread(rebuild), first, segments + more, second)
+    texts = await asyncio.to_thread(rebuild)
+    return Formatted(texts, rounds.first, segments, rounds.fallbacks)
 
 
-async def _round(
-    translate: TranslateTexts, groups: Sequence[Sequence[str]]
-) -> tuple[list[list[DocumentResult]], int]:
-    """One ``translate`` call for every group's texts (none when there are none), split back."""
-    from service.formats.base import split_by
-
-    flat = [t for group in groups for t in group]
-    results, segments = await translate(flat) if flat else ([], 0)
-    return split_by([len(g) for g in groups], results), segments
+def _text_of(result: DocumentResult) -> str:
+    return result.text
 
 
 def _flags(result: DocumentResult) -> tuple[str, ...]:
@@ -298,8 +296,6 @@ def _flags(result: DocumentResult) -> tuple[str, ...]:
 
 def _extract_all(fmt: FileFormat, texts: Sequence[str]) -> list[Extracted]:
     """The documents of each text; a text the format cannot represent is a FormatError."""
-    from service.formats.base import FormatError
-
     try:
         return [fmt.extract(t) for t in texts]
     except FormatError:

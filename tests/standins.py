@@ -77,10 +77,25 @@ def token_lengths(backend: Backend, texts: Sequence[str]) -> list[int]:
 def translate_html(html: str, translate: Callable[[list[str]], list[str]]) -> str:
     """An HTML document or fragment through the HTML format with ``translate`` (a batch of texts
     with PUA markers → their translations), both rounds (see ``Extracted.fallback_texts``)."""
-    from service.formats.base import translate_extracted
     from service.formats.html import HtmlFormat
+    from service.formats.rounds import translation_rounds_sync
 
-    return translate_extracted([HtmlFormat().extract(html)], translate)[0]
+    extracted = HtmlFormat().extract(html)
+    rounds = translation_rounds_sync([extracted], translate)
+    return extracted.rebuild(rounds.first[0], rounds.fallbacks[0])
+
+
+def rebuild_files(
+    extracted: Sequence[Any], translate: Callable[[list[str]], list[str]]
+) -> list[Any]:
+    """Extracted files through both format rounds with ``translate``, each rebuilt."""
+    from service.formats.rounds import translation_rounds_sync
+
+    rounds = translation_rounds_sync(extracted, translate)
+    return [
+        e.rebuild(first, fallbacks)
+        for e, first, fallbacks in zip(extracted, rounds.first, rounds.fallbacks, strict=True)
+    ]
 
 
 class PlaceholderDroppingBackend:

@@ -14,13 +14,12 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-from models.backend import DecodeOptions, ModelOutput
+from models.backend import DecodeOptions, ModelOutput, Segment
 from service import defaults
 from service.batching.admission import Admission, BatcherStopped, SpeedEstimate
 from service.batching.policy import PolicyConfig, decide
 from service.batching.queue import PrepareTicket, QueuedSegment, SegmentQueue, weighted_tokens
 from service.batching.worker import BatchEngine, ModelWorker, Outcome
-from service.engine import Segment
 
 if TYPE_CHECKING:
     from service.settings import Settings

@@ -16,9 +16,8 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from models.backend import DecodeOptions, ModelOutput
+from models.backend import DecodeOptions, ModelOutput, Segment
 from service.batching.policy import Pending, QueueState
-from service.engine import Segment
 
 
 def weighted_tokens(segment: Segment, options: DecodeOptions) -> int:

@@ -14,8 +14,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Protocol
 
-from models.backend import DecodeOptions, ModelOutput
-from service.engine import Segment
+from models.backend import DecodeOptions, ModelOutput, Segment
 
 log = logging.getLogger(__name__)
 

@@ -10,21 +10,20 @@ from typing import Any
 from service.cli.common import (
     add_glossary_options,
     add_model_options,
+    add_server_options,
+    explicit_server,
     settings_from_args,
     translate_options_from_args,
 )
 from service.cli.errors import CLIError
 from service.cli.ray_options import add_ray_options, ray_options_from_args, ray_translator
-from service.formats.base import FORMAT_NAMES
-
-FORMATS = ("auto", *FORMAT_NAMES)
+from service.formats.registry import format_names
 
 
 def register(sub: Any) -> None:
     parser = sub.add_parser(
         "batch",
-        help="translate many files (text, Office, OpenDocument, EPUB, XLIFF, PO, CSV, PDF, ...) "
-        "into a directory, resumably",
+        help=f"translate many files ({', '.join(format_names())}) into a directory, resumably",
         description=(
             "Translate files, directories (recursively) and globs into OUTDIR, mirroring the "
             "input tree. Finished files are recorded in OUTDIR/.thaimt-manifest.jsonl; a re-run "
@@ -35,7 +34,9 @@ def register(sub: Any) -> None:
     )
     parser.add_argument("inputs", nargs="+", metavar="INPUT", help="file, directory or glob")
     parser.add_argument("-o", "--output", required=True, type=Path, metavar="OUTDIR")
-    parser.add_argument("--format", choices=FORMATS, default="auto", help="auto: by extension")
+    parser.add_argument(
+        "--format", choices=("auto", *format_names()), default="auto", help="auto: by extension"
+    )
     parser.add_argument(
         "--field",
         action="append",
@@ -56,8 +57,7 @@ def register(sub: Any) -> None:
         action="store_true",
         help="XLIFF/PO: translate units that already have a translation too",
     )
-    parser.add_argument("--server", metavar="URL", help="use a running thaimt server")
-    parser.add_argument("--api-key", metavar="KEY", help="API key for a --server that requires one")
+    add_server_options(parser, "use this running thaimt server")
     add_glossary_options(parser)
     parser.add_argument(
         "--follow-symlinks",
@@ -66,7 +66,12 @@ def register(sub: Any) -> None:
         "tree (default: skip them, listed with the reason)",
     )
     parser.add_argument("--fail-fast", action="store_true", help="stop at the first failed file")
-    parser.add_argument("--quiet", action="store_true", help="no progress bar and no summary")
+    parser.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="no progress bar and no summary (the bar is drawn only on a terminal)",
+    )
     parser.add_argument(
         "--chunk-chars",
         type=int,
@@ -83,21 +88,23 @@ def _translator(args: argparse.Namespace, options: Any, settings: Any) -> Any:
     ray = ray_options_from_args(args)
     if ray is not None:
         return ray_translator(args, ray, options, settings)
-    if args.server:
-        from service.files.client import ServerError, ServerTranslator
+    server = explicit_server(args, settings)
+    if server:
+        from service.files.client import ServerError, ServerKeyRefused, ServerTranslator
 
         try:
-            return ServerTranslator(args.server, options, api_key=args.api_key)
-        except ServerError as exc:
+            return ServerTranslator(server, options, api_key=args.api_key)
+        except (ServerError, ServerKeyRefused) as exc:
             raise CLIError(str(exc), code=1) from exc
-    from service.cli.common import load_engine
+    from service.cli.common import load_checked_engine
     from service.files.translator import LocalTranslator
 
-    return LocalTranslator(load_engine(settings), options)
+    return LocalTranslator(load_checked_engine(settings), options)
 
 
 def run(args: argparse.Namespace) -> int:
     started = time.monotonic()  # the summary's time includes loading the model
+    from service.files.client import ServerKeyRefused
     from service.files.discover import DiscoveryError, discover_all
     from service.files.progress import Progress
     from service.files.runner import BatchConfig, BatchError, BatchRunner
@@ -105,8 +112,9 @@ def run(args: argparse.Namespace) -> int:
 
     if args.format == "jsonl" and not args.field:
         raise CLIError("--format jsonl needs at least one --field NAME", code=2)
-    if args.api_key and not args.server:
-        raise CLIError("--api-key goes with --server URL", code=2)
+    settings = settings_from_args(args)
+    if args.api_key and not explicit_server(args, settings):
+        raise CLIError("--api-key goes with --server URL (or THAIMT_SERVER)", code=2)
     if args.chunk_chars < 1:
         raise CLIError("--chunk-chars must be at least 1", code=2)
     forced = None if args.format == "auto" else args.format
@@ -116,7 +124,6 @@ def run(args: argparse.Namespace) -> int:
         raise CLIError(str(exc), code=2) from exc
     if not found.jobs and not found.skipped:
         raise CLIError("no input files found (directories are searched for known extensions)", 2)
-    settings = settings_from_args(args)
     options = translate_options_from_args(args, settings.beam_size)
     format_options = FormatOptions(
         tuple(args.field),
@@ -132,6 +139,8 @@ def run(args: argparse.Namespace) -> int:
         loading = time.monotonic() - started
         summary = runner.run(found.jobs, found.skipped, started)
     except BatchError as exc:
+        raise CLIError(str(exc), code=1) from exc
+    except ServerKeyRefused as exc:  # no other file could get through either: stop at once
         raise CLIError(str(exc), code=1) from exc
     finally:
         if callable(getattr(translator, "close", None)):

@@ -58,6 +58,36 @@ def settings_from_args(args: argparse.Namespace, **extra: Any) -> Settings:
     return Settings.load(**overrides, **extra)
 
 
+def add_server_options(parser: argparse.ArgumentParser, what: str) -> None:
+    """--server URL (default THAIMT_SERVER) and --api-key KEY, for a client of a running server."""
+    parser.add_argument("--server", metavar="URL", help=f"{what} (default: THAIMT_SERVER, if set)")
+    parser.add_argument("--api-key", metavar="KEY", help="API key for a server that requires one")
+
+
+def model_flags_given(args: argparse.Namespace) -> bool:
+    """Whether a flag asked for a model in this process (--model, --backend, --no-cache, ...)."""
+    return any(getattr(args, k, None) is not None for k in SETTING_ARGS if k != "beam_size")
+
+
+def explicit_server(args: argparse.Namespace, settings: Settings) -> str | None:
+    """The server the user named: --server URL, else THAIMT_SERVER unless a model flag says to
+    translate in this process (flags override THAIMT_* variables)."""
+    if getattr(args, "server", None):
+        return str(args.server)
+    if settings.server and not model_flags_given(args):
+        return settings.server
+    return None
+
+
+def local_server_url(settings: Settings) -> str | None:
+    """Where `thaimt serve` with these settings would answer, from this machine (a wildcard bind
+    is reached on loopback); None for port 0 (any free port: nowhere to look)."""
+    if settings.port == 0:
+        return None
+    host = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(settings.host, settings.host)
+    return settings.model_copy(update={"host": host}).server_url()
+
+
 def add_glossary_options(parser: argparse.ArgumentParser) -> None:
     """--glossary FILE and --keep TERM (repeatable)."""
     parser.add_argument("--glossary", type=Path, help="glossary file: TSV (th<TAB>en) or JSON")
@@ -88,12 +118,13 @@ def translate_options_from_args(args: argparse.Namespace, beam_size: int) -> Tra
     return TranslateOptions(glossary, tuple(keep), DecodeOptions(beam_size=beam_size))
 
 
-def load_engine(settings: Settings) -> Engine:
-    """The engine for ``settings``, after checking what would otherwise fail deep inside."""
-    from service.engine import Engine
+def load_checked_engine(settings: Settings) -> Engine:
+    """:func:`service.engine.load_engine`, after checking what would otherwise fail deep
+    inside (a cache file that cannot be written)."""
+    from service.engine import load_engine
 
     check_cache_path(settings)
-    return Engine.from_settings(settings)
+    return load_engine(settings)
 
 
 def check_cache_path(settings: Settings) -> None:

@@ -84,8 +84,8 @@ def register(sub: Any) -> None:
         metavar="K",
         help="test lines per paragraph in article mode",
     )
-    parser.add_argument("--out", type=Path, default=Path("eval-report"), help="output folder")
-    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument("-o", "--out", type=Path, default=Path("eval-report"), help="output folder")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     parser.set_defaults(handler=handle)
 
 
@@ -154,7 +154,7 @@ def _config(args: argparse.Namespace) -> EvalConfig:
         batch_size=args.batch_size or settings.max_batch_size,
         batch_tokens=settings.max_batch_tokens,
         max_output_tokens=args.max_output_tokens,
-        progress=not args.quiet,
+        progress=not args.quiet and sys.stderr.isatty(),  # a bar only where a person watches
         cache=args.cache,
     )
 
@@ -168,7 +168,8 @@ def _testset(args: argparse.Namespace) -> TestSet:
 
 
 def _evaluate(args: argparse.Namespace, testset: TestSet, config: EvalConfig) -> list[SystemResult]:
-    from eval.runner import evaluate_model, load_engine, score_hypotheses_file
+    from eval.runner import eval_settings, evaluate_model, score_hypotheses_file
+    from service.engine import load_engine
 
     hyp_names = [*args.name, *(p.name for p in args.hyps[len(args.name) :])]
     names = _unique([*args.model, *hyp_names])
@@ -180,7 +181,7 @@ def _evaluate(args: argparse.Namespace, testset: TestSet, config: EvalConfig) ->
     results: list[SystemResult] = []
     for model, name in zip(args.model, names, strict=False):
         print(f"evaluating {name} on {testset.name} ({len(testset)} lines)", file=sys.stderr)
-        results += evaluate_model(name, load_engine(model, config), testset, config)
+        results += evaluate_model(name, load_engine(eval_settings(model, config)), testset, config)
     return results + external
 
 

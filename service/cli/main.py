@@ -22,6 +22,7 @@ from pydantic_settings import SettingsError
 
 from models.errors import ModelError
 from service.cli.errors import CLIError as CLIError  # re-exported for older imports
+from service.cli.errors import model_problem
 from service.cli.help import HelpFormatter, version_line
 from service.logs import configure_cli_logging
 
@@ -80,7 +81,7 @@ def _unparsable_setting(exc: SettingsError) -> str:
     return f'{name} (THAIMT_{name.upper()}): not valid JSON (a list is written \'["a", "b"]\')'
 
 
-def _one_line(exc: BaseException) -> str:
+def _one_line(exc: object) -> str:
     return " ".join(str(exc).split())
 
 
@@ -94,7 +95,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"thaimt: error: {_one_line(exc)}", file=sys.stderr)
         return exc.code
     except ModelError as exc:
-        print(f"thaimt: error: {_one_line(exc)}", file=sys.stderr)
+        print(f"thaimt: error: {_one_line(model_problem(exc))}", file=sys.stderr)
         return 1
     except ValidationError as exc:  # a flag or THAIMT_* value out of range
         print(f"thaimt: error: invalid setting: {_settings_problem(exc)}", file=sys.stderr)

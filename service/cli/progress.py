@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
-    from models.backend import DecodeOptions, ModelOutput
-    from service.engine import Engine, Segment
+    from models.backend import DecodeOptions, ModelOutput, Segment
+    from service.engine import Engine
 
 BAR_DELAY_S = 1.0
 
@@ -67,5 +67,5 @@ class RunSummary:
 
 def summarize(engine: Engine, run: ProgressRun, started: float, loaded: float) -> RunSummary:
     now = time.monotonic()
-    hits = engine.stats.cache_hits
+    hits = engine.outputs.hits
     return RunSummary(run.model_segments + hits, hits, now - started, loaded - started)

@@ -10,7 +10,7 @@ import signal
 import socket
 from typing import Any
 
-from service.cli.common import add_model_options, load_engine, settings_from_args
+from service.cli.common import add_model_options, load_checked_engine, settings_from_args
 from service.cli.errors import CLIError
 from service.cli.help import setting_help
 from service.logs import LOG_LEVELS, uvicorn_log_config
@@ -96,10 +96,16 @@ def run(args: argparse.Namespace) -> int:
     log_config = uvicorn_log_config(args.log_level)
     logging.config.dictConfig(log_config)  # from here on, one log stream in uvicorn's format
     warn_if_exposed(settings)
-    # Load before binding the port: a missing model stops here with its one-line message.
-    engine = load_engine(settings)
+    # Bind before loading: a port already in use is one line at once, not after a model load of
+    # seconds or minutes. Nothing listens until uvicorn starts, so clients are refused meanwhile.
     listener = bind(settings)
+    try:
+        engine = load_checked_engine(settings)
+    except BaseException:
+        listener.close()
+        raise
     settings = settings.model_copy(update={"port": listener.getsockname()[1]})  # port 0 → real
+    announce(settings)
     app = create_app(settings, engine)
     config = uvicorn.Config(
         app,
@@ -151,8 +157,9 @@ def warn_if_exposed(settings: Settings) -> None:
 
 
 def bind(settings: Settings) -> socket.socket:
-    """The listening socket, bound here so that a taken address is one line and the log can name
-    the port the system chose for ``--port 0``. Options as asyncio's own binding."""
+    """The listening socket, bound here (before the model loads) so that a taken address is one
+    line at once and the log can name the port the system chose for ``--port 0``. Options as
+    asyncio's own binding."""
     family = socket.AF_INET6 if ":" in settings.host else socket.AF_INET
     # IPPROTO_TCP spelled out: asyncio sets TCP_NODELAY on accepted connections only for sockets
     # whose proto says TCP, and without it an early error reply (413) can be lost to a reset.
@@ -165,11 +172,15 @@ def bind(settings: Settings) -> socket.socket:
         raise CLIError(
             f"cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc}"
         ) from exc
-    # uvicorn announces the address only when it binds itself; for a socket handed to it, as
-    # after its own Config.bind_socket(), the binder does, in uvicorn's words.
-    url = settings.model_copy(update={"port": sock.getsockname()[1]}).server_url()
-    logging.getLogger("uvicorn.error").info("Uvicorn running on %s (Press CTRL+C to quit)", url)
     return sock
+
+
+def announce(settings: Settings) -> None:
+    """uvicorn announces the address only when it binds itself; for a socket handed to it, as
+    after its own Config.bind_socket(), the binder does, in uvicorn's words (once the model is
+    loaded: the line tells tests and people that the server is about to answer)."""
+    url = settings.server_url()
+    logging.getLogger("uvicorn.error").info("Uvicorn running on %s (Press CTRL+C to quit)", url)
 
 
 def _stopped(_signum: int, _frame: object) -> None:

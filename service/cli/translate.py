@@ -1,4 +1,10 @@
-"""``thaimt translate``: one article from a file or standard input to English."""
+"""``thaimt translate``: one article from a file or standard input to English.
+
+Where the model runs: a running thaimt server when one is named (``--server URL``,
+``THAIMT_SERVER``) or, with no model flag given, when one answers at this machine's default
+address (THAIMT_HOST:THAIMT_PORT, 127.0.0.1:8000) — what a newcomer who has just run
+``make serve MODEL=...`` expects; otherwise this process loads THAIMT_MODEL / ``--model``.
+"""
 
 from __future__ import annotations
 
@@ -7,16 +13,24 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from service.cli.common import (
     add_glossary_options,
     add_model_options,
-    load_engine,
+    add_server_options,
+    explicit_server,
+    load_checked_engine,
+    local_server_url,
+    model_flags_given,
     settings_from_args,
     translate_options_from_args,
 )
 from service.cli.errors import CLIError
+
+if TYPE_CHECKING:
+    from service.pipeline import TranslateOptions
+    from service.settings import Settings
 
 
 def register(sub: Any) -> None:
@@ -24,6 +38,8 @@ def register(sub: Any) -> None:
         "translate",
         help="translate a Thai article (file or stdin) to English",
         description="Translate a Thai article; line structure and English terms are kept. "
+        "With no model flag, a thaimt server answering at THAIMT_SERVER or at the default "
+        "address (127.0.0.1:8000) translates it; otherwise the model loads here. "
         "On a terminal, a progress bar (inputs that take over a second) and a one-line summary "
         "go to stderr.",
     )
@@ -34,25 +50,34 @@ def register(sub: Any) -> None:
     parser.add_argument(
         "-q", "--quiet", action="store_true", help="no progress, no summary, warnings only"
     )
+    add_server_options(parser, "translate with this running thaimt server")
     add_model_options(parser)
     parser.set_defaults(handler=run)
 
 
 def _read_input(name: str) -> str:
-    if name == "-":
-        return sys.stdin.read()
+    """The input as text, decoded as ``thaimt batch`` decodes files (UTF-8, UTF-16 with a BOM,
+    TIS-620 / Windows-874, ...)."""
+    from service.files.encodings import DecodeError, decode_bytes
+
+    label = "standard input" if name == "-" else name
+    data = sys.stdin.buffer.read() if name == "-" else _read_file(name)
+    if not data.strip():
+        return data.decode("ascii")  # nothing but ASCII whitespace: blank lines come back
+    try:
+        return decode_bytes(data).text
+    except DecodeError as exc:
+        raise CLIError(f"{label}: {exc}", code=2) from exc
+
+
+def _read_file(name: str) -> bytes:
     path = Path(name)
     if path.is_dir():
         raise CLIError(f"input {name} is a directory; use `thaimt batch` for directories", code=2)
     if not path.is_file():
         raise CLIError(f"input file not found: {name}", code=2)
     try:
-        return path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise CLIError(
-            f"{name} is not UTF-8 ({exc.reason} at byte {exc.start}); "
-            "use `thaimt batch`, which detects TIS-620 / Windows-874"
-        ) from exc
+        return path.read_bytes()
     except OSError as exc:
         raise CLIError(f"cannot read {name}: {exc.strerror or exc}", code=2) from exc
 
@@ -68,27 +93,114 @@ def _check_output(name: str | None) -> None:
         raise CLIError(f"output {name} {problem}", code=2)
 
 
-def run(args: argparse.Namespace) -> int:
-    from service.cli.progress import ProgressRun, summarize, wants_progress
-    from service.workflow import translate_documents
+def _server_to_use(args: argparse.Namespace, settings: Settings) -> tuple[str | None, bool]:
+    """(the server to translate with, or None for this process; whether it was found by
+    looking at the default address rather than named)."""
+    from service.files.client import answers_as_thaimt
 
+    named = explicit_server(args, settings)
+    if named is not None or model_flags_given(args):
+        return named, False
+    url = local_server_url(settings)
+    if url is not None and answers_as_thaimt(url):
+        return url, True
+    return None, False
+
+
+def run(args: argparse.Namespace) -> int:
     started = time.monotonic()
     text = _read_input(args.input)
     _check_output(args.output)
     settings = settings_from_args(args)
     options = translate_options_from_args(args, settings.beam_size)
-    engine = load_engine(settings)
+    if args.api_key and not explicit_server(args, settings) and model_flags_given(args):
+        raise CLIError("--api-key goes with a server (--server URL); drop the model flags", 2)
+    server, found = _server_to_use(args, settings)
+    if server is not None:
+        out = _on_server(server, found, text, options, args, started)
+    else:
+        out = _here(text, options, settings, args, started)
+    if args.output:
+        Path(args.output).write_text(out, encoding="utf-8")
+    else:
+        sys.stdout.write(out)
+    return 0
+
+
+def _finish(out: str) -> str:
+    return out if out.endswith("\n") else out + "\n"  # the line count is the input's
+
+
+def _here(
+    text: str,
+    options: TranslateOptions,
+    settings: Settings,
+    args: argparse.Namespace,
+    started: float,
+) -> str:
+    """Translate in this process, with the model of THAIMT_MODEL / --model."""
+    from models.errors import ModelNotAvailableError
+    from service.cli.errors import model_problem
+    from service.cli.progress import ProgressRun, summarize, wants_progress
+    from service.workflow import translate_documents
+
+    try:
+        engine = load_checked_engine(settings)
+    except ModelNotAvailableError as exc:
+        if model_flags_given(args):
+            raise
+        url = local_server_url(settings) or "THAIMT_HOST:THAIMT_PORT"
+        raise CLIError(
+            f"{model_problem(exc)} Or start a server (`make serve MODEL=DIR`): with no --model, "
+            f"thaimt translate uses the one answering at {url} (or at --server URL)."
+        ) from exc
     loaded = time.monotonic()
     show = wants_progress(args.quiet)
     progress = ProgressRun(engine, show)
     [result] = translate_documents(engine, [text], options, run=progress)
     out = json.dumps(result.to_dict(), ensure_ascii=False, indent=2) if args.json else result.text
-    if not out.endswith("\n"):
-        out += "\n"  # the input's last line may lack one; the line count is the same
-    if args.output:
-        Path(args.output).write_text(out, encoding="utf-8")
-    else:
-        sys.stdout.write(out)
     if show:
         print(summarize(engine, progress, started, loaded).line(), file=sys.stderr)
-    return 0
+    return _finish(out)
+
+
+def _on_server(
+    url: str,
+    found: bool,
+    text: str,
+    options: TranslateOptions,
+    args: argparse.Namespace,
+    started: float,
+) -> str:
+    """Translate with a running server (the same workflow, so the same translation)."""
+    from service.cli.progress import wants_progress
+    from service.files.client import ServerError, ServerKeyRefused, ServerTranslator
+
+    try:
+        client = ServerTranslator(url, options, api_key=args.api_key)
+        if found and not args.quiet:
+            print(
+                f"thaimt: translating with the thaimt server at {url} (model {client.model}); "
+                "--model M translates in this process instead",
+                file=sys.stderr,
+            )
+        try:
+            if args.json:
+                out = json.dumps(client.translate_detail(text), ensure_ascii=False, indent=2)
+            else:
+                [out] = client.translate_documents([text])
+        finally:
+            client.close()
+    except ServerKeyRefused as exc:
+        hint = ", or translate in this process with --model M" if found else ""
+        raise CLIError(f"{exc}{hint}") from exc
+    except ServerError as exc:
+        raise CLIError(str(exc)) from exc
+    if wants_progress(args.quiet):
+        segments = client.stats.segments
+        print(
+            f"thaimt: {segments} segment{'' if segments == 1 else 's'}, "
+            f"{time.monotonic() - started:.1f} s (server {url})",
+            file=sys.stderr,
+        )
+    return _finish(out)

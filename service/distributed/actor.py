@@ -12,9 +12,9 @@ import os
 import platform
 from dataclasses import dataclass
 
-from models.backend import DecodeOptions, ModelFamily, ModelOutput
+from models.backend import DecodeOptions, ModelFamily, ModelOutput, Segment
 from models.loading import ModelSpec, load_backend
-from service.engine import Engine, Segment
+from service.engine import Engine
 from service.testhold import hold_for_tests
 
 # Encoded by every actor and by the driver: equal ids mean both tokenise alike (the same
@@ -61,7 +61,7 @@ class EngineActor:
             backend.family,
             backend.precision,
             backend.max_input_tokens,
-            tuple(self.engine.encode([PROBE_TEXT])[0]),
+            tuple(backend.encode([PROBE_TEXT])[0]),
         )
         device = str(getattr(backend, "device", "?"))
         return ActorInfo(identity, os.getpid(), platform.node(), device, _ray_actor_id())

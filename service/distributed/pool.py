@@ -14,11 +14,10 @@ from dataclasses import dataclass, replace
 from types import ModuleType
 from typing import Any
 
-from models.backend import DecodeOptions, ModelOutput
+from models.backend import DecodeOptions, ModelOutput, Segment
 from models.loading import ModelSpec
 from service.distributed.actor import ActorInfo, EngineActor, ModelIdentity
 from service.distributed.errors import PoolError
-from service.engine import Segment
 
 ACTOR_RESTARTS = 3  # per actor, and as many retries of the batch it was running
 

@@ -3,7 +3,9 @@
 The server runs the same pipeline, so the outputs equal the in-process ones. Documents go in
 batches bounded by count and characters (within the server's limits); 503/429 answers are retried
 after their Retry-After; any other failure raises ServerError with the server's message. An API
-key, when given, goes with every request as ``Authorization: Bearer KEY``.
+key, when given, goes with every request as ``Authorization: Bearer KEY``; a refused or missing
+key (401/403) raises ServerKeyRefused, which is not a ServerError: no other request could succeed,
+so a batch run stops there instead of failing every file one by one.
 """
 
 from __future__ import annotations
@@ -24,6 +26,22 @@ class ServerError(RuntimeError):
     """The server could not translate a batch."""
 
 
+class ServerKeyRefused(Exception):
+    """The server answered 401 or 403: it needs a key, or refused the one sent."""
+
+
+def answers_as_thaimt(url: str, timeout_s: float = 0.5) -> bool:
+    """Whether a thaimt server answers at ``url`` (ready, or still loading its model): its
+    ``/ready`` answers with thaimt's status body. Anything else (nothing listening, another
+    program on the port, a server whose model failed) is no."""
+    try:
+        response = httpx.get(f"{url.rstrip('/')}/ready", timeout=timeout_s)
+        body = response.json()
+    except (httpx.HTTPError, ValueError):
+        return False
+    return isinstance(body, dict) and body.get("status") in ("ready", "loading")
+
+
 class ServerTranslator:
     def __init__(
         self,
@@ -42,7 +60,8 @@ class ServerTranslator:
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self.client = httpx.Client(base_url=self.url, timeout=timeout_s, headers=headers)
         self.stats = TranslatorStats()
-        self.identity = f"server {self._model_id()}"
+        self.model = self._model_id()
+        self.identity = f"server {self.model}"
         self.max_chars = self._fit_server_limit(max_chars)
 
     def _model_id(self) -> str:
@@ -85,25 +104,41 @@ class ServerTranslator:
         if batch:
             yield batch
 
+    def translate_detail(self, text: str) -> dict[str, Any]:
+        """One document with its segments and spans: the server's ``detail``, the same shape
+        as the in-process result's ``to_dict()``."""
+        data = self._post([text], detail=True)
+        detail = data.get("detail")
+        if not isinstance(detail, list) or len(detail) != 1 or not isinstance(detail[0], dict):
+            raise ServerError(f"{self.url}: unexpected answer without the detail of one text")
+        return detail[0]
+
     def _translate_batch(self, batch: list[str]) -> list[str]:
+        data = self._post(batch)
+        translations = data.get("translations")
+        if not isinstance(translations, list) or len(translations) != len(batch):
+            raise ServerError(f"{self.url}: unexpected answer without {len(batch)} translations")
+        return [str(t) for t in translations]
+
+    def _post(self, batch: list[str], detail: bool = False) -> dict[str, Any]:
         body: dict[str, Any] = {
             "texts": batch,
             "glossary": dict(self.options.glossary),
             "do_not_translate": list(self.options.do_not_translate),
             "beam_size": self.options.decode.beam_size,
+            "detail": detail,
         }
         try:
             response = self._request("POST", "/v1/translate", json=body)
-        except httpx.HTTPError as exc:
+            data = response.json()
+        except (httpx.HTTPError, ValueError) as exc:
             raise ServerError(f"{self.url}: {exc}") from exc
-        data = response.json()
-        translations = data.get("translations")
-        if not isinstance(translations, list) or len(translations) != len(batch):
-            raise ServerError(f"{self.url}: unexpected answer without {len(batch)} translations")
+        if not isinstance(data, dict):
+            raise ServerError(f"{self.url}: unexpected answer: {str(data)[:200]}")
         usage = data.get("usage") or {}
         self.stats.model_segments += int(usage.get("segments", 0))
         self.stats.segments += int(usage.get("segments", 0))
-        return [str(t) for t in translations]
+        return data
 
     def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         for attempt in range(self.retries + 1):
@@ -111,11 +146,21 @@ class ServerTranslator:
             if response.status_code not in RETRY_STATUSES or attempt == self.retries:
                 break
             time.sleep(_retry_after(response))
+        if response.status_code in (401, 403):
+            raise ServerKeyRefused(key_refused_message(self.url, response))
         if response.status_code >= 400:
             raise ServerError(
                 f"{self.url}{path}: HTTP {response.status_code}: {_message(response)}"
             )
         return response
+
+
+def key_refused_message(url: str, response: httpx.Response) -> str:
+    """One line: what the server said, and what to do about it."""
+    said = f"HTTP {response.status_code}: {_message(response)}"
+    if response.status_code == 401:
+        return f"the server at {url} needs an API key ({said}); give it with --api-key KEY"
+    return f"the server at {url} refused the API key ({said}); check --api-key KEY"
 
 
 def _retry_after(response: httpx.Response) -> float:

@@ -20,7 +20,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from service.formats.base import format_name_for_path, output_suffix
+from service.formats.registry import format_name_for_path, output_suffix
 
 
 class DiscoveryError(ValueError):

@@ -1,19 +1,17 @@
-"""Progress on stderr while a batch runs (files, segments, rate, ETA) and the final summary."""
+"""Progress on stderr while a batch runs (files, segments, rate, ETA), then the summary."""
 
 from __future__ import annotations
 
 import sys
 import time
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import Any, TextIO
 
-if TYPE_CHECKING:
-    from service.files.runner import BatchSummary
-
-UNCHANGED = "unchanged since the last run"
+from service.files.summary import BatchSummary, format_summary
 
 
 class Progress:
-    """A tqdm bar over files with the segment rate as postfix; silent when ``quiet``.
+    """A tqdm bar over files with the segment rate as postfix, drawn only on a terminal (a log
+    file or a pipe gets the summary line alone); silent when ``quiet``.
 
     Per-file failures are printed as they happen even when quiet: a script must see them.
     """
@@ -27,7 +25,7 @@ class Progress:
 
     def start(self, total_files: int) -> None:
         self._started = time.monotonic()
-        if self.quiet:
+        if self.quiet or not _is_terminal(self.stream):
             return
         from tqdm import tqdm
 
@@ -61,32 +59,8 @@ class Progress:
             print(format_summary(summary), file=self.stream)
 
 
-MAX_LISTED = 20  # skipped files listed per reason; the rest are counted
-
-
-def format_summary(summary: BatchSummary) -> str:
-    """The counts, then every failed file with its reason, then the skipped files by reason
-    (files unchanged since the last run are only counted)."""
-    loading = summary.loading_seconds
-    working = summary.seconds - (loading or 0.0)  # the rate is the translation's own
-    rate = summary.segments / working if working > 0 else 0.0
-    lines = [
-        f"{'interrupted' if summary.interrupted else 'done'}: {len(summary.ok)} ok, "
-        f"{len(summary.failed)} failed, {len(summary.skipped)} skipped; "
-        f"{summary.characters} characters, {summary.segments} segments "
-        f"({summary.model_calls} model calls) in {summary.seconds:.1f}s"
-        + (f" ({loading:.1f}s of it loading the model)" if loading is not None else "")
-        + f" ({rate:.1f} segments/s)"
-    ]
-    lines += [f"  failed: {source}: {reason}" for source, reason in summary.failed]
-    by_reason: dict[str, list[str]] = {}
-    for source in summary.skipped:
-        by_reason.setdefault(summary.skip_reasons.get(source, "skipped"), []).append(source)
-    for reason, sources in by_reason.items():
-        if reason == UNCHANGED:
-            lines.append(f"  skipped: {len(sources)} file(s) {reason}")
-            continue
-        lines += [f"  skipped: {source}: {reason}" for source in sources[:MAX_LISTED]]
-        if len(sources) > MAX_LISTED:
-            lines.append(f"  skipped: ... and {len(sources) - MAX_LISTED} more: {reason}")
-    return "\n".join(lines)
+def _is_terminal(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):  # a closed or odd stream
+        return False

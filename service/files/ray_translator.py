@@ -14,13 +14,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from service.batching.offline import run_in_batches
 from service.files.translator import LocalTranslator
 
 if TYPE_CHECKING:
-    from models.backend import DecodeOptions, ModelOutput
+    from models.backend import DecodeOptions, ModelOutput, Segment
     from service.distributed.pool import EnginePool
     from service.distributed.runtime import RayRuntime
-    from service.engine import Engine, Segment
+    from service.engine import Engine
     from service.pipeline import TranslateOptions
     from service.settings import Settings
 
@@ -49,14 +50,15 @@ class RayTranslator(LocalTranslator):
 
     def _model(self, segments: Sequence[Segment], options: DecodeOptions) -> list[ModelOutput]:
         """The engine's batches of ``segments``, translated on the actors."""
-        order = list(self.engine.batches(segments))
-        done = self.pool.run([[segments[i] for i in batch] for batch in order], options)
-        outputs: dict[int, ModelOutput] = {}
-        for batch, batch_outputs in zip(order, done, strict=True):
-            outputs.update(zip(batch, batch_outputs, strict=True))
-        self.stats.model_calls += len(order)
+
+        def on_actors(batches: list[list[Segment]]) -> list[list[ModelOutput]]:
+            done = self.pool.run(batches, options)
+            self.stats.model_calls += len(batches)
+            return done
+
+        outputs = run_in_batches(segments, self.engine.limits, on_actors)
         self.stats.model_segments += len(segments)
-        return [outputs[i] for i in range(len(segments))]
+        return outputs
 
     def close(self) -> None:
         """Leave Ray: the run's actors end with it (a private runtime is shut down)."""
@@ -74,7 +76,7 @@ def open_ray_translator(
     from service.distributed.driver_backend import DriverBackend
     from service.distributed.pool import EnginePool, common_identity, size_pool
     from service.distributed.runtime import start_runtime
-    from service.engine import Engine
+    from service.engine import load_engine
 
     runtime = start_runtime(ray_options.address)
     try:
@@ -85,7 +87,7 @@ def open_ray_translator(
         pool = EnginePool(runtime.ray, settings.model_spec(), size)
         infos = pool.describe()
         backend = DriverBackend(common_identity(infos), settings.model_spec())
-        engine = Engine.from_settings(settings, backend=backend)
+        engine = load_engine(settings, backend=backend)
     except BaseException:
         runtime.close()
         raise

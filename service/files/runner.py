@@ -20,7 +20,7 @@ from pathlib import Path
 
 from service.files.discover import FileJob, no_format_reason
 from service.files.manifest import Manifest, new_record
-from service.files.progress import UNCHANGED, Progress
+from service.files.progress import Progress
 from service.files.safe_io import (
     TEMP_SUFFIX,
     UnsafePathError,
@@ -28,9 +28,11 @@ from service.files.safe_io import (
     remove_stale_temp_files,
     write_file_atomic,
 )
+from service.files.summary import UNCHANGED, BatchSummary
 from service.files.translator import DocumentTranslator
-from service.formats.base import FormatError, FormatOptions, translation_rounds
+from service.formats.base import FormatError, FormatOptions
 from service.formats.opening import OpenedFile, open_bytes
+from service.formats.rounds import translation_rounds_sync
 from service.pipeline import TranslateOptions
 from service.testhold import hold_for_tests
 
@@ -56,26 +58,6 @@ class BatchConfig:
     format_options: FormatOptions = field(default_factory=FormatOptions)
     chunk_chars: int = 200_000  # documents' characters per engine call
     fail_fast: bool = False
-
-
-@dataclass
-class BatchSummary:
-    ok: list[str] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)
-    skip_reasons: dict[str, str] = field(default_factory=dict)  # source -> why it was skipped
-    failed: list[tuple[str, str]] = field(default_factory=list)  # (source, reason)
-    characters: int = 0
-    segments: int = 0
-    model_calls: int = 0
-    seconds: float = 0.0  # wall time from the start of the command
-    loading_seconds: float | None = None  # of which loading the model (the CLI knows it)
-    interrupted: bool = False
-
-    @property
-    def exit_code(self) -> int:
-        if self.interrupted:
-            return 130
-        return 1 if self.failed else 0
 
 
 @dataclass
@@ -238,7 +220,8 @@ class BatchRunner:
         """Every document of the chunk in one call, then the fallback texts (HTML elements whose
         markers the model lost) of every file in one more call when there are any."""
         extracted = [loaded.opened.extracted for loaded in chunk]
-        return translation_rounds(extracted, self.translator.translate_documents)
+        rounds = translation_rounds_sync(extracted, self.translator.translate_documents)
+        return rounds.first, rounds.fallbacks
 
     def _finish(self, loaded: _Loaded, translations: list[str], fallbacks: list[str]) -> None:
         job = loaded.job

@@ -19,8 +19,8 @@ from service.text.normalize import has_thai
 from service.workflow import translate_documents
 
 if TYPE_CHECKING:
-    from models.backend import DecodeOptions, ModelOutput
-    from service.engine import Engine, Segment
+    from models.backend import DecodeOptions, ModelOutput, Segment
+    from service.engine import Engine
 
 
 @dataclass

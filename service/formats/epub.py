@@ -50,7 +50,6 @@ def _chapter(name: str, source: bytes) -> Extracted[bytes | None]:
 
 class EpubFormat:
     name = "epub"
-    output_suffix = ""
 
     def __init__(self, options: FormatOptions) -> None:
         self.options = options

@@ -18,14 +18,8 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from service.files.encodings import DecodeError, decode_bytes
-from service.formats.base import (
-    BINARY_FORMATS,
-    Extracted,
-    FormatError,
-    FormatOptions,
-    get_binary_format,
-    get_format,
-)
+from service.formats.base import Extracted, FormatError, FormatOptions
+from service.formats.registry import get_binary_format, get_format, is_binary, output_suffix
 
 
 @dataclass
@@ -53,9 +47,10 @@ class OpenedFile:
 def open_bytes(format_name: str, data: bytes, options: FormatOptions | None = None) -> OpenedFile:
     """``data`` opened as ``format_name`` (FormatError with the reason when it cannot be)."""
     options = options or FormatOptions()
-    if format_name in BINARY_FORMATS:
+    if is_binary(format_name):
         fmt = get_binary_format(format_name, options)
-        return OpenedFile(format_name, _checked(fmt.extract_bytes, data), None, fmt.output_suffix)
+        extracted = _checked(fmt.extract_bytes, data)
+        return OpenedFile(format_name, extracted, None, output_suffix(format_name))
     try:
         decoded = decode_bytes(data)
     except DecodeError as exc:

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from service.formats.base import Extracted, FormatError, FormatOptions, output_suffix
+from service.formats.base import Extracted, FormatError, FormatOptions
 
 HEADING_RATIO = 1.25  # a line this much larger than the body's font is a heading
 GAP_RATIO = 0.8  # a vertical gap larger than this × the line height starts a paragraph
@@ -174,7 +174,6 @@ def write_docx(blocks: Sequence[Block], texts: Sequence[str]) -> bytes:
 
 class PdfFormat:
     name = "pdf"
-    output_suffix = output_suffix(name)
 
     def __init__(self, options: FormatOptions) -> None:
         self.options = options

@@ -181,7 +181,6 @@ def _has_text(element: etree._Element) -> bool:
 
 class XliffFormat:
     name = "xliff"
-    output_suffix = ""
 
     def __init__(self, options: FormatOptions) -> None:
         self.options = options

@@ -19,7 +19,9 @@ from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from models.backend import encode_segments
 from service.batching import Batcher, BatcherConfig
+from service.engine import Engine, load_engine
 from service.http import routes_files, routes_libre, routes_ops, routes_v1, routes_web
 from service.http.body import BodyGuard, BodyLimits
 from service.http.cors import install_cors
@@ -33,18 +35,11 @@ from service.settings import Settings
 from service.state.budgets import budget_from_settings
 
 if TYPE_CHECKING:
-    from service.engine import Engine
     from service.state.redis_link import RedisLink
 
 log = logging.getLogger(__name__)
 
 WARM_UP_TEXT = "สวัสดีครับ วันนี้อากาศดีมาก"
-
-
-def load_engine(settings: Settings) -> Engine:
-    from service.engine import Engine
-
-    return Engine.from_settings(settings)
 
 
 async def start_model(state: ServerState) -> None:
@@ -61,8 +56,10 @@ async def start_model(state: ServerState) -> None:
         # PyThaiNLP loads its sentence and word models on first use (seconds): not on the
         # first request. Then a full batch, so the first burst of clients does not pay for
         # growing buffers, and admission learns the model's speed.
-        await asyncio.to_thread(prepare_documents, [WARM_UP_TEXT], TranslateOptions(), engine)
-        warm_up = await asyncio.to_thread(engine.segments, [WARM_UP_TEXT])
+        await asyncio.to_thread(
+            prepare_documents, [WARM_UP_TEXT], TranslateOptions(), engine.backend
+        )
+        warm_up = await asyncio.to_thread(encode_segments, engine.backend, [WARM_UP_TEXT])
         decode = state.settings.decode_options()
         await batcher.warm_up(warm_up * batcher.config.max_batch_size, decode)
         state.ready = True

@@ -166,7 +166,7 @@ class ServerMetrics:
         """Export ``thaimt_cache_hits_total``, ``thaimt_cache_misses_total`` and
         ``thaimt_cache_errors_total{kind}`` from the engine's translation cache (SQLite or
         Redis), read at scrape time (no series when caching is off)."""
-        from service.cache import CacheCollector
+        from service.cache.collector import CacheCollector
 
         if cache is not None and hasattr(cache, "faults") and hasattr(cache, "stats"):
             self.registry.register(CacheCollector(cache))  # type: ignore[arg-type]

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import mimetypes
 import time
 from typing import Any
 from urllib.parse import quote
@@ -21,6 +20,7 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData, UploadFile
 
 from service.batching import BatcherStopped, Overloaded, TooExpensive
+from service.formats.registry import media_type_for_path
 from service.http.downloads import DownloadStore, StoreFull, is_stored_name
 from service.http.errors import ApiError, error_responses
 from service.http.limits import charged
@@ -155,9 +155,7 @@ async def download_file(name: str, request: Request) -> Response:
             f"no such file: it was never stored or has expired (results are kept "
             f"{settings.download_ttl_s:g} s)",
         )
-    media_type = mimetypes.guess_type(stored.download_name)[0] or "application/octet-stream"
-    if media_type.startswith("text/"):
-        media_type += "; charset=utf-8"
+    media_type = media_type_for_path(stored.download_name)
     return Response(stored.data, media_type=media_type, headers=_attachment(stored.download_name))
 
 

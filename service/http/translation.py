@@ -72,7 +72,8 @@ async def translate_any(
 ) -> Translated:
     """Plain texts, or HTML whose text runs are translated together and put back in the tags;
     an HTML text that cannot be represented is a 400."""
-    from service.formats.base import FormatError, get_format
+    from service.formats.base import FormatError
+    from service.formats.registry import get_format
 
     async def run(inner: list[str]) -> tuple[list[DocumentResult], int]:
         return await translate_documents_async(engine, batcher, inner, options)

@@ -12,23 +12,20 @@ the document limits).
 from __future__ import annotations
 
 import base64
-import mimetypes
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
-from service.formats.base import (
-    BINARY_FORMATS,
-    FORMAT_NAMES,
-    SUPPORTED_EXTENSIONS,
-    DocumentLimits,
-    FormatError,
-    FormatOptions,
-    LimitError,
-    format_name_for_path,
-)
+from service.formats.base import DocumentLimits, FormatError, FormatOptions, LimitError
 from service.formats.opening import OpenedFile, open_bytes
+from service.formats.registry import (
+    format_name_for_path,
+    format_names,
+    is_binary,
+    media_type_for_path,
+    supported_extensions,
+)
 from service.http.errors import ApiError
 from service.pipeline import DocumentResult, TranslateOptions
 from service.workflow import translate_documents_async, translate_extracted
@@ -39,6 +36,9 @@ if TYPE_CHECKING:
 
 __all__ = ["SUPPORTED_EXTENSIONS", "LoadedFile", "TranslatedFile", "load_file", "translate_file"]
 
+# What /frontend/settings advertises and the page's file picker accepts (LibreTranslate lists
+# extensions with their dot): every extension a registered format claims.
+SUPPORTED_EXTENSIONS = supported_extensions()
 DEFAULT_JSONL_FIELDS = ("text",)
 TARGET_CODE = "en"
 
@@ -62,13 +62,11 @@ class LoadedFile:
     @property
     def binary(self) -> bool:
         """Whether the result is a binary file (sent base64 in a JSON answer)."""
-        return self.format_name in BINARY_FORMATS
+        return is_binary(self.format_name)
 
     @property
     def media_type(self) -> str:
-        return mimetypes.guess_type(self.output_name)[0] or (
-            "application/octet-stream" if self.binary else "text/plain"
-        )
+        return media_type_for_path(self.output_name)
 
 
 @dataclass
@@ -89,9 +87,9 @@ class TranslatedFile:
 def choose_format(filename: str, format_name: str | None) -> str:
     """The format asked for, else the one the file's extension names (400 when neither)."""
     if format_name:
-        if format_name not in FORMAT_NAMES:
+        if format_name not in format_names():
             raise ApiError(
-                400, f"unknown format {format_name!r}; choose one of {', '.join(FORMAT_NAMES)}"
+                400, f"unknown format {format_name!r}; choose one of {', '.join(format_names())}"
             )
         return format_name
     found = format_name_for_path(filename)

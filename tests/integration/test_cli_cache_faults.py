@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from service.cache import TranslationCache, make_key
+from service.cache.keys import make_key
+from service.cache.sqlite import SqliteCache
 
 THAIMT = [sys.executable, "-m", "service.cli"]
 
@@ -22,7 +23,7 @@ def garbage(path: Path) -> None:
 
 
 def truncated(path: Path) -> None:
-    with TranslationCache(path) as cache:
+    with SqliteCache(path) as cache:
         cache.put_many({make_key("m", "r", "b", "d", f"s{i}"): "t" * 40 for i in range(3000)})
     with path.open("r+b") as f:
         f.truncate(path.stat().st_size // 2)
@@ -53,7 +54,7 @@ def assert_moved_aside_once(proc: subprocess.CompletedProcess[str], path: Path) 
     warnings = [line for line in proc.stderr.splitlines() if "moved aside" in line]
     assert len(warnings) == 1, proc.stderr
     assert list(path.parent.glob("cache.sqlite3.corrupt-*"))
-    with TranslationCache(path) as fresh:  # a working cache took its place, and was used
+    with SqliteCache(path) as fresh:  # a working cache took its place, and was used
         assert len(fresh) >= 1
 
 

@@ -227,7 +227,6 @@ def _title_units(part: str, root: etree._Element) -> Iterator[Unit]:
 
 class OdfFormat:
     name = "odf"
-    output_suffix = ""
 
     def __init__(self, options: FormatOptions) -> None:
         self.options = options

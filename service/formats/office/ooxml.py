@@ -80,8 +80,6 @@ def combined(*finders: UnitFinder) -> UnitFinder:
 class OoxmlFormat:
     """A binary format over :class:`OoxmlKind`."""
 
-    output_suffix = ""
-
     def __init__(self, kind: OoxmlKind, options: FormatOptions) -> None:
         self.kind = kind
         self.name = kind.name

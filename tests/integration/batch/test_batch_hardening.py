@@ -121,7 +121,7 @@ def test_summary_lists_what_was_skipped_and_why(  # type: ignore[no-untyped-def]
     (tmp_path / "secret.txt").write_text("ความลับของคนอื่น\n", encoding="utf-8")
     src = corpus(tmp_path / "in", 2)
     (src / "empty.txt").write_bytes(b"")
-    (src / "report.pdf").write_bytes(b"%PDF-1.4")
+    (src / "report.exe").write_bytes(b"MZ")
     (src / "alias.txt").symlink_to(src / "f0.txt")
     (src / "leak.txt").symlink_to(tmp_path / "secret.txt")
     (tmp_path / "notes.data").write_text("ไทย\n", encoding="utf-8")
@@ -132,7 +132,7 @@ def test_summary_lists_what_was_skipped_and_why(  # type: ignore[no-untyped-def]
     assert "2 ok, 0 failed, 5 skipped" in result.stderr
     for name, reason in [
         ("in/empty.txt", "empty file"),
-        ("in/report.pdf", "no format for the extension .pdf (name one with --format)"),
+        ("in/report.exe", "no format for the extension .exe (name one with --format)"),
         ("notes.data", "no format for the extension .data (name one with --format)"),
         ("in/alias.txt", "symlink, not followed (use --follow-symlinks)"),
         ("in/leak.txt", "symlink, not followed (use --follow-symlinks)"),

@@ -24,8 +24,8 @@ from lxml import etree
 
 from service.engine import Engine
 from service.files.translator import LocalTranslator
-from service.formats.base import translation_rounds
 from service.formats.opening import open_bytes
+from service.formats.rounds import translation_rounds_sync
 from service.pipeline import TranslateOptions
 
 pytestmark = pytest.mark.slow
@@ -109,7 +109,8 @@ def office(tmp_path_factory: pytest.TempPathFactory, tiny_backend) -> dict[str, 
     for name in ("news.docx", "news.odt", "sheet.xlsx", "sheet.ods", "slides.odp", "slides.pptx", "news.epub", "news.pdf"):  # fmt: skip
         stem, kind = name.rsplit(".", 1)
         opened = open_bytes(kind, (root / name).read_bytes())
-        first, second = translation_rounds([opened.extracted], translator.translate_documents)
+        rounds = translation_rounds_sync([opened.extracted], translator.translate_documents)
+        first, second = rounds.first, rounds.fallbacks
         suffix = opened.output_suffix or f".{kind}"
         (out / f"{stem}-{kind}{suffix}").write_bytes(opened.extracted.rebuild(first[0], second[0]))
     texts = root / "text"

@@ -1,5 +1,6 @@
 """A failing cache never takes a real server down (issue 12, point 1): a corrupt file at
-start, the file overwritten while serving, and a full disk (a real tmpfs that fills up)."""
+start, the file overwritten while serving, and a full disk (a real tmpfs that fills up); and a
+file deleted while serving is recreated and reported (issue 19, point 2)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ import httpx
 import pytest
 from serverkit import Server, launch
 
-from service.cache import TranslationCache, make_key
+from service.cache.keys import make_key
+from service.cache.sqlite import SqliteCache
 from tests.realdeps import fill_disk, tmpfs
 
 pytestmark = pytest.mark.slow  # real servers or subprocesses that load a model
@@ -19,7 +21,7 @@ pytestmark = pytest.mark.slow  # real servers or subprocesses that load a model
 
 def truncated_cache(path: Path) -> None:
     """A real cache file with its second half cut off (a crash or a copy gone wrong)."""
-    with TranslationCache(path) as cache:
+    with SqliteCache(path) as cache:
         cache.put_many({make_key("m", "r", "b", "d", f"s{i}"): "t" * 40 for i in range(3000)})
     with path.open("r+b") as f:
         f.truncate(path.stat().st_size // 2)
@@ -29,14 +31,16 @@ def truncated_cache(path: Path) -> None:
 def fault_servers(
     tiny_model_dir: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[dict[str, tuple[Server, Path]]]:
-    """ "corrupt": started on a truncated cache file; "full": its cache on a 2 MB tmpfs."""
+    """ "corrupt": started on a truncated cache file; "full": its cache on a 2 MB tmpfs;
+    "deleted": a fresh cache file (deleted by its test)."""
     root = tmp_path_factory.mktemp("cache-faults")
     corrupt_path = root / "corrupt" / "cache.sqlite3"
     corrupt_path.parent.mkdir()
     truncated_cache(corrupt_path)
+    paths = {"corrupt": corrupt_path, "deleted": root / "deleted" / "cache.sqlite3"}
     with tmpfs(root / "small-disk", "2m") as disk:
         servers: dict[str, tuple[Server, Path]] = {}
-        for name, path in (("corrupt", corrupt_path), ("full", disk / "cache.sqlite3")):
+        for name, path in {**paths, "full": disk / "cache.sqlite3"}.items():
             env = {"THAIMT_CACHE": "true", "THAIMT_CACHE_PATH": str(path)}
             servers[name] = (launch(f"cache-{name}", tiny_model_dir, env, root), path)
         try:
@@ -112,3 +116,28 @@ def test_a_full_disk_keeps_translations_going(
     before = server.metrics()["thaimt_cache_hits_total"]
     assert translate(server, text).json()["translation"] == first.json()["translation"]
     assert server.metrics()["thaimt_cache_hits_total"] > before
+
+
+def test_a_cache_file_deleted_while_serving_is_recreated_and_reported(
+    fault_servers: dict[str, tuple[Server, Path]], thai_sentences: list[str]
+) -> None:
+    """Fails on main: later stores went into the unlinked file and /ready said "ok"."""
+    server, path = fault_servers["deleted"]
+    assert translate(server, thai_sentences[0]).status_code == 200
+    assert server.client.get("/ready").json()["cache"] == "ok"
+    for suffix in ("", "-wal", "-shm"):  # rm cache.sqlite3*
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    assert server.client.get("/ready").json()["cache"] == "degraded"  # before any store
+    text = "ฝนตกหนักในกรุงเทพเมื่อคืนนี้"
+    first = translate(server, text)
+    assert first.status_code == 200, first.text
+    assert errors(server, "lost") == 1
+    with SqliteCache(path) as on_disk:  # the store went to the file a restart will open
+        assert len(on_disk) > 0
+    before = server.metrics()["thaimt_cache_hits_total"]
+    assert translate(server, text).json()["translation"] == first.json()["translation"]
+    assert server.metrics()["thaimt_cache_hits_total"] > before
+    ready = server.client.get("/ready")
+    assert ready.status_code == 200 and ready.json()["cache"] == "degraded"  # for a while
+    assert server.log().count("translation cache error (lost)") == 1
+    assert "Traceback" not in server.log()

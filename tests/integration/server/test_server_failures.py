@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -28,12 +29,16 @@ BACKEND_BUDGET = 16  # tokens; the warm-up text has fewer
 LONG = "แมว" * 40  # one word of about 40 tokens: the pipeline keeps it whole
 
 
-class OverpromisingEngine(Engine):
-    """The real engine, announcing a larger input budget than its backend accepts."""
+class OverpromisingBackend:
+    """The real backend, announcing a larger input budget than it accepts."""
 
-    @property
-    def max_input_tokens(self) -> int:
-        return 512
+    max_input_tokens = 512
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +50,7 @@ def server_url(tiny_model_dir: Path) -> Iterator[str]:
     )
     assert len(backend.encode([LONG])[0]) > BACKEND_BUDGET
     settings = Settings(model=str(tiny_model_dir), cache=False, max_wait_ms=50)
-    app = create_app(settings, OverpromisingEngine(backend))
+    app = create_app(settings, Engine(OverpromisingBackend(backend)))
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

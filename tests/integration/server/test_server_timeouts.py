@@ -18,9 +18,9 @@ import pytest
 import uvicorn
 from serverkit import ndjson
 
-from models.backend import DecodeOptions, ModelOutput
+from models.backend import DecodeOptions, ModelOutput, Segment
 from models.loading import ModelSpec, load_backend
-from service.engine import Engine, Segment
+from service.engine import Engine
 from service.http.app import create_app
 from service.settings import Settings
 

@@ -63,7 +63,7 @@ def test_libretranslate_client_round_trips_an_html_file(web_server: Server) -> N
     [
         ("a.txt", {"source": "fr"}, 400, "fr is not supported"),
         ("a.txt", {"target": "de"}, 400, "de is not supported"),
-        ("a.pdf", {}, 400, "Invalid request: file format not supported"),
+        ("a.exe", {}, 400, "Invalid request: file format not supported"),
         ("a.txt", {"source": ""}, 400, "Invalid request: missing source parameter"),
     ],
 )

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 
 import pytest
 import regex
 
-from models.backend import DecodeOptions
+from models.backend import Backend, DecodeOptions
 from service.engine import Engine
 from service.pipeline import (
     TranslateOptions,
@@ -103,24 +104,30 @@ def test_segment_only_spans_skips_the_model(tiny_backend) -> None:  # type: igno
     assert engine.stats.model_calls == 0
 
 
-class _BudgetedEngine(Engine):
-    """The real engine with a tiny token budget, to force budget splitting."""
+class _BudgetedEncoder:
+    """The real backend's tokenizer with a tiny token budget, to force budget splitting."""
 
     budget = 12
+
+    def __init__(self, backend: Backend) -> None:
+        self.backend = backend
 
     @property
     def max_input_tokens(self) -> int:
         return self.budget
 
+    def encode(self, texts: Sequence[str]) -> list[list[int]]:
+        return self.backend.encode(texts)
+
 
 def test_overlong_segments_are_split_never_truncated(tiny_backend) -> None:  # type: ignore[no-untyped-def]
-    engine = _BudgetedEngine(tiny_backend)
+    engine, encoder = Engine(tiny_backend), _BudgetedEncoder(tiny_backend)
     sentence = "ผู้บริหารอาลีบาบาเลือกไทยเป็นศูนย์กลางในภูมิภาค" * 6 + " EEC 2025 https://example.com/a"
-    prepared = prepare_document(sentence, TranslateOptions(), engine)
+    prepared = prepare_document(sentence, TranslateOptions(), encoder)
     requests = prepared.requests
     assert len(requests) > 1
-    assert max(len(ids) for ids in engine.encode(requests)) <= engine.budget
-    assert [s.ids for s in prepared.inputs] == [tuple(ids) for ids in engine.encode(requests)]
+    assert max(len(ids) for ids in encoder.encode(requests)) <= encoder.budget
+    assert [s.ids for s in prepared.inputs] == [tuple(ids) for ids in encoder.encode(requests)]
     sources = "".join(seg.source for p in prepared.paragraphs for seg in p.segments)
     assert sources.replace(" ", "") == sentence.replace(" ", "")
     outputs = engine.run(prepared.inputs, DecodeOptions())
@@ -149,6 +156,6 @@ def test_edge_inputs(tiny_engine: Engine, text: str) -> None:
 
 
 def test_assemble_rejects_wrong_translation_count(tiny_engine: Engine) -> None:
-    prepared = prepare_document("สวัสดีครับ", TranslateOptions(), tiny_engine)
+    prepared = prepare_document("สวัสดีครับ", TranslateOptions(), tiny_engine.backend)
     with pytest.raises(ValueError, match="expected 1 translations"):
         assemble_paragraph(prepared.paragraphs[0], [])

@@ -42,7 +42,7 @@ def test_family_through_the_pipeline(
     options = TranslateOptions(glossary=GLOSSARY)
 
     # Source side: the masked segments the pipeline produces are encoded with the Thai code.
-    prepared = prepare_document(example_page, options, engine)
+    prepared = prepare_document(example_page, options, engine.backend)
     tokenizer = backend.tokenizer  # type: ignore[attr-defined]
     ids = tokenizer(prepared.requests[:1])["input_ids"][0]
     assert source_code in tokenizer.convert_ids_to_tokens(ids)

@@ -91,7 +91,7 @@ def test_flags_name_exactly_the_damaged_segments(text: str, data: st.DataObject)
     options = TranslateOptions()
     model = StandInModel()
     engine = model.engine()
-    prepared = prepare_documents([text], options, engine)
+    prepared = prepare_documents([text], options, engine.backend)
     inputs = unique_inputs(prepared)
     requests = [s.text for s in inputs]
     dirty = data.draw(st.sets(st.sampled_from(requests)) if requests else st.just(set()))

@@ -21,8 +21,8 @@ def test_a_grapheme_cluster_over_the_budget_is_cut_and_translated(tiny_engine: E
     segments = result.paragraphs[0].segments
     assert len(segments) > 1
     assert "".join(s.source for s in segments) == STACKED  # nothing dropped
-    lengths = [len(ids) for ids in tiny_engine.encode([s.masked for s in segments])]
-    assert max(lengths) <= tiny_engine.max_input_tokens
+    lengths = [len(ids) for ids in tiny_engine.backend.encode([s.masked for s in segments])]
+    assert max(lengths) <= tiny_engine.backend.max_input_tokens
 
 
 PAGE = (

@@ -13,7 +13,7 @@ import pytest
 
 from models.backend import DecodeOptions
 from service.batching import Batcher, BatcherConfig
-from service.cache import TranslationCache
+from service.cache.sqlite import SqliteCache
 from service.engine import Engine
 from service.pipeline import DocumentResult, TranslateOptions
 from service.workflow import (
@@ -104,7 +104,7 @@ def test_every_way_fills_and_then_reads_the_cache(
         "batcher": lambda e: [r.text for r in asyncio.run(_served(e, TEXTS))[0]],
         "stream": lambda e: asyncio.run(_streamed(e, TEXTS)),
     }
-    with TranslationCache(tmp_path / "c.sqlite3") as cache:
+    with SqliteCache(tmp_path / "c.sqlite3") as cache:
         engine = Engine(tiny_backend, cache=cache)
         first = runs[way](engine)
         calls = engine.stats.model_calls

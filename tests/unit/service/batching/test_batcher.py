@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 import pytest
 
-from models.backend import DecodeOptions, ModelOutput
+from models.backend import DecodeOptions, ModelOutput, Segment, encode_segments
 from service.batching import (
     Batcher,
     BatcherConfig,
@@ -22,7 +22,7 @@ from service.batching import (
     ModelOutputError,
     Overloaded,
 )
-from service.engine import Engine, Segment
+from service.engine import Engine
 
 GREEDY = DecodeOptions(beam_size=1, forced_output_tokens=4)
 BEAM2 = DecodeOptions(beam_size=2, forced_output_tokens=4)
@@ -59,7 +59,7 @@ class RecordingEngine(Engine):
 
     def text(self, text: str, options: DecodeOptions) -> str:
         """One segment's translation, straight from the model."""
-        return self.run_batch(self.segments([text]), options)[0].text
+        return self.run_batch(encode_segments(self.backend, [text]), options)[0].text
 
 
 class Reports:
@@ -79,6 +79,10 @@ def engine(tiny_backend) -> RecordingEngine:  # type: ignore[no-untyped-def]
     return RecordingEngine(tiny_backend)
 
 
+def _segments(engine: Engine, texts: Sequence[str]) -> list[Segment]:
+    return encode_segments(engine.backend, texts)
+
+
 def run(coro):  # type: ignore[no-untyped-def]
     return asyncio.run(coro)
 
@@ -87,11 +91,11 @@ async def translated(
     batcher: Batcher, engine: Engine, texts: Sequence[str], options: DecodeOptions
 ) -> list[str]:
     """Texts through the batcher (as the workflow sends them: segments with their ids)."""
-    return [o.text for o in await batcher.translate(engine.segments(texts), options)]
+    return [o.text for o in await batcher.translate(_segments(engine, texts), options)]
 
 
 def queued(batcher: Batcher, engine: Engine, texts: Sequence[str], options: DecodeOptions):  # type: ignore[no-untyped-def]
-    return batcher.submit(engine.segments(texts), options)
+    return batcher.submit(_segments(engine, texts), options)
 
 
 def test_concurrent_requests_share_model_calls_without_cross_talk(engine: RecordingEngine) -> None:
@@ -129,7 +133,7 @@ def test_unbatched_config_sends_exactly_one_segment_per_call(engine: RecordingEn
 def test_batches_respect_size_and_token_limits_and_are_length_sorted(
     engine: RecordingEngine,
 ) -> None:
-    lengths = {s.text: s.tokens for s in engine.segments(SENTENCES)}
+    lengths = {s.text: s.tokens for s in _segments(engine, SENTENCES)}
     token_cap = max(lengths.values()) * 3  # at most three of the longest fit
 
     async def scenario() -> None:
@@ -267,11 +271,11 @@ def test_an_admitted_article_keeps_its_place_while_it_is_prepared(
             for text in SENTENCES[6:]:  # requests that arrive while the article is prepared
                 try:
                     with batcher.admitted([text], GREEDY) as other:
-                        shorts += batcher.submit(engine.segments([text]), GREEDY, other)
+                        shorts += batcher.submit(_segments(engine, [text]), GREEDY, other)
                 except Overloaded:
                     refused += 1
             assert batcher.queue.occupied >= batcher.capacity  # the queue is at its bound
-            futures = batcher.submit(engine.segments(article), GREEDY, ticket)
+            futures = batcher.submit(_segments(engine, article), GREEDY, ticket)
         batcher.start()
         done = await asyncio.gather(*futures)
         await asyncio.gather(*shorts)
@@ -330,7 +334,7 @@ def test_reports_describe_each_model_call(engine: RecordingEngine) -> None:
     run(scenario())
     (report,) = reports.batches
     assert report.size == 5
-    assert report.source_tokens == sum(s.tokens for s in engine.segments(SENTENCES[:5]))
+    assert report.source_tokens == sum(s.tokens for s in _segments(engine, SENTENCES[:5]))
     assert report.output_tokens == sum(o.tokens for o in outputs) == 5 * 4  # forced: 4 each
     assert len(report.segment_latencies) == 5
 
@@ -346,7 +350,7 @@ class FailingListener(Reports):
 def test_an_over_budget_segment_fails_its_request_and_the_next_one_is_served(
     engine: RecordingEngine,
 ) -> None:
-    too_long = "แมว" * (engine.max_input_tokens + 10)  # the backend itself refuses it
+    too_long = "แมว" * (engine.backend.max_input_tokens + 10)  # the backend itself refuses it
 
     async def scenario() -> tuple[BaseException | list[str], list[str]]:
         batcher = Batcher(engine, BatcherConfig(max_wait_ms=0))

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import asyncio
 
-from models.backend import DecodeOptions
+from models.backend import DecodeOptions, Segment
 from service.batching.policy import PolicyConfig, decide
 from service.batching.queue import SegmentQueue, weighted_tokens
-from service.engine import Segment
 
 GREEDY = DecodeOptions()
 BEAM4 = DecodeOptions(beam_size=4)

@@ -36,7 +36,7 @@ CASES = [
     Case("dir without a model", ["translate", "--model", "{dir}"], says=("no config.json",), code=1),
     Case("input file missing", ["translate", "{dir}/none.txt", "--model", "{model}"], says=("not found",), code=2),
     Case("input is a directory", ["translate", "{dir}", "--model", "{model}"], says=("is a directory",), code=2),
-    Case("input not UTF-8", ["translate", "{latin1}", "--model", "{model}"], says=("not UTF-8",)),
+    Case("input undecodable", ["translate", "{damaged}", "--model", "{model}"], says=("undecodable", "invalid UTF-8"), code=2),
     Case("output under a file", ["translate", "--model", "{model}", "-o", "{file}/out.txt"], says=("is a file",), code=2),
     Case("bad THAIMT_PORT", ["translate", "--model", "{model}"], {"THAIMT_PORT": "http"}, ("THAIMT_PORT",), 2),
     Case("bad THAIMT_BACKEND", ["translate", "--model", "{model}"], {"THAIMT_BACKEND": "onnx"}, ("THAIMT_BACKEND", "auto, torch, ct2"), 2),
@@ -77,12 +77,12 @@ def test_bad_input_is_one_line_and_a_failure(
         "file": tmp_path / "a-file.txt",
         "dir": tmp_path / "empty-dir",
         "ro": tmp_path / "read-only",
-        "latin1": tmp_path / "latin1.txt",
+        "damaged": tmp_path / "damaged.txt",
     }
     paths["file"].write_text("not a directory\n", encoding="utf-8")
     paths["dir"].mkdir()
     paths["ro"].mkdir()
-    paths["latin1"].write_bytes("caf\xe9 \xe0 la carte\n".encode("latin-1"))
+    paths["damaged"].write_bytes("สวัสดีครับ วันนี้".encode() + b"\xff\n")  # broken UTF-8
     env = dict(cli_env, PYTHONPATH=str(REPO))
     for key, value in case.env.items():
         if value is None:

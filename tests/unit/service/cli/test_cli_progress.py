@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from models.backend import DecodeOptions
+from models.backend import DecodeOptions, encode_segments
 from service.cli import progress
 from service.cli.progress import ProgressRun, RunSummary
 
@@ -109,7 +109,7 @@ def test_bar_advances_per_batch_and_translations_are_unchanged(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(progress, "BAR_DELAY_S", 0.0)  # show at once (the real delay is 1 s)
-    segments = tiny_engine.segments([f"ข่าวที่ {i} วันนี้" for i in range(40)])
+    segments = encode_segments(tiny_engine.backend, [f"ข่าวที่ {i} วันนี้" for i in range(40)])
     options = DecodeOptions(max_output_tokens=8)
     run = ProgressRun(tiny_engine, show=True)
     shown = run(segments, options)

@@ -7,9 +7,9 @@ from dataclasses import replace
 
 import pytest
 
-from models.backend import DecodeOptions
+from models.backend import DecodeOptions, encode_segments
 from models.loading import ModelSpec
-from service.cache import TranslationCache
+from service.cache.keys import segment_key
 from service.distributed.actor import EngineActor
 from service.distributed.driver_backend import DriverBackend
 from service.distributed.errors import PoolError
@@ -28,8 +28,8 @@ def test_the_driver_tokenises_and_keys_the_cache_as_the_actors_backend(actor, ti
     backend = actor.engine.backend
     assert driver.encode(TEXTS) == backend.encode(TEXTS)
     assert driver.max_input_tokens == backend.max_input_tokens
-    cache, options = TranslationCache(":memory:"), DecodeOptions()
-    assert cache.key(driver, options, TEXTS[0]) == cache.key(backend, options, TEXTS[0])
+    options = DecodeOptions()
+    assert segment_key(driver, options, TEXTS[0]) == segment_key(backend, options, TEXTS[0])
     assert info.actor_id is None and info.device == "cpu"  # outside Ray
     with pytest.raises(RuntimeError, match="run on the Ray actors"):
         driver.translate_batch([[5, 0]], options)
@@ -43,7 +43,7 @@ def test_a_tokenizer_that_differs_from_the_actors_is_refused(actor, tiny_model_d
 
 
 def test_an_actor_batch_is_one_model_call_returned_with_its_number(actor, tiny_engine):
-    segments = tiny_engine.segments(TEXTS[:2])
+    segments = encode_segments(tiny_engine.backend, TEXTS[:2])
     number, outputs = actor.translate(7, segments, DecodeOptions())
     assert number == 7
     assert outputs == tiny_engine.run_batch(segments, DecodeOptions())

@@ -17,9 +17,10 @@ from fmt_standins import lose_markers, shout
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from service.formats.base import FormatError, FormatOptions, translate_extracted
+from service.formats.base import FormatError, FormatOptions
 from service.formats.markers import marker_index
 from service.formats.opening import open_bytes
+from tests.standins import rebuild_files
 
 Translate = Callable[[list[str]], list[str]]
 
@@ -32,7 +33,7 @@ def run(name: str, data: bytes, model: Callable[[str], str] = shout, **options: 
         calls[0] += 1
         return [(model if calls[0] == 1 else shout)(t) for t in texts]
 
-    out: bytes = translate_extracted([opened.extracted], translate)[0]
+    out: bytes = rebuild_files([opened.extracted], translate)[0]
     return out
 
 
@@ -92,7 +93,7 @@ def test_untouched_parts_and_entries_come_back_byte_for_byte() -> None:
 def test_identity_translation_gives_the_same_bytes_of_every_entry() -> None:
     source = make_docx()
     opened = open_bytes("docx", source)
-    out = translate_extracted([opened.extracted], identity)[0]
+    out = rebuild_files([opened.extracted], identity)[0]
     before, after = zipfile.ZipFile(io.BytesIO(source)), zipfile.ZipFile(io.BytesIO(out))
     assert all(before.read(n) == after.read(n) for n in before.namelist())
 
@@ -285,7 +286,7 @@ def _docx_from(pieces: list[tuple[str, bool, bool, str]]) -> bytes:
 @given(TEXTS)
 def test_property_docx_every_character_back_and_runs_keep_content(pieces) -> None:  # type: ignore[no-untyped-def]
     source = _docx_from(pieces)
-    same = translate_extracted([open_bytes("docx", source).extracted], identity)[0]
+    same = rebuild_files([open_bytes("docx", source).extracted], identity)[0]
     text = "".join(r.text for r in docx.Document(io.BytesIO(same)).paragraphs[0].runs)
     assert text == "".join(t + e for t, _, _, e in pieces)
     out = docx.Document(io.BytesIO(run("docx", source)))

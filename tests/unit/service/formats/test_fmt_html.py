@@ -6,8 +6,8 @@ import sys
 from bs4 import BeautifulSoup, Comment, NavigableString
 from fmt_standins import shout
 
-from service.formats.base import get_format
 from service.formats.html import TRANSLATED_ATTRIBUTES
+from service.formats.registry import get_format
 from tests.standins import translate_html
 
 PAGE = """<!DOCTYPE html>

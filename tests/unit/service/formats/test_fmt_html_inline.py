@@ -9,9 +9,9 @@ import pytest
 from bs4 import BeautifulSoup, Tag
 from fmt_standins import lose_markers, move_text_out, shout
 
-from service.formats.base import get_format
 from service.formats.html import INLINE_TAGS
 from service.formats.markers import marker_index
+from service.formats.registry import get_format
 from tests.standins import translate_html
 
 SOURCES = [

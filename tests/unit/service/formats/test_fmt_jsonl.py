@@ -4,7 +4,8 @@ import json
 
 import pytest
 
-from service.formats.base import FormatError, FormatOptions, get_format
+from service.formats.base import FormatError, FormatOptions
+from service.formats.registry import get_format
 
 LINES = [
     '{"id": 1, "title": "ข่าว", "body": "เนื้อหา", "n": 1.5}',

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from markdown_it import MarkdownIt
 
-from service.formats.base import get_format
+from service.formats.registry import get_format
 
 DOC = """---
 title: ไม่แปล front matter

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from fmt_standins import shout
 
-from service.formats.base import format_name_for_path, get_format
+from service.formats.registry import format_name_for_path, get_format
 
 SRT = (
     "1\n00:00:01,000 --> 00:00:02,500\nสวัสดีครับ\nทุกคน\n\n"

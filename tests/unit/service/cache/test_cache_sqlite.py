@@ -1,4 +1,4 @@
-"""The SQLite translation cache on its own: storage, keys, counters, eviction, threads."""
+"""The SQLite translation cache on its own: storage, counters, eviction, threads."""
 
 from __future__ import annotations
 
@@ -7,15 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from models.backend import DecodeOptions
-from service.cache import (
-    TranslationCache,
-    backend_variant,
-    make_key,
-    open_cache,
-)
-
-PARTS = ("model", "rev", "ct2:int8", DecodeOptions().cache_key(), "สวัสดีครับ")
+from service.cache.factory import open_cache
+from service.cache.keys import make_key
+from service.cache.sqlite import SqliteCache
 
 
 def _key(i: int) -> str:
@@ -23,24 +17,24 @@ def _key(i: int) -> str:
 
 
 @pytest.fixture()
-def cache(tmp_path: Path) -> TranslationCache:
-    return TranslationCache(tmp_path / "cache.sqlite3", max_entries=1000)
+def cache(tmp_path: Path) -> SqliteCache:
+    return SqliteCache(tmp_path / "cache.sqlite3", max_entries=1000)
 
 
-def test_round_trip_counts_hits_and_misses(cache: TranslationCache) -> None:
+def test_round_trip_counts_hits_and_misses(cache: SqliteCache) -> None:
     cache.put_many({_key(1): "one", _key(2): "two"})
     found = cache.get_many([_key(1), _key(2), _key(3)])
     assert found == {_key(1): "one", _key(2): "two"}
     assert (cache.stats.hits, cache.stats.misses) == (2, 1)
 
 
-def test_repeated_keys_in_one_lookup_count_once(cache: TranslationCache) -> None:
+def test_repeated_keys_in_one_lookup_count_once(cache: SqliteCache) -> None:
     cache.put_many([(_key(1), "one")])
     assert cache.get_many([_key(1), _key(1), _key(9), _key(9)]) == {_key(1): "one"}
     assert (cache.stats.hits, cache.stats.misses) == (1, 1)
 
 
-def test_put_overwrites(cache: TranslationCache) -> None:
+def test_put_overwrites(cache: SqliteCache) -> None:
     cache.put_many({_key(1): "old"})
     cache.put_many({_key(1): "new"})
     assert cache.get_many([_key(1)]) == {_key(1): "new"}
@@ -56,40 +50,14 @@ def test_persists_across_reopen(tmp_path: Path) -> None:
 
 
 def test_lookups_larger_than_one_sqlite_statement(tmp_path: Path) -> None:
-    cache = TranslationCache(tmp_path / "c.sqlite3", max_entries=10_000)
+    cache = SqliteCache(tmp_path / "c.sqlite3", max_entries=10_000)
     items = {_key(i): f"t{i}" for i in range(1200)}
     cache.put_many(items)
     assert cache.get_many(list(items)) == items
 
 
-@pytest.mark.parametrize("index", range(len(PARTS)))
-def test_every_key_part_changes_the_key(index: int) -> None:
-    changed = list(PARTS)
-    changed[index] += "x"
-    assert make_key(*PARTS) != make_key(*changed)
-
-
-def test_key_parts_cannot_run_into_each_other() -> None:
-    assert make_key("a\x1f", "b", "", "", "") != make_key("a", "\x1fb", "", "", "")
-    assert make_key("ab", "", "", "", "") != make_key("a", "b", "", "", "")
-
-
-def test_lone_surrogates_are_keyable() -> None:
-    assert len(make_key("m", "r", "b", "d", "\ud800 bad")) == 64
-
-
-def test_decode_options_change_the_engine_key(cache: TranslationCache) -> None:
-    class FakeModel:  # only the identity attributes the key reads
-        name, model_id, revision, precision = "ct2", "m", "r", "int8"
-
-    a = cache.key(FakeModel(), DecodeOptions(), "x")  # type: ignore[arg-type]
-    b = cache.key(FakeModel(), DecodeOptions(beam_size=4), "x")  # type: ignore[arg-type]
-    assert a != b
-    assert backend_variant(FakeModel()) == "ct2:int8"  # type: ignore[arg-type]
-
-
 def test_eviction_keeps_the_cap_and_spares_recently_used(tmp_path: Path) -> None:
-    cache = TranslationCache(tmp_path / "c.sqlite3", max_entries=10)
+    cache = SqliteCache(tmp_path / "c.sqlite3", max_entries=10)
     cache.put_many({_key(i): str(i) for i in range(10)})
     cache.get_many([_key(0)])  # used after the others were written
     cache.put_many({_key(i): str(i) for i in range(10, 15)})
@@ -99,12 +67,12 @@ def test_eviction_keeps_the_cap_and_spares_recently_used(tmp_path: Path) -> None
 
 
 def test_eviction_in_bulk(tmp_path: Path) -> None:
-    cache = TranslationCache(tmp_path / "c.sqlite3", max_entries=100, evict_fraction=0.2)
+    cache = SqliteCache(tmp_path / "c.sqlite3", max_entries=100, evict_fraction=0.2)
     cache.put_many({_key(i): str(i) for i in range(101)})
     assert len(cache) == 80  # evicts down to 80%, not to 100, so inserts do not evict each time
 
 
-def test_threads_share_one_cache(cache: TranslationCache) -> None:
+def test_threads_share_one_cache(cache: SqliteCache) -> None:
     errors: list[BaseException] = []
 
     def work(worker: int) -> None:
@@ -138,13 +106,13 @@ def test_two_connections_share_the_file(tmp_path: Path) -> None:
 
 def test_rejects_a_zero_cap(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="max_entries"):
-        TranslationCache(tmp_path / "c.sqlite3", max_entries=0)
+        SqliteCache(tmp_path / "c.sqlite3", max_entries=0)
 
 
-def test_prometheus_counters(cache: TranslationCache) -> None:
+def test_prometheus_counters(cache: SqliteCache) -> None:
     from prometheus_client import CollectorRegistry, generate_latest
 
-    from service.cache import CacheCollector
+    from service.cache.collector import CacheCollector
 
     registry = CollectorRegistry()
     registry.register(CacheCollector(cache))

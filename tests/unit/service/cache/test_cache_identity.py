@@ -7,8 +7,10 @@ from pathlib import Path
 import pytest
 
 from models.backend import DecodeOptions
-from service.engine import Engine
+from service.engine import Engine, load_engine
+from service.pipeline import TranslateOptions
 from service.settings import Settings
+from service.workflow import translate_documents
 
 TEXTS = ["สวัสดีครับ วันนี้อากาศดีมาก", "ราคาน้ำมันลดลงเล็กน้อย"]
 
@@ -17,7 +19,7 @@ def _engine(model: str, cache_path: Path) -> Engine:
     settings = Settings(
         model=model, backend="torch", device="cpu", threads=1, cache=True, cache_path=cache_path
     )
-    return Engine.from_settings(settings)
+    return load_engine(settings)
 
 
 def test_relative_and_absolute_paths_share_cache_entries(
@@ -25,13 +27,14 @@ def test_relative_and_absolute_paths_share_cache_entries(
 ) -> None:
     cache_path = tmp_path / "cache.sqlite3"
     monkeypatch.chdir(tiny_model_dir.parent)
-    options = DecodeOptions(max_output_tokens=12)
+    options = TranslateOptions(decode=DecodeOptions(max_output_tokens=12))
 
     relative = _engine(f"./{tiny_model_dir.name}", cache_path)
-    first = relative.translate(TEXTS, options)
-    assert relative.stats.cache_hits == 0 and relative.stats.segments == len(TEXTS)
+    first = [r.text for r in translate_documents(relative, TEXTS, options)]
+    segments = relative.stats.segments
+    assert relative.outputs.hits == 0 and segments >= len(TEXTS)
 
     absolute = _engine(str(tiny_model_dir.resolve()), cache_path)
-    assert absolute.translate(TEXTS, options) == first
-    assert absolute.stats.cache_hits == len(TEXTS)  # every segment a hit
+    assert [r.text for r in translate_documents(absolute, TEXTS, options)] == first
+    assert absolute.outputs.hits == segments  # every segment a hit
     assert absolute.stats.segments == 0  # the model was not asked again
