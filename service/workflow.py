@@ -167,7 +167,7 @@ async def translate_documents_background(
                 await chunking.before(number)
             outputs = await batcher.translate(chunks[number], options.decode, background=True)
         fresh = _by_text(chunks[number], outputs)
-        await asyncio.to_thread(engine.store, fresh, options.decode)
+        await asyncio.to_thread(engine.outputs.remember, fresh, options.decode)
         await tally.add(done=len(fresh))
         return fresh
 

@@ -137,7 +137,7 @@ class DocumentJobs:
                 f"{self.settings.jobs_max_chars} per document (THAIMT_JOBS_MAX_CHARS)"
             )
         name = result_name(request, opened)
-        return Upload(request, data, characters, name, media_type(request.format_name, name))
+        return Upload(request, data, characters, name, media_type(name))
 
     async def create(self, identity: str, upload: Upload, refund: Refund | None = None) -> Created:
         """A job for ``identity`` (StorageFull when the quota has no room); it starts when

@@ -7,19 +7,18 @@ passes a :class:`~service.workflow.Tally` for progress, and writes the result.
 
 from __future__ import annotations
 
-import mimetypes
 from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from service.formats.base import (
-    BINARY_FORMATS,
     DocumentLimits,
     FormatError,
     FormatOptions,
     LimitError,
 )
 from service.formats.opening import OpenedFile, open_bytes
+from service.formats.registry import media_type_for_path
 from service.jobs.errors import BadDocument, DocumentTooLarge
 from service.jobs.records import JobRequest
 from service.pipeline import DocumentResult, TranslateOptions
@@ -55,10 +54,8 @@ def result_name(request: JobRequest, opened: OpenedFile) -> str:
     return opened.output_name(request.filename, TARGET_CODE)
 
 
-def media_type(format_name: str, name: str) -> str:
-    binary = format_name in BINARY_FORMATS
-    guessed = mimetypes.guess_type(name)[0]
-    return guessed or ("application/octet-stream" if binary else "text/plain")
+def media_type(name: str) -> str:
+    return media_type_for_path(name)
 
 
 @dataclass(frozen=True)

@@ -420,7 +420,9 @@ def test_background_segments_wait_behind_interactive_ones_and_skip_admission(
     async def scenario() -> None:
         config = BatcherConfig(max_batch_size=4, max_wait_ms=0, queue_size=4)
         batcher = Batcher(engine, config)
-        background = batcher.submit(engine.segments(job_texts), GREEDY, background=True)
+        background = batcher.submit(
+            encode_segments(engine.backend, job_texts), GREEDY, background=True
+        )
         interactive = queued(batcher, engine, asked, GREEDY)  # not refused: 8 > 4 are jobs'
         batcher.start()
         await asyncio.gather(*background, *interactive)

@@ -11,14 +11,14 @@ from docx.oxml.ns import qn
 from fmt_standins import shout
 from lxml import etree
 
-from service.formats.base import translate_extracted
 from service.formats.html import HtmlFormat
 from service.formats.opening import open_bytes
+from tests.standins import rebuild_files
 
 
 def _translated(name: str, data: bytes) -> bytes:
     opened = open_bytes(name, data)
-    out: bytes = translate_extracted([opened.extracted], lambda ts: [shout(t) for t in ts])[0]
+    out: bytes = rebuild_files([opened.extracted], lambda ts: [shout(t) for t in ts])[0]
     return out
 
 
