@@ -44,10 +44,15 @@ def configure_cli_logging(quiet: bool = False) -> None:
 
 def uvicorn_log_config(level: str) -> dict[str, Any]:
     """uvicorn's own logging configuration plus thaimt's loggers on its default handler, so the
-    server's log reads as one stream (``INFO:     thaimt ready on …``)."""
+    server's log reads as one stream (``INFO:     thaimt ready on …``); every handler redacts
+    secrets (``service/http/redaction.py``)."""
     from uvicorn.config import LOGGING_CONFIG
 
     config = copy.deepcopy(LOGGING_CONFIG)
+    # Secrets (API keys in query strings, Authorization values) never reach a line.
+    config.setdefault("filters", {})["secrets"] = {"()": "service.http.redaction.SecretFilter"}
+    for handler in config["handlers"].values():
+        handler.setdefault("filters", []).append("secrets")
     for name in LOGGERS:
         config["loggers"][name] = {
             "handlers": ["default"],

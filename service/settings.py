@@ -104,6 +104,19 @@ class Settings(BaseSettings):
         200_000_000, ge=1, description="Size cap of that folder (oldest removed first)"
     )
     download_max_files: int = Field(1000, ge=1, description="File cap of that folder")
+    download_client_max_bytes: int = Field(
+        50_000_000,
+        ge=1,
+        description="Bytes one API key (or client address) may keep there (its oldest go first)",
+    )
+    download_client_max_files: int = Field(
+        100, ge=1, description="Files one API key (or client address) may keep there"
+    )
+    public_url: str | None = Field(
+        None,
+        description="The server's address as clients reach it (https://mt.example.com/base): "
+        "links in answers start with it (default: the address the connection reached)",
+    )
     document_max_entries: int = Field(
         10_000, ge=1, description="Zip entries a .docx/.xlsx/.odt/.epub ... may have (413)"
     )
@@ -227,6 +240,21 @@ class Settings(BaseSettings):
                 except ValueError:
                     raise ValueError(f"not an IP address or network: {entry!r}") from None
         return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        """An absolute http(s) URL, without query or fragment (a path prefix is kept)."""
+        if not value:
+            return None
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.query:
+            raise ValueError(f"not an http(s) URL like https://mt.example.com: {value!r}")
+        if parts.fragment:
+            raise ValueError(f"a URL without #fragment, please: {value!r}")
+        return value.strip().rstrip("/")
 
     @field_validator("backend")
     @classmethod

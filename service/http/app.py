@@ -25,11 +25,12 @@ from service.engine import Engine, load_engine
 from service.http import routes_files, routes_libre, routes_ops, routes_v1, routes_web
 from service.http.body import BodyGuard, BodyLimits
 from service.http.cors import install_cors
-from service.http.errors import install_error_handlers
 from service.http.memory import MemoryTrim
 from service.http.metrics import ServerMetrics
 from service.http.openapi import install_openapi
+from service.http.redaction import install_on_handlers, register_secrets
 from service.http.state import ServerState
+from service.http.styles import install_error_handlers
 from service.pipeline import TranslateOptions, prepare_documents
 from service.settings import Settings
 from service.state.budgets import budget_from_settings
@@ -71,6 +72,8 @@ async def start_model(state: ServerState) -> None:
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
     settings = settings or Settings.load()
+    register_secrets([*settings.api_keys, settings.metrics_key])  # never in a log line
+    warn_about_links(settings)
     state = ServerState(settings=settings, engine=engine, metrics=ServerMetrics())
     state.redis = redis_link(settings)
     state.char_budget = budget_from_settings(settings, state.redis)
@@ -94,7 +97,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         routes_v1.router,
         routes_libre.router,
         routes_ops.router,
-        routes_files.router,  # file uploads
+        routes_files.router,  # file uploads: /v1
+        routes_files.libre_router,  # and LibreTranslate's
         routes_web.router,  # the page at GET /
     )
     for router in routers:
@@ -106,6 +110,16 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.add_middleware(RequestMetrics, metrics=state.metrics, known_paths=known)
     install_cors(app, settings)  # outermost: refusals carry CORS headers too
     return app
+
+
+def warn_about_links(settings: Settings) -> None:
+    """Behind a proxy the address a connection reached is not the one clients use."""
+    if settings.trusted_proxies and not settings.public_url:
+        log.warning(
+            "THAIMT_TRUSTED_PROXIES is set but THAIMT_PUBLIC_URL is not: /translate_file's "
+            "download links name this server's own address, not the proxy's; set "
+            "THAIMT_PUBLIC_URL=https://your.public.address"
+        )
 
 
 def redis_link(settings: Settings) -> RedisLink | None:
@@ -121,6 +135,7 @@ def app_from_env() -> FastAPI:
     from service.logs import log_through_uvicorn
 
     log_through_uvicorn()
+    install_on_handlers()  # uvicorn configured its own handlers: secrets stay out of them too
     return create_app(Settings.load())
 
 

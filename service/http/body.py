@@ -1,11 +1,17 @@
-"""Reading request bodies: a size limit (413), a read deadline (408), and refusals that reach
-the client.
+"""Reading request bodies: a size limit (413), a read deadline (408), one framing per request
+(400), and refusals that reach the client.
 
 A server that answers before reading a body and closes leaves the unread bytes in its socket;
 the kernel answers them with a reset, and a client that is still sending (Python's urllib,
 requests and httpx all send the whole body before they read) loses the answer with the
 connection. So a refusal is written first, then the rest of the body is read and thrown away up
 to ``drain_bytes`` (what nginx's lingering close does), and only then is the connection closed.
+A body larger than that is refused without being read here; ``thaimt serve``'s protocol
+(``connections.py``) then drops the rest of it at the socket before closing.
+
+A request with both ``Content-Length`` and ``Transfer-Encoding`` is refused (400) and its
+connection closed, as RFC 9112 §6.1 requires: a proxy in front that believed the other header
+would see a different request boundary, and bytes it sent as a second request would be run.
 """
 
 from __future__ import annotations
@@ -58,6 +64,9 @@ class BodyGuard:
             await self.app(scope, receive, send)
             return
         limits = self.limits
+        if has_two_framings(scope):
+            await refuse(receive, send, 400, TWO_FRAMINGS)
+            return
         declared = content_length(scope)
         if declared is not None and declared > limits.max_bytes:
             drain = limits.drain_bytes if declared <= limits.drain_bytes else 0
@@ -149,6 +158,17 @@ async def drain(receive: Receive, max_bytes: int, timeout_s: float) -> None:
                     return
     except TimeoutError:
         return
+
+
+TWO_FRAMINGS = (
+    "a request may not carry both Content-Length and Transfer-Encoding (RFC 9112 §6.1); "
+    "send one of them"
+)
+
+
+def has_two_framings(scope: Scope) -> bool:
+    names = {name for name, _ in scope.get("headers", [])}
+    return b"content-length" in names and b"transfer-encoding" in names
 
 
 def content_length(scope: Scope) -> int | None:

@@ -19,6 +19,11 @@ slowly or not at all, and its ``limit_concurrency`` answers every route, ``/heal
   never fails with EMFILE.
 - Repeated log lines (asyncio's "socket.accept() out of system resource", uvicorn's "Invalid
   HTTP request received.", ...) are written once a minute with a count of those dropped.
+- A lingering close: a connection closed while its client is still sending a body (a refusal
+  answered without reading it all) is half-closed instead, and what the client still sends is
+  dropped at the socket for up to the body deadline; then it is closed. Closing at once would
+  make the kernel answer the unread bytes with a reset, which destroys the answer before a
+  client that sends its whole body first (urllib, requests, httpx) reads it.
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import h11
 from starlette.types import Receive, Scope, Send
@@ -178,7 +183,8 @@ class GuardedH11Protocol(H11Protocol):
         return cls.pool
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        super().connection_made(transport)
+        self.raw_transport = transport
+        super().connection_made(cast(asyncio.Transport, LingeringTransport(transport, self)))
         self.idle_since = time.monotonic()
         if not self.connection_pool.admit(self):
             log.warning(
@@ -242,11 +248,22 @@ class GuardedH11Protocol(H11Protocol):
         self.transport.write(raw_response(408, "Request Timeout", message))
         self.linger()
 
-    def linger(self) -> None:
-        """Half-close: the answer is sent, late bytes are still read for ``LINGER_S``."""
+    def linger(self, seconds: float = LINGER_S) -> None:
+        """Half-close: the answer is sent, late bytes are still read (and dropped) for
+        ``seconds``, or until the client closes its side."""
+        raw = self.raw_transport
+        if raw.is_closing():
+            return
         self.lingering = True
-        self.transport.write_eof()
-        self.loop.call_later(LINGER_S, self.transport.close)
+        self._cancel_header_timer()
+        if raw.can_write_eof():
+            raw.write_eof()
+        raw.resume_reading()  # uvicorn may have paused reading a body it had no room for
+        self.loop.call_later(seconds, raw.close)
+
+    def client_sending(self) -> bool:
+        """Whether the client may still be sending the body of its request."""
+        return self.conn.their_state is h11.SEND_BODY
 
     def close_idle(self) -> None:
         self._cancel_header_timer()
@@ -270,6 +287,33 @@ class GuardedH11Protocol(H11Protocol):
         await refuse(
             receive, send, 503, message, limits.max_body_bytes, limits.body_timeout_s, retry
         )
+
+
+class LingeringTransport:
+    """The connection's transport as the protocol sees it, except that ``close()`` while the
+    client is still sending a body lingers (see the module doc) instead."""
+
+    def __init__(self, transport: asyncio.Transport, protocol: GuardedH11Protocol) -> None:
+        self._transport = transport
+        self._protocol = protocol
+        self._closing = False
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._transport, name)
+
+    def is_closing(self) -> bool:
+        return self._closing or self._transport.is_closing()
+
+    def close(self) -> None:
+        if self._closing or self._transport.is_closing():
+            self._transport.close()
+            return
+        self._closing = True
+        if self._protocol.client_sending():
+            limits = self._protocol.connection_pool.limits
+            self._protocol.linger(max(LINGER_S, limits.body_timeout_s))
+        else:
+            self._transport.close()
 
 
 def raw_response(status: int, reason: str, message: str) -> bytes:

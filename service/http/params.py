@@ -5,7 +5,6 @@ UTF-8, raw or percent-escaped (``q=%FF``), are a 400 whichever way they came, ne
 
 from __future__ import annotations
 
-import json
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -14,6 +13,7 @@ from starlette.datastructures import FormData
 from starlette.formparsers import MultiPartException, MultiPartParser
 
 from service.http.errors import ApiError
+from service.text.jsonsafe import JsonInputError, loads
 
 
 async def read_params(request: Request) -> dict[str, Any]:
@@ -31,11 +31,9 @@ async def read_params(request: Request) -> dict[str, Any]:
 
 def _json_params(body: bytes) -> dict[str, Any]:
     try:
-        parsed = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
+        parsed = loads(body)
+    except JsonInputError as exc:
         raise ApiError(400, f"Invalid request: body is not valid JSON ({exc})") from None
-    except RecursionError:  # "[[[[...]]]]" nested deeper than the parser's stack allows
-        raise ApiError(400, "Invalid request: the JSON body is nested too deeply") from None
     if not isinstance(parsed, dict):
         raise ApiError(400, "Invalid request: the JSON body must be an object")
     return parsed

@@ -9,32 +9,37 @@ URL and keeps the result in a bounded folder (:mod:`service.http.downloads`) unt
 from __future__ import annotations
 
 import asyncio
-import json
-import time
-from typing import Any
+import logging
+from collections.abc import Awaitable
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
-from pydantic import ValidationError
-from starlette.datastructures import FormData, UploadFile
+from starlette.datastructures import FormData
 
-from service.batching import BatcherStopped, Overloaded, TooExpensive
 from service.formats.registry import media_type_for_path
+from service.http.auth import Caller
 from service.http.downloads import DownloadStore, StoreFull, is_stored_name
 from service.http.errors import ApiError, error_responses
-from service.http.limits import charged
-from service.http.routes_libre import SOURCES, TARGETS, _authorize, _string, libre_refusal
-from service.http.routes_v1 import authorize, translate_options
+from service.http.lifecycle import Size, Work, serve
+from service.http.parsing import (
+    SOURCES,
+    TARGETS,
+    form_text,
+    form_upload,
+    string_param,
+    translate_options,
+    v1_form_options,
+)
 from service.http.schemas import TranslateRequest
-from service.http.state import ServerState, get_state
-from service.http.translation import guarded
+from service.http.state import get_state
+from service.http.styles import LIBRE, V1, route_class
 from service.http.uploads import (
     SUPPORTED_EXTENSIONS,
     LoadedFile,
     TranslatedFile,
     UploadOptions,
-    check_file_size,
     choose_format,
     load_file,
     translate_file,
@@ -42,7 +47,15 @@ from service.http.uploads import (
 from service.pipeline import TranslateOptions
 from service.settings import Settings
 
-router = APIRouter(tags=["files"])
+if TYPE_CHECKING:
+    from service.batching import Batcher
+    from service.engine import Engine
+
+log = logging.getLogger(__name__)
+
+router = APIRouter(tags=["files"], route_class=route_class(V1))
+libre_router = APIRouter(tags=["files"], route_class=route_class(LIBRE))
+V1_CALLER = Depends(V1.caller)  # runs before the body is validated
 
 FILES_OFF = "Files translation are disabled on this server."  # LibreTranslate's words
 _NO_OPTIONS = TranslateRequest.model_validate({"text": ""})
@@ -51,9 +64,7 @@ _NO_OPTIONS = TranslateRequest.model_validate({"text": ""})
 @router.post(
     "/v1/translate/file", responses=error_responses(400, 401, 403, 413, 422, 429, 500, 504)
 )
-async def translate_uploaded_file(
-    request: Request, key: str | None = Depends(authorize)
-) -> dict[str, Any]:
+async def translate_uploaded_file(request: Request, caller: Caller = V1_CALLER) -> dict[str, Any]:
     """Multipart: ``file``; optional ``format`` (default by extension: txt, md, html, srt,
     jsonl, csv, tsv, po, docx, pptx, xlsx, odt, odp, ods, epub, xliff, pdf), ``fields`` (JSONL,
     comma-separated; default ``text``), ``columns`` (CSV/TSV, comma-separated header names or
@@ -65,9 +76,9 @@ async def translate_uploaded_file(
     if not state.settings.files_translation:
         raise ApiError(403, "file translation is turned off (THAIMT_FILES_TRANSLATION=false)")
     form = await request.form()
-    upload = _upload(form)
-    body = _v1_options(form)
-    format_name = choose_format(upload.filename or "", _text(form, "format"))
+    upload = form_upload(form, "missing file: send it as the multipart field 'file'")
+    body = v1_form_options(form)
+    format_name = choose_format(upload.filename or "", form_text(form, "format"))
     loaded = await asyncio.to_thread(
         load_file,
         upload.filename or "",
@@ -75,9 +86,10 @@ async def translate_uploaded_file(
         format_name,
         _upload_options(form, state.settings),
     )
-    chars = check_file_size(loaded, state.settings.max_chars_per_request, body.term_chars())
-    started = time.perf_counter()
-    done = await _translate(request, state, loaded, translate_options(body, state), key, chars)
+    options = translate_options(body, state)
+    size = Size.of_file(loaded.characters + body.term_chars())
+    served = await serve(request, caller, size, _translation(loaded, options))
+    done = served.value
     response: dict[str, Any] = {
         "filename": loaded.output_name,
         "format": format_name,
@@ -86,30 +98,29 @@ async def translate_uploaded_file(
         "media_type": loaded.media_type,
         "model": state.model_id,
         "usage": {
-            "characters": chars,
+            "characters": served.chars,
             "segments": done.segments,
-            "milliseconds": round((time.perf_counter() - started) * 1000, 1),
+            "milliseconds": served.milliseconds,
         },
     }
-    if _text(form, "detail") in ("true", "1", "yes"):
+    if form_text(form, "detail") in ("true", "1", "yes"):
         response["detail"] = [r.to_dict() for r in done.results]
     return response
 
 
-@router.post("/translate_file", responses=error_responses(400, 403, 413, 429, 500, 504))
+@libre_router.post("/translate_file", responses=error_responses(400, 403, 413, 429, 500, 504))
 async def libre_translate_file(request: Request) -> dict[str, str]:
     """LibreTranslate: multipart ``file``, ``source`` (th|auto), ``target`` (en), ``api_key``;
-    answers ``{"translatedFileUrl": ".../download_file/<id>.<name>_en.<ext>"}``."""
+    answers ``{"translatedFileUrl": ".../download_file/<id>.<name>_en.<ext>"}`` (the address
+    is THAIMT_PUBLIC_URL's, else the one this connection reached: never the Host header's)."""
     state = get_state(request)
     if not state.settings.files_translation:
         raise ApiError(403, FILES_OFF)
     form = await request.form()
     params = {name: value for name, value in form.multi_items() if isinstance(value, str)}
-    key = _authorize(state, params, request)
-    upload = form.get("file")
-    if not isinstance(upload, UploadFile):
-        raise ApiError(400, "Invalid request: missing file parameter")
-    source, target = _string(params, "source"), _string(params, "target")
+    caller = LIBRE.authenticate(request, params)
+    upload = form_upload(form, "Invalid request: missing file parameter")
+    source, target = string_param(params, "source"), string_param(params, "target")
     filename = upload.filename or ""
     if not filename:
         raise ApiError(400, "Invalid request: empty file")
@@ -125,22 +136,64 @@ async def libre_translate_file(request: Request) -> dict[str, str]:
         choose_format(filename, None),
         _upload_options(None, state.settings),
     )
-    chars = check_file_size(loaded, state.settings.max_chars_per_request)
     options = translate_options(_NO_OPTIONS, state)  # no glossary, the default beam
+    translation = _translation(loaded, options)
+    store = _store(request)
+
+    async def work(engine: Engine, batcher: Batcher) -> str:
+        done = await translation(engine, batcher)
+        return await keep_for_download(store, done, caller)  # a fault here is refunded
+
+    served = await serve(request, caller, Size.of_file(loaded.characters), work)
+    return {"translatedFileUrl": download_url(request, state.settings, served.value)}
+
+
+def _translation(loaded: LoadedFile, options: TranslateOptions) -> Work[TranslatedFile]:
+    def work(engine: Engine, batcher: Batcher) -> Awaitable[TranslatedFile]:
+        return translate_file(engine, batcher, loaded, options)
+
+    return work
+
+
+async def keep_for_download(store: DownloadStore, done: TranslatedFile, caller: Caller) -> str:
+    """The stored name of the translated file (413 if the store cannot hold it; 503 if the
+    disk fails, which is the server's fault: no path in the answer, the charge refunded)."""
     try:
-        done = await _translate(request, state, loaded, options, key, chars)
-    except (Overloaded, BatcherStopped, TooExpensive) as exc:
-        raise libre_refusal(exc) from None
-    try:
-        name = await asyncio.to_thread(_store(request).put, loaded.output_name, done.data)
+        return await asyncio.to_thread(
+            store.put, done.source.output_name, done.data, caller.identity
+        )
     except StoreFull as exc:
         raise ApiError(413, str(exc)) from None
-    except OSError as exc:  # the disk, not the translation: say so, keep serving
-        raise ApiError(503, f"cannot keep the translated file for download: {exc}") from None
-    return {"translatedFileUrl": str(request.url_for("download_file", name=name))}
+    except OSError as exc:
+        log.error("cannot keep a translated file for download: %s", exc)
+        raise ApiError(
+            503,
+            "cannot keep the translated file for download (a fault on the server: see its log)",
+            {"Retry-After": "5"},
+        ) from None
 
 
-@router.get("/download_file/{name}", name="download_file", responses=error_responses(400, 404))
+def download_url(request: Request, settings: Settings, name: str) -> str:
+    """Where ``name`` is downloaded: under THAIMT_PUBLIC_URL, else at the address and port this
+    connection reached (the server's own socket; a client's Host header names any host)."""
+    path = request.scope.get("root_path", "") + str(
+        request.app.url_path_for("download_file", name=name)
+    )
+    if settings.public_url:
+        return settings.public_url.rstrip("/") + path
+    server = request.scope.get("server")
+    if not server:
+        return path
+    host, port = server[0], server[1]
+    host = f"[{host}]" if ":" in host else host
+    scheme = request.scope.get("scheme", "http")
+    default_port = {"http": 80, "https": 443}.get(scheme)
+    return f"{scheme}://{host}{'' if port in (None, default_port) else f':{port}'}{path}"
+
+
+@libre_router.get(
+    "/download_file/{name}", name="download_file", responses=error_responses(400, 404)
+)
 async def download_file(name: str, request: Request) -> Response:
     """A result of ``/translate_file``, once, until it expires (``THAIMT_DOWNLOAD_TTL_S``)."""
     settings = get_state(request).settings
@@ -159,33 +212,22 @@ async def download_file(name: str, request: Request) -> Response:
     return Response(stored.data, media_type=media_type, headers=_attachment(stored.download_name))
 
 
-async def _translate(
-    request: Request,
-    state: ServerState,
-    loaded: LoadedFile,
-    options: TranslateOptions,
-    key: str | None,
-    chars: int,
-) -> TranslatedFile:
-    engine, batcher = state.require_ready()
-    async with charged(state.char_budget, key, chars):  # refunded if overloaded or timed out
-        work = translate_file(engine, batcher, loaded, options)
-        done = await guarded(request, work, state.settings.request_timeout_s)
-    state.metrics.characters.inc(chars)
-    return done
+def _upload_options(form: FormData | None, settings: Settings) -> UploadOptions:
+    """The file-reading options of a /v1 form (none for LibreTranslate) and the limits."""
+
+    def listed(name: str) -> list[str]:
+        raw = form_text(form, name) if form is not None else None
+        return [item.strip() for item in (raw or "").split(",") if item.strip()]
+
+    overwrite = form is not None and form_text(form, "overwrite_targets") in ("true", "1", "yes")
+    return UploadOptions(listed("fields"), listed("columns"), overwrite, settings.document_limits)
 
 
 def _store(request: Request) -> DownloadStore:
     """The server's download folder (made on first use)."""
     store: DownloadStore | None = getattr(request.app.state, "thaimt_downloads", None)
     if store is None:
-        settings: Settings = get_state(request).settings
-        store = DownloadStore(
-            settings.download_dir,
-            settings.download_ttl_s,
-            settings.download_max_bytes,
-            settings.download_max_files,
-        )
+        store = DownloadStore.from_settings(get_state(request).settings)
         request.app.state.thaimt_downloads = store
     return store
 
@@ -197,49 +239,3 @@ def _attachment(filename: str) -> dict[str, str]:
         f"filename*=UTF-8''{quote(filename)}",
         "X-Content-Type-Options": "nosniff",
     }
-
-
-def _upload(form: FormData) -> UploadFile:
-    upload = form.get("file")
-    if not isinstance(upload, UploadFile):
-        raise ApiError(400, "missing file: send it as the multipart field 'file'")
-    return upload
-
-
-def _text(form: FormData, name: str) -> str | None:
-    value = form.get(name)
-    return value if isinstance(value, str) and value != "" else None
-
-
-def _upload_options(form: FormData | None, settings: Settings) -> UploadOptions:
-    """The file-reading options of a /v1 form (none for LibreTranslate) and the limits."""
-
-    def listed(name: str) -> list[str]:
-        raw = _text(form, name) if form is not None else None
-        return [item.strip() for item in (raw or "").split(",") if item.strip()]
-
-    overwrite = form is not None and _text(form, "overwrite_targets") in ("true", "1", "yes")
-    return UploadOptions(listed("fields"), listed("columns"), overwrite, settings.document_limits)
-
-
-def _v1_options(form: FormData) -> TranslateRequest:
-    """The glossary, do-not-translate list and beam size, validated as /v1/translate's are."""
-    fields: dict[str, Any] = {"text": ""}
-    for name in ("glossary", "do_not_translate"):
-        raw = _text(form, name)
-        if raw is not None:
-            try:
-                fields[name] = json.loads(raw)
-            except ValueError as exc:
-                raise ApiError(400, f"{name} is not valid JSON: {exc}") from None
-    beam = _text(form, "beam_size")
-    if beam is not None:
-        fields["beam_size"] = beam
-    try:
-        return TranslateRequest.model_validate(fields)
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or 'form'}: {err['msg']}"
-            for err in exc.errors()[:5]
-        )
-        raise ApiError(422, f"invalid request: {problems}") from None

@@ -10,20 +10,15 @@ there may be fewer than asked for), none for ``format=html``.
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Awaitable
+from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, Request
 
-from service.batching import BatcherStopped, Overloaded, TooExpensive
 from service.http.errors import ApiError, error_responses
-from service.http.limits import (
-    budget_identity,
-    charged,
-    check_api_key,
-    check_sizes,
-    request_api_key,
-)
+from service.http.lifecycle import Size, check_size, serve
 from service.http.params import read_params
+from service.http.parsing import SOURCES, TARGETS, string_param
 from service.http.schemas import (
     DetectedLanguage,
     LanguageInfo,
@@ -33,29 +28,23 @@ from service.http.schemas import (
     find_lone_surrogate,
     libre_body,
 )
-from service.http.state import ServerState, get_state
-from service.http.translation import guarded, translate_any
+from service.http.state import get_state
+from service.http.styles import LIBRE, route_class
+from service.http.translation import Translated, translate_any
 from service.http.uploads import SUPPORTED_EXTENSIONS
 from service.pipeline import TranslateOptions
 from service.text.detect import detect_language
 
-router = APIRouter(tags=["libretranslate"])
+if TYPE_CHECKING:
+    from service.batching import Batcher
+    from service.engine import Engine
 
-SOURCES = ("th", "auto")
-TARGETS = ("en",)
+router = APIRouter(tags=["libretranslate"], route_class=route_class(LIBRE))
+
 LANGUAGES = [
     {"code": "th", "name": "Thai", "targets": ["en"]},
     {"code": "en", "name": "English", "targets": []},
 ]
-
-
-def _string(params: dict[str, Any], name: str, default: str | None = None) -> str:
-    value = params.get(name, default)
-    if value is None or value == "":
-        raise ApiError(400, f"Invalid request: missing {name} parameter")
-    if not isinstance(value, str):
-        raise ApiError(400, f"Invalid request: {name} must be a string")
-    return value
 
 
 def _texts(params: dict[str, Any]) -> tuple[list[str], bool]:
@@ -107,17 +96,6 @@ def alternatives_param(value: object, limit: int) -> int:
     return number
 
 
-def _authorize(state: ServerState, params: dict[str, Any], request: Request) -> str:
-    """The key from ``api_key``, ``X-API-Key`` or ``Authorization: Bearer`` (403 when missing or
-    wrong, as LibreTranslate answers); returns whom the character budget charges."""
-    key = request_api_key(request, params)
-    try:
-        check_api_key(key, state.settings.api_keys, missing_status=403)
-    except ApiError as exc:
-        raise ApiError(exc.status, "Invalid API key") from None
-    return budget_identity(request, key, state.settings)
-
-
 @router.post(
     "/translate",
     response_model=None,
@@ -132,11 +110,11 @@ async def translate(request: Request) -> dict[str, Any]:
     ``format`` text|html, ``alternatives`` (n-best, 0 to THAIMT_MAX_ALTERNATIVES)."""
     state = get_state(request)
     params = await read_params(request)
-    key = _authorize(state, params, request)
+    caller = LIBRE.authenticate(request, params)
     texts, is_list = _texts(params)
-    source = _string(params, "source")
-    target = _string(params, "target")
-    text_format = _string(params, "format", "text")
+    source = string_param(params, "source")
+    target = string_param(params, "target")
+    text_format = string_param(params, "format", "text")
     if source not in SOURCES:
         raise ApiError(400, f"{source} is not supported: this server translates th (or auto)")
     if target not in TARGETS:
@@ -144,20 +122,14 @@ async def translate(request: Request) -> dict[str, Any]:
     if text_format not in ("text", "html"):
         raise ApiError(400, f"Invalid request: format must be text or html, not {text_format}")
     alternatives = alternatives_param(params.get("alternatives"), state.settings.max_alternatives)
-    chars = check_sizes(
-        texts, state.settings.max_texts_per_request, state.settings.max_chars_per_request
-    )
-    engine, batcher = state.require_ready()
     # HTML gets no alternatives, so its beam is not widened for them.
     searched = alternatives if text_format == "text" else 0
     options = TranslateOptions(decode=state.settings.decode_options(alternatives=searched))
-    try:
-        async with charged(state.char_budget, key, chars):  # refunded if overloaded or timed out
-            work = translate_any(engine, batcher, texts, options, text_format)
-            done = await guarded(request, work, state.settings.request_timeout_s)
-    except (Overloaded, BatcherStopped, TooExpensive) as exc:
-        raise libre_refusal(exc) from None
-    state.metrics.characters.inc(chars)
+
+    def work(engine: Engine, batcher: Batcher) -> Awaitable[Translated]:
+        return translate_any(engine, batcher, texts, options, text_format)
+
+    done = (await serve(request, caller, Size.of_texts(texts), work)).value
     outputs = done.texts
     response: dict[str, Any] = {"translatedText": outputs if is_list else outputs[0]}
     if source == "auto":
@@ -167,14 +139,6 @@ async def translate(request: Request) -> dict[str, Any]:
         others = done.alternatives(alternatives, text_format)
         response["alternatives"] = others if is_list else others[0]
     return response
-
-
-def libre_refusal(exc: Overloaded | BatcherStopped | TooExpensive) -> ApiError:
-    """A refusal as LibreTranslate answers it: 429 "Slowdown" (it has no 503), or 413."""
-    if isinstance(exc, TooExpensive):
-        return ApiError(413, str(exc))
-    retry = exc.retry_after_s if isinstance(exc, Overloaded) else 5
-    return ApiError(429, f"Slowdown: {exc}", {"Retry-After": str(retry)})
 
 
 def _detected(text: str) -> dict[str, Any]:
@@ -200,9 +164,9 @@ async def languages() -> list[dict[str, Any]]:
 async def detect(request: Request) -> list[dict[str, Any]]:
     state = get_state(request)
     params = await read_params(request)
-    _authorize(state, params, request)
+    LIBRE.authenticate(request, params)
     texts, _ = _texts(params)
-    check_sizes(texts, state.settings.max_texts_per_request, state.settings.max_chars_per_request)
+    check_size(Size.of_texts(texts), state.settings)
     return [_detected("\n".join(texts))]
 
 

@@ -10,8 +10,8 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST
 
+from service.http.auth import check_key, header_key
 from service.http.errors import RETRY_AFTER, ApiError, error_responses
-from service.http.limits import check_api_key, request_api_key
 from service.http.schemas import ReadyStatus
 from service.http.state import ServerState, get_state
 
@@ -77,7 +77,7 @@ async def metrics(request: Request) -> Response:
     key = state.settings.metrics_key
     if key is not None:
         try:
-            check_api_key(request_api_key(request), [key])
+            check_key(header_key(request), [key])
         except ApiError as exc:
             message = f"/metrics needs the metrics key: {exc.message}"
             raise ApiError(exc.status, message) from None

@@ -6,57 +6,30 @@ import dataclasses
 import json
 import logging
 import time
-from collections.abc import AsyncIterator
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable
+from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import StreamingResponse
 
+from service.http.auth import Caller
 from service.http.errors import ApiError, error_responses
-from service.http.limits import (
-    budget_identity,
-    charged,
-    check_api_key,
-    check_sizes,
-    request_api_key,
-)
+from service.http.lifecycle import Size, guarded, serve
+from service.http.parsing import translate_options
 from service.http.schemas import TranslateRequest, TranslateResponse, Usage
 from service.http.state import ServerState, get_state
-from service.http.translation import guarded, translate_any
-from service.pipeline import TranslateOptions
+from service.http.styles import V1, route_class
+from service.http.translation import Translated, translate_any
 from service.workflow import StreamJob, start_stream, stream_paragraphs
+
+if TYPE_CHECKING:
+    from service.batching import Batcher
+    from service.engine import Engine
 
 log = logging.getLogger(__name__)
 
-router = APIRouter(prefix="/v1", tags=["translate"])
-
-
-def authorize(request: Request) -> str:
-    """Dependency: runs before the body is validated, so a missing key is 401 whatever the body.
-    Returns whom the character budget charges (the key, or the client's address)."""
-    settings = get_state(request).settings
-    key = request_api_key(request)
-    check_api_key(key, settings.api_keys)
-    return budget_identity(request, key, settings)
-
-
-def request_chars(state: ServerState, body: TranslateRequest) -> int:
-    """Size limits (413): texts plus glossary and do-not-translate terms; the character count."""
-    settings = state.settings
-    return check_sizes(
-        body.all_texts(),
-        settings.max_texts_per_request,
-        settings.max_chars_per_request,
-        extra_chars=body.term_chars(),
-    )
-
-
-def translate_options(body: TranslateRequest, state: ServerState) -> TranslateOptions:
-    return TranslateOptions(
-        glossary=dict(body.glossary),
-        do_not_translate=tuple(body.do_not_translate),
-        decode=state.settings.decode_options(body.beam_size, body.alternatives),
-    )
+router = APIRouter(prefix="/v1", tags=["translate"], route_class=route_class(V1))
+V1_CALLER = Depends(V1.caller)  # runs before the body is validated
 
 
 def check_alternatives(body: TranslateRequest, state: ServerState) -> None:
@@ -84,24 +57,19 @@ V1_REFUSALS = error_responses(400, 401, 403, 413, 422, 429, 500, 504)
     responses=V1_REFUSALS,
 )
 async def translate(
-    body: TranslateRequest, request: Request, key: str | None = Depends(authorize)
+    body: TranslateRequest, request: Request, caller: Caller = V1_CALLER
 ) -> TranslateResponse:
     """Translate ``text`` or ``texts``; ``detail`` adds segments and protected spans."""
     state = get_state(request)
-    chars = request_chars(state, body)
     check_alternatives(body, state)
-    engine, batcher = state.require_ready()
-    started = time.perf_counter()
     options = translate_options(body, state)
-    async with charged(state.char_budget, key, chars):  # refunded if overloaded or timed out
-        work = translate_any(engine, batcher, body.all_texts(), options, body.format)
-        done = await guarded(request, work, state.settings.request_timeout_s)
-    state.metrics.characters.inc(chars)
-    usage = Usage(
-        characters=chars,
-        segments=done.segments,
-        milliseconds=round((time.perf_counter() - started) * 1000, 1),
-    )
+
+    def work(engine: Engine, batcher: Batcher) -> Awaitable[Translated]:
+        return translate_any(engine, batcher, body.all_texts(), options, body.format)
+
+    served = await serve(request, caller, Size.of_texts(body.all_texts(), body.term_chars()), work)
+    done = served.value
+    usage = Usage(characters=served.chars, segments=done.segments, milliseconds=served.milliseconds)
     single = body.text is not None
     others = done.alternatives(body.alternatives) if body.alternatives else None
     return TranslateResponse(
@@ -120,25 +88,23 @@ async def translate(
     responses={200: {"content": {"application/x-ndjson": {}}}, **V1_REFUSALS},
 )
 async def translate_stream(
-    body: TranslateRequest, request: Request, key: str | None = Depends(authorize)
+    body: TranslateRequest, request: Request, caller: Caller = V1_CALLER
 ) -> StreamingResponse:
     """NDJSON: one line per paragraph, in order, each as soon as it is translated (with its
     ``alternatives`` when asked for); then a ``{"done": true, ...}`` line (or an
     ``{"error": ...}`` line if the request failed)."""
     state = get_state(request)
-    chars = request_chars(state, body)
     if body.format == "html":
         raise ApiError(400, "format html is not streamed; use POST /v1/translate")
     check_alternatives(body, state)
-    engine, batcher = state.require_ready()
-    started = time.perf_counter()
-    timeout_s = state.settings.request_timeout_s
     options = translate_options(body, state)
-    async with charged(state.char_budget, key, chars):  # refunded if the segments are not queued
-        work = start_stream(engine, batcher, body.all_texts(), options)
-        job = await guarded(request, work, timeout_s)
-    state.metrics.characters.inc(chars)
-    lines = ndjson_lines(request, job, body, state, chars, started)
+
+    def work(engine: Engine, batcher: Batcher) -> Awaitable[StreamJob]:
+        return start_stream(engine, batcher, body.all_texts(), options)
+
+    # Charged before the first line: refunded if the segments are not queued.
+    served = await serve(request, caller, Size.of_texts(body.all_texts(), body.term_chars()), work)
+    lines = ndjson_lines(request, served.value, body, state, served.chars, served.started)
     return StreamingResponse(lines, media_type="application/x-ndjson")
 
 

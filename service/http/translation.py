@@ -1,36 +1,23 @@
-"""The HTTP side of a translation: the workflow under a timeout, watching for the client to
-leave, with every failure turned into an answer.
+"""The HTTP side of translating texts: plain or HTML texts through the workflow, and what the
+routes answer from the result (segments, alternatives, details).
 
-The text work and the model are in :mod:`service.workflow`; this module only knows about
-requests, disconnects, timeouts and the JSON the routes return.
+The text work and the model are in :mod:`service.workflow`; the timeout, the disconnect watch
+and the charge are the request lifecycle's (:mod:`service.http.lifecycle`).
 """
 
 from __future__ import annotations
 
-import asyncio
-import logging
-from collections.abc import Awaitable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
-from starlette.requests import Request
-
-from service.batching import Batcher, BatcherStopped, Overloaded, TooExpensive
-from service.http.errors import CLIENT_CLOSED, ApiError
+from service.batching import Batcher
+from service.http.errors import ApiError
 from service.pipeline import DocumentResult, TranslateOptions
 from service.workflow import translate_documents_async, translate_formatted
 
 if TYPE_CHECKING:
     from service.engine import Engine
-
-T = TypeVar("T")
-
-log = logging.getLogger(__name__)
-
-
-class ClientGone(ApiError):
-    def __init__(self) -> None:
-        super().__init__(CLIENT_CLOSED, "client closed the request")
 
 
 @dataclass
@@ -84,47 +71,3 @@ async def translate_any(
     except FormatError as exc:
         raise ApiError(400, f"cannot translate this HTML: {exc}") from None
     return Translated(done.texts, done.segments, done.results, done.fallbacks)
-
-
-async def guarded(
-    request: Request, work: Awaitable[T], timeout_s: float, limit_s: float | None = None
-) -> T:
-    """Await ``work`` unless the client disconnects (ClientGone) or ``timeout_s`` runs out
-    (504 naming ``limit_s``, the request's whole timeout, of which ``timeout_s`` may be what is
-    left). Either way the work is cancelled, which drops its queued segments."""
-    task = asyncio.ensure_future(work)
-    watcher = asyncio.ensure_future(wait_for_disconnect(request))
-    try:
-        done, _ = await asyncio.wait(
-            {task, watcher}, timeout=timeout_s, return_when=asyncio.FIRST_COMPLETED
-        )
-        if task in done:
-            return outcome(task)
-        if watcher in done:
-            raise ClientGone()
-        limit = timeout_s if limit_s is None else limit_s
-        raise ApiError(504, f"translation did not finish within {limit:g} s")
-    finally:
-        watcher.cancel()
-        if not task.done():
-            task.cancel()
-            await asyncio.wait({task})  # let it unwind (drop its segments) before we go on
-
-
-def outcome(task: asyncio.Future[T]) -> T:
-    """The work's result. A model failure becomes a 500 answered like any refusal (an error
-    that escaped to the server would also cost the client its keep-alive connection)."""
-    try:
-        return task.result()
-    except (ApiError, Overloaded, BatcherStopped, TooExpensive):
-        raise
-    except Exception as exc:
-        log.error("translation failed", exc_info=exc)
-        raise ApiError(500, "internal error: the translation failed; see the server log") from exc
-
-
-async def wait_for_disconnect(request: Request) -> None:
-    while True:
-        message = await request.receive()
-        if message["type"] == "http.disconnect":
-            return

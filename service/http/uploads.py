@@ -26,6 +26,7 @@ from service.formats.registry import (
     media_type_for_path,
     supported_extensions,
 )
+from service.http.downloads import NAME_BYTES, cut_to_bytes
 from service.http.errors import ApiError
 from service.pipeline import DocumentResult, TranslateOptions
 from service.workflow import translate_documents_async, translate_extracted
@@ -57,7 +58,15 @@ class LoadedFile:
 
     @property
     def output_name(self) -> str:
-        return self.opened.output_name(self.filename, TARGET_CODE)
+        """``<stem>_en<ext>``, cut by UTF-8 bytes (a long Thai name is 3 bytes a letter) between
+        two characters, so that it fits a file system with room for the download store's
+        prefix; the ``_en<ext>`` ending is kept."""
+        name = self.opened.output_name(self.filename, TARGET_CODE)
+        stem, marker, ext = name.rpartition(f"_{TARGET_CODE}")
+        ending = marker + ext
+        if not marker or len(ending.encode("utf-8")) > NAME_BYTES // 2:
+            return cut_to_bytes(name, NAME_BYTES)
+        return cut_to_bytes(stem, NAME_BYTES - len(ending.encode("utf-8"))) + ending
 
     @property
     def binary(self) -> bool:
@@ -131,18 +140,6 @@ def load_file(
         name = filename or "the file"
         raise ApiError(400, f"cannot read {name} as {format_name}: {exc}") from None
     return LoadedFile(filename, format_name, opened)
-
-
-def check_file_size(loaded: LoadedFile, max_chars: int, extra_chars: int = 0) -> int:
-    """The characters to translate (413 over the per-request limit)."""
-    chars = loaded.characters + extra_chars
-    if chars > max_chars:
-        raise ApiError(
-            413,
-            f"too many characters: the file has {chars} to translate, the limit is "
-            f"{max_chars} per request",
-        )
-    return chars
 
 
 async def translate_file(

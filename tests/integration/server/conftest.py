@@ -77,6 +77,7 @@ SERVER_CONFIGS: dict[str, dict[str, str]] = {
 
 
 SERVER_NOFILE = {"hygiene": 256}  # name -> its RLIMIT_NOFILE (soft and hard)
+ACCESS_LOGGED = {"keyed"}  # servers whose log has uvicorn's access lines (secrets redacted)
 _NEEDED: set[str] = set()  # the servers the collected tests use
 
 
@@ -94,7 +95,9 @@ def server_pool(
     log_dir = tmp_path_factory.mktemp("server-logs")
     wanted = _NEEDED or set(SERVER_CONFIGS)
     pool = {
-        name: launch(name, tiny_model_dir, env, log_dir, SERVER_NOFILE.get(name))
+        name: launch(
+            name, tiny_model_dir, env, log_dir, SERVER_NOFILE.get(name), name in ACCESS_LOGGED
+        )
         for name, env in SERVER_CONFIGS.items()
         if name in wanted
     }

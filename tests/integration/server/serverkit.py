@@ -148,8 +148,10 @@ def launch(
     env_extra: dict[str, str],
     log_dir: Path,
     nofile: int | None = None,
+    access_log: bool = False,
 ) -> Server:
-    """Start server ``name``; ``nofile`` caps its file descriptors (soft and hard limit)."""
+    """Start server ``name``; ``nofile`` caps its file descriptors (soft and hard limit);
+    ``access_log`` keeps uvicorn's line per request in its log."""
     env = dict(os.environ)
     env.update({"HF_HUB_OFFLINE": "1", "THAIMT_CACHE": "false", "THAIMT_THREADS": "1"})
     env["THAIMT_CACHE_PATH"] = str(log_dir / f"{name}-cache.sqlite3")
@@ -168,6 +170,8 @@ def launch(
             "--model", str(model_dir), "--host", "127.0.0.1", "--port", "0",
             "--log-level", "info", "--no-access-log",
         ]  # fmt: skip
+    if access_log:
+        command.remove("--no-access-log")
     if nofile is not None:  # util-linux's prlimit: the limit holds from the server's first line
         command = ["prlimit", f"--nofile={nofile}:{nofile}", *command]
     with log_path.open("wb") as log:

@@ -5,11 +5,13 @@ api_key) and the page's /v1/translate/file."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
+from urllib.parse import unquote, urlparse
 
 import httpx
 import pytest
+from heldserver import held_server
 from htmltree import tag_tree
 from serverkit import Server
 from webkit import API_KEY, CHAR_LIMIT, HTML, TXT, GatedServer
@@ -18,12 +20,21 @@ from service.text.flags import FLAG_NAMES
 
 
 def libre_file_call(
-    url: str, name: str, content: bytes, api_key: str = "", **fields: str
+    url: str,
+    name: str,
+    content: bytes,
+    api_key: str = "",
+    headers: dict[str, str] | None = None,
+    **fields: str,
 ) -> httpx.Response:
     """The request LibreTranslate's page sends (its app.js: FormData file/source/target/api_key)."""
     form = {"source": "th", "target": "en", "api_key": api_key, **fields}
     return httpx.post(
-        f"{url}/translate_file", data=form, files={"file": (name, content)}, timeout=120
+        f"{url}/translate_file",
+        data=form,
+        files={"file": (name, content)},
+        headers=headers,
+        timeout=120,
     )
 
 
@@ -160,3 +171,72 @@ def test_detail_output_carries_flags(web_server: Server) -> None:
     lines = [json.loads(line) for line in stream.text.splitlines()]
     streamed = [s for line in lines[:-1] for s in line["segments"]]
     assert [s["flags"] for s in streamed] == [s["flags"] for s in segments]
+
+
+# Issue 19: file names in any script, links, forms
+
+
+LONG_THAI = "รายงานการประชุมคณะกรรมการส่งเสริมการลงทุนประจำไตรมาสที่สามของปีงบประมาณ"  # 73
+
+
+def test_long_thai_file_names_are_translated_and_downloaded(web_server: Server) -> None:
+    """73 Thai characters (219 bytes of UTF-8): no "[Errno 36] File name too long", the name
+    cut by bytes between two characters, the extension and the _en kept."""
+    got = download(libre_file_call(web_server.url, f"{LONG_THAI}.txt", TXT.encode()))
+    disposition = got.headers["content-disposition"]
+    name = unquote(disposition.split("filename*=UTF-8''", 1)[1])
+    assert name.endswith("_en.txt") and LONG_THAI.startswith(name.removesuffix("_en.txt"))
+    assert len(name.encode()) < 200 and "Startup Digital Hub CLMVT" in got.text
+    r = v1_file(web_server.url, f"{LONG_THAI * 3}.md", TXT.encode())
+    assert r.status_code == 200 and r.json()["filename"].endswith("_en.md")
+    assert len(r.json()["filename"].encode()) < 200
+
+
+def test_download_links_ignore_the_host_header(web_server: Server) -> None:
+    r = libre_file_call(web_server.url, "a.txt", TXT.encode(), headers={"Host": "evil.example"})
+    url = r.json()["translatedFileUrl"]
+    assert url.startswith(f"{web_server.url}/download_file/"), url
+    assert httpx.get(url).status_code == 200
+
+
+def test_two_file_fields_are_refused(web_server: Server) -> None:
+    files = [("file", ("a.txt", b"\xe0\xb8\x81")), ("file", ("b.txt", b"\xe0\xb8\x82"))]
+    for path in ("/translate_file", "/v1/translate/file"):
+        r = httpx.post(
+            f"{web_server.url}{path}", data={"source": "th", "target": "en"}, files=files
+        )
+        assert r.status_code == 400 and "2 'file' fields" in r.json()["error"], r.text
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("glossary", "[" * 5000 + "]" * 5000, "nested too deeply"),
+        ("do_not_translate", '["x", ' + "[" * 2000 + "]" * 2000 + "]", "nested too deeply"),
+        ("glossary", "1" * 5000, "a number of 5000 digits"),
+        ("glossary", '{"a": "b",}', "at line 1, column 11"),
+    ],
+)
+def test_json_form_fields_are_read_with_bounds(
+    web_server: Server, field: str, value: str, message: str
+) -> None:
+    r = v1_file(web_server.url, "a.txt", TXT.encode(), **{field: value})
+    assert r.status_code == 400 and message in r.json()["error"], r.text
+    assert "set_int_max_str_digits" not in r.json()["error"]
+
+
+def test_a_disk_fault_is_503_without_a_path_and_not_charged(
+    tiny_model_dir: Path, tmp_path: Path
+) -> None:
+    """The download folder cannot be made (a file is in its place): the server's fault, so no
+    path in the answer, a Retry-After, and the characters given back (two such requests
+    would exceed the budget if the first had been charged)."""
+    blocked = tmp_path / "downloads"
+    blocked.write_text("not a folder")
+    text = "ก" * 30
+    with held_server(tiny_model_dir, download_dir=blocked, key_char_limit=50) as server:
+        answers = [libre_file_call(server.url, "a.txt", text.encode()) for _ in range(2)]
+    for r in answers:
+        assert r.status_code == 503, r.text
+        assert str(tmp_path) not in r.text and "Errno" not in r.text
+        assert r.headers["retry-after"]

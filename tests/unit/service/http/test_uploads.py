@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 
 from service.http.errors import ApiError
-from service.http.uploads import UploadOptions, check_file_size, choose_format, load_file
+from service.http.lifecycle import Size, check_size
+from service.http.uploads import UploadOptions, choose_format, load_file
+from service.settings import Settings
 
 
 @pytest.mark.parametrize(
@@ -74,7 +76,9 @@ def test_output_names() -> None:
 
 def test_file_size_counts_terms_too() -> None:
     loaded = load_file("a.txt", ("ก" * 10).encode(), "txt")
-    assert check_file_size(loaded, 12, extra_chars=2) == 12
+    size = Size.of_file(loaded.characters + 2)
+    assert check_size(size, Settings(max_chars_per_request=12)) == 12
     with pytest.raises(ApiError) as caught:
-        check_file_size(loaded, 11, extra_chars=2)
+        check_size(size, Settings(max_chars_per_request=11))
     assert caught.value.status == 413
+    assert "the file has 12 to translate" in caught.value.message

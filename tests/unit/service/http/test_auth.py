@@ -1,4 +1,4 @@
-"""Admission helpers as tables: whose budget a request charges, and where its key comes from."""
+"""Authentication as tables: whose budget a request charges, and where its key comes from."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from starlette.requests import Request
 
+from service.http.auth import KEY_PARAMS, caller_for, client_network, request_key
 from service.http.errors import ApiError
-from service.http.limits import budget_identity, client_network, request_api_key
 from service.settings import Settings
 
 
@@ -46,6 +46,9 @@ def test_client_network(host: str, expected: str) -> None:
         ({"Authorization": "bearer  c "}, None, "c"),
         ({"Authorization": "Basic xyz"}, None, None),
         ({}, {"api_key": "d"}, "d"),  # LibreTranslate's parameter
+        ({"Authorization": "DeepL-Auth-Key e:fx"}, None, "e:fx"),  # DeepL's header
+        ({}, {"auth_key": "f"}, "f"),  # DeepL's legacy parameter
+        ({"Authorization": "DeepL-Auth-Key "}, None, None),
         ({}, None, None),
         ({"X-API-Key": "a"}, {"api_key": "d"}, "a"),
     ],
@@ -53,19 +56,20 @@ def test_client_network(host: str, expected: str) -> None:
 def test_request_api_key(
     headers: dict[str, str], params: dict[str, Any] | None, expected: str | None
 ) -> None:
-    assert request_api_key(_request(headers), params) == expected
+    assert request_key(_request(headers), params, KEY_PARAMS) == expected
 
 
 def test_a_non_string_api_key_parameter_is_400() -> None:
     with pytest.raises(ApiError) as refused:
-        request_api_key(_request({}), {"api_key": ["x"]})
+        request_key(_request({}), {"api_key": ["x"]}, KEY_PARAMS)
     assert refused.value.status == 400
 
 
 def test_budget_identity_is_the_key_only_when_keys_are_configured() -> None:
     keyed = Settings(api_keys=["k"], key_char_limit=10)
     open_ = Settings(key_char_limit=10)
-    request = _request({}, client="203.0.113.5")
-    assert budget_identity(request, "k", keyed) == "key:k"
-    assert budget_identity(request, "made-up", open_) == "addr:203.0.113.5"
-    assert budget_identity(request, None, open_) == "addr:203.0.113.5"
+    host = "203.0.113.5"
+    assert caller_for("k", host, keyed).identity == "key:k"
+    assert caller_for("k", host, keyed).key == "k"
+    assert caller_for("made-up", host, open_).identity == "addr:203.0.113.5"
+    assert caller_for(None, host, open_).identity == "addr:203.0.113.5"
