@@ -148,6 +148,9 @@ class Settings(BaseSettings):
         10_000_000, ge=1, description="Characters to translate in one document job (413)"
     )
     jobs_concurrency: int = Field(2, ge=1, description="Jobs one replica runs at once")
+    jobs_timeout_s: float = Field(
+        6 * 3600.0, gt=0, description="A job that runs longer fails (and is refunded)"
+    )
     jobs_chunk_segments: int = Field(
         64, ge=1, description="Segments a job puts in the batcher's queue at a time"
     )

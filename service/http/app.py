@@ -22,7 +22,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from models.backend import encode_segments
 from service.batching import Batcher, BatcherConfig
 from service.engine import Engine, load_engine
-from service.http import routes_files, routes_libre, routes_ops, routes_v1, routes_web
+from service.http import (
+    routes_documents,
+    routes_files,
+    routes_libre,
+    routes_ops,
+    routes_v1,
+    routes_web,
+)
 from service.http.body import BodyGuard, BodyLimits
 from service.http.cors import install_cors
 from service.http.memory import MemoryTrim
@@ -64,10 +71,26 @@ async def start_model(state: ServerState) -> None:
         decode = state.settings.decode_options()
         await batcher.warm_up(warm_up * batcher.config.max_batch_size, decode)
         state.ready = True
+        start_jobs(state, engine, batcher)
         log.info(ready_line(state))
     except Exception as exc:
         state.load_error = str(exc)
         log.error("model failed to load: %s", exc)
+
+
+def start_jobs(state: ServerState, engine: Engine, batcher: Batcher) -> None:
+    """Document jobs start running once the model is ready; a jobs folder that cannot be made
+    leaves them off (503 on their routes), never translation."""
+    from service.http.documents import ServerJobs
+    from service.jobs import DocumentJobs
+
+    try:
+        jobs = DocumentJobs.from_settings(state.settings, state.redis)
+        jobs.start(engine, batcher)
+    except OSError as exc:
+        log.error("document jobs are off: cannot use THAIMT_JOBS_DIR: %s", exc)
+        return
+    state.documents = ServerJobs(state, jobs)
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
@@ -86,6 +109,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             yield
         finally:
             await loading  # a load in progress finishes (threads cannot be interrupted)
+            if state.documents is not None:  # running jobs are given back, to resume later
+                await state.documents.jobs.stop()
             if state.batcher is not None:
                 await state.batcher.stop()
 
@@ -99,6 +124,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         routes_ops.router,
         routes_files.router,  # file uploads: /v1
         routes_files.libre_router,  # and LibreTranslate's
+        routes_documents.router,  # document jobs
         routes_web.router,  # the page at GET /
     )
     for router in routers:

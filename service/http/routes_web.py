@@ -3,8 +3,9 @@
 Plain HTML, CSS and JavaScript (``service/web/static``): no build step, no CDN, no external
 font, so it works air-gapped. ``THAIMT_WEB_UI=false`` turns it off (404). The page talks to the
 same API as every client (``/frontend/settings``, ``/v1/translate/stream``,
-``/v1/translate/file``); ``/web/config.json`` adds what only the page needs: the words for each
-segment flag and span kind.
+``/v1/translate/file``, and ``/v1/documents`` for files over ``THAIMT_PAGE_JOB_BYTES``, whose
+progress it shows); ``/web/config.json`` adds what only the page needs: the words for each
+segment flag and span kind, and that size.
 """
 
 from __future__ import annotations
@@ -86,6 +87,8 @@ async def page_config(request: Request) -> dict[str, Any]:
     return {
         "flags": FLAG_REASONS,
         "spanKinds": SPAN_KINDS,
+        # Files larger than this go as a document job (progress, behind interactive work).
+        "jobBytes": get_state(request).settings.page_job_bytes,
         "limits": {
             "glossaryEntries": MAX_GLOSSARY_ENTRIES,
             "terms": MAX_TERMS,

@@ -16,6 +16,7 @@ from service.state.budgets import Budget
 
 if TYPE_CHECKING:
     from service.engine import Engine
+    from service.http.documents import ServerJobs
     from service.state.redis_link import RedisLink
 
 
@@ -29,6 +30,7 @@ class ServerState:
     load_error: str | None = None
     char_budget: Budget | None = None
     redis: RedisLink | None = None  # THAIMT_REDIS_URL: the shared cache's and budgets' link
+    documents: ServerJobs | None = None  # document jobs (service/http/documents.py)
 
     def require_ready(self) -> tuple[Engine, Batcher]:
         """The engine and batcher, or 503 while the model is still loading."""

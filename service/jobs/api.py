@@ -22,7 +22,7 @@ import hmac
 import logging
 import secrets
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -48,8 +48,6 @@ if TYPE_CHECKING:
     from service.state.redis_link import RedisLink
 
 log = logging.getLogger(__name__)
-
-Refund = Callable[[], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -98,8 +96,6 @@ class DocumentJobs:
         self.files = files
         self.clock = clock
         self.runner = JobRunner(settings, index, files, clock)
-        self.runner.on_failed = self._refund
-        self._refunds: dict[str, Refund] = {}
         self._creating = asyncio.Lock()  # a quota check and its record, one upload at a time
 
     @classmethod
@@ -139,9 +135,9 @@ class DocumentJobs:
         name = result_name(request, opened)
         return Upload(request, data, characters, name, media_type(name))
 
-    async def create(self, identity: str, upload: Upload, refund: Refund | None = None) -> Created:
+    async def create(self, identity: str, upload: Upload) -> Created:
         """A job for ``identity`` (StorageFull when the quota has no room); it starts when
-        this replica has a free slot. ``refund`` is called if the job fails."""
+        this replica has a free slot."""
         job_id, secret = secrets.token_hex(16), secrets.token_urlsafe(24)
         now = self.clock()
         record = JobRecord(
@@ -167,14 +163,13 @@ class DocumentJobs:
             except BaseException:
                 await asyncio.to_thread(self._forget, job_id)
                 raise
-        if refund is not None:
-            self._refunds[job_id] = refund
         self.runner.wake()
         return Created(job_id, secret, JobView.of(record, now))
 
     def _check_room(self, record: JobRecord) -> None:
         now = self.clock()
-        records = [r for r in self.index.all() if r.expires > now]
+        lease = self.settings.jobs_lease_s
+        records = [r for r in self.index.all() if not r.expired(now, lease)]
         need = record.disk_bytes
         used = sum(r.disk_bytes for r in records)
         mine = sum(r.disk_bytes for r in records if r.owner == record.owner)
@@ -195,21 +190,14 @@ class DocumentJobs:
         self.index.delete(job_id)
         self.files.remove(job_id)
 
-    async def _refund(self, job_id: str) -> None:
-        refund = self._refunds.pop(job_id, None)
-        if refund is not None:
-            try:
-                await refund()
-            except Exception:
-                log.exception("document job %s: the refund failed", job_id)
-
     # -- asking about a job --------------------------------------------------------------------
 
     async def record(self, job_id: str, access: Access) -> JobRecord:
         """The job, if ``access`` may see it (JobNotFound otherwise: never made, expired,
         deleted, or someone else's)."""
         record = await asyncio.to_thread(self.index.get, job_id) if is_job_id(job_id) else None
-        if record is None or record.expires <= self.clock() or not _allowed(record, access):
+        lease = self.settings.jobs_lease_s
+        if record is None or record.expired(self.clock(), lease) or not _allowed(record, access):
             raise JobNotFound(
                 f"no document job {job_id!r} (it never existed, expired, or is not yours)"
             )
@@ -236,16 +224,13 @@ class DocumentJobs:
             )
         return JobResult(record.result_name, record.media_type, data)
 
-    async def delete(self, job_id: str, access: Access) -> None:
+    async def delete(self, job_id: str, access: Access) -> JobView:
         """Stop the job if it runs here (another replica's run stops at its next progress
-        update), forget it and remove its files. A job deleted before it is done is refunded
-        (by the replica that took it, within the budget's window)."""
+        update), forget it and remove its files; its last status."""
         record = await self.record(job_id, access)
         self.runner.cancel(job_id)
         await asyncio.to_thread(self._forget, job_id)
-        refund = self._refunds.pop(job_id, None)
-        if refund is not None and record.status != DONE:
-            await refund()
+        return JobView.of(record, self.clock())
 
 
 def _allowed(record: JobRecord, access: Access) -> bool:

@@ -82,6 +82,13 @@ class JobRecord:
     def finished_ok(self) -> bool:
         return self.status == DONE
 
+    def expired(self, now: float, lease_s: float) -> bool:
+        """Past its expiry; an unfinished job only once no replica holds it any more (a
+        running job is never removed from under its run, whatever the expiry)."""
+        if self.expires > now:
+            return False
+        return self.status in FINISHED or self.heartbeat < now - lease_s
+
     def seconds_remaining(self, now: float) -> float | None:
         """At this run's pace so far; None before any segment of it is done (or when done)."""
         if self.status != TRANSLATING or self.started is None:

@@ -50,8 +50,11 @@ MAX_ATTEMPTS = 3
 TEST_HOLD = "THAIMT_TEST_JOB_HOLD"  # tests: hold a job before each chunk (service/testhold.py)
 INTERNAL = "internal error: the translation failed; see the server log"
 
-# Told when a job fails (the front end that charged it refunds).
-FailureHook = Callable[[str], Awaitable[None]]
+# One run's work, given the engine and the batcher.
+JobWork = Callable[["Engine", "Batcher"], Awaitable[JobOutput]]
+# How a run's work is executed: directly (the default), or through the server's request
+# lifecycle (readiness, a timeout, the character count and refunds: service/http/jobs.py).
+Execute = Callable[[JobRecord, JobWork], Awaitable[JobOutput]]
 
 
 class LostJob(Exception):
@@ -71,7 +74,7 @@ class JobRunner:
         self.files = files
         self.clock = clock
         self.name = f"{socket.gethostname()}:{os.getpid()}:{os.urandom(3).hex()}"
-        self.on_failed: FailureHook | None = None
+        self.execute: Execute = self._direct
         self.running: dict[str, asyncio.Task[None]] = {}
         self._engine: Engine | None = None
         self._batcher: Batcher | None = None
@@ -147,7 +150,7 @@ class JobRunner:
         now = self.clock()
         live = []
         for record in records:
-            if record.expires <= now:
+            if record.expired(now, self.settings.jobs_lease_s):
                 await self._expire(record)
             else:
                 live.append(record)
@@ -265,8 +268,11 @@ class JobRunner:
             log.exception("document job %s failed", record.id)
             await self._fail(record.id, INTERNAL)
 
-    async def _translate(self, record: JobRecord) -> JobOutput:
+    async def _direct(self, record: JobRecord, work: JobWork) -> JobOutput:
         assert self._engine is not None and self._batcher is not None
+        return await work(self._engine, self._batcher)
+
+    async def _translate(self, record: JobRecord) -> JobOutput:
         data = await asyncio.to_thread(self.files.read, record.id, UPLOAD)
         if data is None:
             raise JobError(
@@ -280,9 +286,12 @@ class JobRunner:
             size=self.settings.jobs_chunk_segments,
             before=lambda number: hold_for_tests_async(TEST_HOLD, number),
         )
-        return await translate_document(
-            self._engine, self._batcher, opened, self.options(record), tally, chunking
-        )
+        options = self.options(record)
+
+        def work(engine: Engine, batcher: Batcher) -> Awaitable[JobOutput]:
+            return translate_document(engine, batcher, opened, options, tally, chunking)
+
+        return await self.execute(record, work)
 
     def options(self, record: JobRecord) -> TranslateOptions:
         request = record.request
@@ -330,9 +339,6 @@ class JobRunner:
             return self._failed(record, message, self.clock())
 
         try:
-            failed = await asyncio.to_thread(self.index.update, job_id, change)
+            await asyncio.to_thread(self.index.update, job_id, change)
         except (StoreUnavailable, OSError):
             log.warning("document job %s failed and cannot be marked so now", job_id)
-            return
-        if failed is not None and self.on_failed is not None:
-            await self.on_failed(job_id)

@@ -259,20 +259,27 @@ def test_a_job_interrupted_too_often_fails_and_serves_no_half_file(
     assert JobFiles(tmp_path).read(job_id, RESULT) is None
 
 
-def test_a_job_that_fails_is_refunded(tiny_engine: Engine, tmp_path: Path) -> None:
-    refunds: list[str] = []
+def test_a_job_that_fails_says_why_and_its_execution_is_the_front_ends(
+    tiny_engine: Engine, tmp_path: Path
+) -> None:
+    executed: list[str] = []
 
     async def scenario(jobs: DocumentJobs) -> None:
+        direct = jobs.runner.execute
+
+        async def execute(record: JobRecord, work: Any) -> Any:
+            executed.append(record.id)  # the server runs it through its request lifecycle
+            return await direct(record, work)
+
+        jobs.runner.execute = execute
         upload = await jobs.open(request(), make_docx())
-        broken = dataclasses.replace(upload, data=b"PK\x03\x04 truncated")  # read fine, then lost
-
-        async def refund() -> None:
-            refunds.append("refunded")
-
-        created = await jobs.create("key:owner", broken, refund)
+        broken = dataclasses.replace(upload, data=b"PK\x03\x04 truncated")  # lost after reading
+        created = await jobs.create("key:owner", broken)
         assert await finished(jobs, created.id, OWNER) == ERROR
         view = await jobs.status(created.id, OWNER)
         assert view.error is not None and view.error.startswith("cannot read report.docx")
+        good = await jobs.create("key:owner", upload)
+        assert await finished(jobs, good.id, OWNER) == DONE
+        assert executed == [good.id]  # the broken upload failed before its work began
 
     run_with_jobs(tiny_engine, settings(tmp_path), scenario)
-    assert refunds == ["refunded"]
