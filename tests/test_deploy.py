@@ -48,7 +48,10 @@ def test_compose_fleet() -> None:
         env["THAIMT_TRUSTED_PROXIES"]
         == compose["networks"]["default"]["ipam"]["config"][0]["subnet"]
     )
-    assert "allkeys-lru" in services["redis"]["command"]
+    # Only keys with an expiry are evicted: cache entries and budget windows, never the
+    # record of a document job; whose files are on one volume every replica mounts.
+    assert "volatile-lru" in services["redis"]["command"]
+    assert f"jobs:{env['THAIMT_JOBS_DIR']}" in app["volumes"] and "jobs" in compose["volumes"]
     assert app["depends_on"]["redis"]["condition"] == "service_healthy"
     mounts = services["lb"]["volumes"] + services["prometheus"]["volumes"]
     for mount in mounts:
@@ -112,4 +115,14 @@ def test_kubernetes_services_and_autoscaler() -> None:
     assert hpa["spec"]["scaleTargetRef"]["name"] == "thaimt"
     assert hpa["spec"]["metrics"][0]["pods"]["metric"]["name"] == "thaimt_queue_depth"
     redis_args = docs[("Deployment", "thaimt-redis")]["spec"]["template"]["spec"]["containers"][0]
-    assert "allkeys-lru" in redis_args["args"]
+    assert "volatile-lru" in redis_args["args"]
+    claim = docs[("PersistentVolumeClaim", "thaimt-jobs")]
+    assert claim["spec"]["accessModes"] == ["ReadWriteMany"]
+    pod = docs[("Deployment", "thaimt")]["spec"]["template"]["spec"]
+    (container,) = pod["containers"]
+    env = {e["name"]: e.get("value") for e in container["env"]}
+    mounts = {m["name"]: m["mountPath"] for m in container["volumeMounts"]}
+    assert mounts["jobs"] == env["THAIMT_JOBS_DIR"]
+    assert pod["volumes"] == [
+        {"name": "jobs", "persistentVolumeClaim": {"claimName": "thaimt-jobs"}}
+    ]

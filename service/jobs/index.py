@@ -76,13 +76,14 @@ class FileIndex:
 
 
 class RedisIndex:
-    """Records as JSON under ``thaimt:job:<id>`` (expiring with the job), their ids in the set
-    ``thaimt:jobs``."""
+    """Records as JSON under ``thaimt:job:<id>``, their ids in the set ``thaimt:jobs``. A
+    record has no Redis expiry: the runners remove it when the job expires (with its files),
+    and a Redis that evicts only keys with an expiry (``volatile-lru``, as the deploy examples
+    run it) evicts cache entries, never a job."""
 
     shared = True
     PREFIX = "thaimt:job:"
     IDS = "thaimt:jobs"
-    GRACE_S = 3600  # a record outlives its job's expiry by this, so sweepers find its files
 
     def __init__(self, link: RedisLink) -> None:
         self.link = link
@@ -99,7 +100,7 @@ class RedisIndex:
     def put(self, record: JobRecord) -> None:
         def run(client: Redis) -> None:
             pipe = client.pipeline()
-            pipe.set(self._key(record.id), _dump(record), exat=int(record.expires) + self.GRACE_S)
+            pipe.set(self._key(record.id), _dump(record))
             pipe.sadd(self.IDS, record.id)
             pipe.execute()
 
@@ -117,7 +118,7 @@ class RedisIndex:
             new = change(_load(raw)) if raw is not None else None
             pipe.multi()
             if new is not None:
-                pipe.set(key, _dump(new), exat=int(new.expires) + self.GRACE_S)
+                pipe.set(key, _dump(new))
             return new
 
         result: JobRecord | None = self._call(
@@ -146,7 +147,7 @@ class RedisIndex:
             raws = client.mget([self._key(i) for i in ids]) if ids else []
             gone = [i for i, raw in zip(ids, raws, strict=True) if raw is None]
             if gone:
-                client.srem(self.IDS, *gone)  # expired in Redis
+                client.srem(self.IDS, *gone)  # deleted meanwhile
             return [_load(raw) for raw in raws if raw is not None]
 
         records: list[JobRecord] = self._call(run)
