@@ -4,16 +4,19 @@ sides share whatever else the machine is doing; the figure is the median of the 
 ratios.
 
 - ``format``: a ~50-page .docx (FLORES-200 Thai devtest sentences, three to a paragraph, a
-  heading every seven paragraphs, a bold and an italic word in every third) end to end through
-  ``POST /v1/translate/file`` vs the same paragraphs as one text through ``POST /v1/translate``.
-  The overhead is what the format costs: unzipping, extracting runs, inline markers, rebuilding,
-  base64. Goal: at most 10 %.
+  heading every seven paragraphs) end to end through ``POST /v1/translate/file`` vs the same
+  paragraphs as one text through ``POST /v1/translate``. The overhead is what the format costs:
+  unzipping, extracting runs, rebuilding, base64. Goal: at most 10 %.
+- ``format-inline``: the same with a bold and an italic word in every third paragraph: their
+  inline markers, and the second round for the words whose markers the model lost (a
+  random-weight test model loses many; a trained one few), are in the overhead too.
 - ``jobs``: a small document (one page) through a document job (``POST /v1/documents``, status
   until done, ``GET .../result``) vs the same file through ``POST /v1/translate/file``: the job
   API's per-document overhead (the upload written to disk, the runner, polling, the result
   read back).
 
-    python -m bench.documents --model DIR [--figure format|jobs|all] [--pages 50] [--rounds 3]
+    python -m bench.documents --model DIR [--figure format|format-inline|jobs|all]
+        [--pages 50] [--rounds 3] [--output-tokens 32]
 """
 
 from __future__ import annotations
@@ -56,11 +59,19 @@ class Figure:
         ratios = [a / b for a, b in zip(self.subject_s, self.baseline_s, strict=True)]
         return statistics.median(ratios) - 1
 
+    @property
+    def extra_s(self) -> float:
+        """Median over rounds of subject − baseline, in seconds."""
+        return statistics.median(
+            a - b for a, b in zip(self.subject_s, self.baseline_s, strict=True)
+        )
+
     def line(self) -> str:
         a, b = statistics.median(self.subject_s), statistics.median(self.baseline_s)
         return (
             f"{self.name}: {self.subject} {a:.3f} s vs {self.baseline} {b:.3f} s "
-            f"(median of {len(self.subject_s)} rounds) -> overhead {self.overhead:+.1%}"
+            f"(median of {len(self.subject_s)} rounds) -> overhead {self.overhead:+.1%} "
+            f"({self.extra_s:+.3f} s)"
         )
 
 
@@ -70,9 +81,9 @@ def paragraphs(pages: int) -> list[str]:
     return [" ".join(sentences[i : i + step]) for i in range(0, len(sentences), step)]
 
 
-def make_docx(texts: list[str]) -> bytes:
-    """Paragraphs as a Word file: a heading every seventh, a bold and an italic word (the
-    paragraph's second and fourth words) in every third."""
+def make_docx(texts: list[str], inline: bool = False) -> bytes:
+    """Paragraphs as a Word file: a heading every seventh; with ``inline``, a bold and an italic
+    word (the paragraph's second and fourth words) in every third."""
     import docx
 
     document = docx.Document()
@@ -80,7 +91,7 @@ def make_docx(texts: list[str]) -> bytes:
         if index % 7 == 0:
             document.add_heading(text.split(" ")[0], level=2)
         words = text.split(" ")
-        if index % 3 or len(words) < 5:
+        if not inline or index % 3 or len(words) < 5:
             document.add_paragraph(text)
             continue
         paragraph = document.add_paragraph(words[0] + " ")
@@ -127,11 +138,18 @@ def timed(call: Callable[[], None]) -> float:
 
 
 def paired(
-    rounds: int, subject: Callable[[], None], baseline: Callable[[], None]
+    rounds: int,
+    subject: Callable[[], None],
+    baseline: Callable[[], None],
+    warm_up: Callable[[], None] | None = None,
 ) -> tuple[list[float], list[float]]:
-    """Both sides once per round, the order alternating; a warm-up of each first."""
-    subject()
-    baseline()
+    """Both sides once per round, the order alternating, after a warm-up (by default one run
+    of each side)."""
+    if warm_up is not None:
+        warm_up()
+    else:
+        subject()
+        baseline()
     a: list[float] = []
     b: list[float] = []
     for index in range(rounds):
@@ -171,15 +189,24 @@ def via_job(client: httpx.Client, name: str, data: bytes) -> None:
     client.delete(f"/v1/documents/{job['id']}", headers=headers).raise_for_status()
 
 
-def format_figure(client: httpx.Client, pages: int, rounds: int) -> Figure:
-    data = make_docx(paragraphs(pages))
+def format_figure(client: httpx.Client, pages: int, rounds: int, inline: bool) -> Figure:
+    data = make_docx(paragraphs(pages), inline)
     text = "\n".join(docx_texts(data))
+    page = make_docx(paragraphs(1))
+
+    def warm_up() -> None:  # both paths once, on one page (the model and PyThaiNLP loaded)
+        via_file(client, "page.docx", page)
+        via_text(client, "\n".join(docx_texts(page)))
+
     a, b = paired(
-        rounds, lambda: via_file(client, "report.docx", data), lambda: via_text(client, text)
+        rounds,
+        lambda: via_file(client, "report.docx", data),
+        lambda: via_text(client, text),
+        warm_up,
     )
     return Figure(
-        "format_overhead",
-        f"{pages}-page .docx via /v1/translate/file",
+        "format_overhead_inline" if inline else "format_overhead",
+        f"{pages}-page .docx{' with inline runs' if inline else ''} via /v1/translate/file",
         "its text via /v1/translate",
         a,
         b,
@@ -199,26 +226,38 @@ def jobs_figure(client: httpx.Client, rounds: int) -> Figure:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.documents", description=__doc__)
     parser.add_argument("--model", required=True, type=Path, help="model directory")
-    parser.add_argument("--figure", choices=("format", "jobs", "all"), default="all")
+    parser.add_argument(
+        "--figure", choices=("format", "format-inline", "jobs", "all"), default="all"
+    )
     parser.add_argument("--pages", type=int, default=50)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--output-tokens",
+        type=int,
+        default=32,
+        help="every output this many tokens (both sides the same model work; 0: natural)",
+    )
     parser.add_argument("--json", action="store_true", help="one JSON line on stdout")
     args = parser.parse_args(argv)
     env = {"THAIMT_REQUEST_TIMEOUT_S": "3600", "THAIMT_MAX_BODY_BYTES": "50000000"}
+    if args.output_tokens:
+        env["THAIMT_FORCED_OUTPUT_TOKENS"] = str(args.output_tokens)
     figures: list[Figure] = []
     with (
         tempfile.TemporaryDirectory() as jobs_dir,
         server(args.model, {**env, "THAIMT_JOBS_DIR": jobs_dir}) as url,
         httpx.Client(base_url=url, timeout=3600) as client,
     ):
-        if args.figure in ("format", "all"):
-            figures.append(format_figure(client, args.pages, args.rounds))
-            print(figures[-1].line(), file=sys.stderr)
+        for name, inline in (("format", False), ("format-inline", True)):
+            if args.figure == name or (args.figure == "all" and not inline):
+                figures.append(format_figure(client, args.pages, args.rounds, inline))
+                print(figures[-1].line(), file=sys.stderr)
         if args.figure in ("jobs", "all"):
             figures.append(jobs_figure(client, max(args.rounds, 5)))
             print(figures[-1].line(), file=sys.stderr)
     if args.json:
         summary = {f.name: round(f.overhead, 4) for f in figures}
+        summary |= {f"{f.name}_s": round(f.extra_s, 3) for f in figures}
         print(json.dumps({"summary": summary, "figures": [asdict(f) for f in figures]}))
     return 0
 

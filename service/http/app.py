@@ -93,6 +93,14 @@ def start_jobs(state: ServerState, engine: Engine, batcher: Batcher) -> None:
     state.documents = ServerJobs(state, jobs)
 
 
+async def stop_jobs(state: ServerState) -> None:
+    """Running jobs are given back, to be resumed by the restarted server (or a replica)."""
+    from service.http.documents import ServerJobs
+
+    if isinstance(state.documents, ServerJobs):
+        await state.documents.jobs.stop()
+
+
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
     settings = settings or Settings.load()
     register_secrets([*settings.api_keys, settings.metrics_key])  # never in a log line
@@ -109,8 +117,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             yield
         finally:
             await loading  # a load in progress finishes (threads cannot be interrupted)
-            if state.documents is not None:  # running jobs are given back, to resume later
-                await state.documents.jobs.stop()
+            await stop_jobs(state)
             if state.batcher is not None:
                 await state.batcher.stop()
 

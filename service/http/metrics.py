@@ -147,6 +147,11 @@ class ServerMetrics:
         self.segments_translated = Counter(
             "thaimt_segments_translated", "Segments that went through the model", registry=r
         )
+        self.job_segments = Counter(
+            "thaimt_job_segments",
+            "Of those, segments of document jobs (run behind interactive requests)",
+            registry=r,
+        )
         self.dropped = Counter(
             "thaimt_dropped_segments",
             "Queued segments dropped because their client disconnected or timed out",
@@ -186,6 +191,7 @@ class ServerMetrics:
         self.batch_seconds.observe(report.seconds)
         self.tokens_generated.inc(report.output_tokens)
         self.segments_translated.inc(report.size)
+        self.job_segments.inc(report.background)
         for latency in report.segment_latencies:
             self.segment_seconds.observe(latency)
 

@@ -41,7 +41,7 @@ def server_jobs(request: Request) -> ServerJobs:
     state = get_state(request)
     if not state.settings.files_translation:
         raise ApiError(403, "file translation is turned off (THAIMT_FILES_TRANSLATION=false)")
-    if state.documents is None:
+    if not isinstance(state.documents, ServerJobs):
         raise ApiError(503, "document jobs are not available on this server yet")
     return state.documents
 

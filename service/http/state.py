@@ -16,7 +16,6 @@ from service.state.budgets import Budget
 
 if TYPE_CHECKING:
     from service.engine import Engine
-    from service.http.documents import ServerJobs
     from service.state.redis_link import RedisLink
 
 
@@ -30,7 +29,9 @@ class ServerState:
     load_error: str | None = None
     char_budget: Budget | None = None
     redis: RedisLink | None = None  # THAIMT_REDIS_URL: the shared cache's and budgets' link
-    documents: ServerJobs | None = None  # document jobs (service/http/documents.py)
+    # Document jobs, once the model is ready: a service.http.documents.ServerJobs (not imported
+    # here: it builds on this module).
+    documents: object | None = None
 
     def require_ready(self) -> tuple[Engine, Batcher]:
         """The engine and batcher, or 503 while the model is still loading."""
