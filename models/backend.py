@@ -10,14 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Protocol, runtime_checkable
-
-
-class ModelFamily(StrEnum):
-    MARIAN = "marian"
-    NLLB = "nllb"
-    M2M100 = "m2m100"
 
 
 @dataclass(frozen=True)
@@ -90,7 +83,7 @@ class Backend(Protocol):
     name: str  # backend name: "torch" or "ct2"
     model_id: str  # hub id or local directory it was loaded from
     revision: str  # commit hash or content hash; part of cache keys
-    family: ModelFamily
+    family: str  # model family name ("marian", "nllb", ...; see models.families)
     max_input_tokens: int  # token budget per segment, special tokens included
     precision: str  # numeric type the model runs in ("float32", "int8", ...); in cache keys
 

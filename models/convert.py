@@ -18,13 +18,20 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from models.errors import BackendNotInstalledError, ModelError
+from models.families import Family, detect_family
+from models.hf import quiet_transformers
+from models.source import (
+    is_ct2_dir,
+    model_revision,
+    read_model_config,
+    resolve_model_dir,
+    tokenizer_class_name,
+)
 
 log = logging.getLogger(__name__)
 
@@ -76,10 +83,6 @@ def import_ctranslate2() -> Any:
     return ctranslate2
 
 
-def is_ct2_dir(path: Path) -> bool:
-    return (path / "model.bin").is_file()
-
-
 def read_converted_info(ct2_dir: Path) -> ConvertedModelInfo | None:
     path = ct2_dir / SIDECAR
     if not path.is_file():
@@ -109,8 +112,6 @@ def convert_model(
     place, so an interrupted run never leaves a half-written model where the backend would
     load it.
     """
-    from models.loading import model_revision, resolve_model_dir
-
     if quantization not in QUANTIZATIONS:
         raise ModelError(f"unknown quantization {quantization!r}; choose one of {QUANTIZATIONS}")
     out_dir = Path(out_dir).expanduser()
@@ -127,30 +128,51 @@ def convert_model(
     source_dir = resolve_model_dir(model, revision)
     if is_ct2_dir(source_dir):
         raise ModelError(f"'{source_dir}' is already a CTranslate2 model (it has model.bin)")
-    config = json.loads((source_dir / "config.json").read_text(encoding="utf-8"))
+    config = read_model_config(source_dir)
     info = ConvertedModelInfo(
         source=model,
         source_revision=model_revision(source_dir),
         model_type=str(config.get("model_type", "")),
-        tokenizer_class=_tokenizer_class(source_dir),
+        tokenizer_class=tokenizer_class_name(source_dir, config),
         max_position_embeddings=config.get("max_position_embeddings"),
         quantization=quantization,
         ctranslate2_version=ctranslate2.__version__,
     )
+    family = convertible_family(info.model_type, info.tokenizer_class, ctranslate2)
     try:
-        _write_atomically(ctranslate2, source_dir, out_dir, info)
+        _write_atomically(ctranslate2, source_dir, out_dir, info, family)
     except OSError as exc:
         raise ModelError(f"cannot write the converted model to '{out_dir}': {_why(exc)}") from exc
     return out_dir
 
 
+def convertible_family(model_type: str, tokenizer_class: str | None, ctranslate2: Any) -> Family:
+    """The family of a model about to be converted, if thaimt converts it for CTranslate2 and
+    the installed CTranslate2 has the family's converter."""
+    family = detect_family(model_type, tokenizer_class)
+    if family.ct2_loader is None:
+        raise ModelError(
+            f"thaimt does not convert {family.description} models for CTranslate2; "
+            "run them with --backend torch"
+        )
+    converters = getattr(ctranslate2.converters, "transformers", None)
+    loaders = getattr(converters, "_MODEL_LOADERS", None)  # keyed by transformers config class
+    if isinstance(loaders, dict) and family.ct2_loader not in loaders:
+        raise ModelError(
+            f"ctranslate2 {ctranslate2.__version__} cannot convert {family.description} models "
+            f"(no converter for {family.ct2_loader}); upgrade it (pip install -U ctranslate2) "
+            "or run them with --backend torch"
+        )
+    return family
+
+
 def _write_atomically(
-    ctranslate2: Any, source_dir: Path, out_dir: Path, info: ConvertedModelInfo
+    ctranslate2: Any, source_dir: Path, out_dir: Path, info: ConvertedModelInfo, family: Family
 ) -> None:
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=out_dir.parent, prefix=staging_prefix(out_dir)) as tmp:
         staging = Path(tmp) / "model"
-        _run_converter(ctranslate2, source_dir, staging, info.quantization)
+        _run_converter(ctranslate2, source_dir, staging, info.quantization, family)
         (staging / SIDECAR).write_text(json.dumps(asdict(info), indent=2) + "\n", "utf-8")
         _fsync_tree(staging)  # the rename must not publish files still only in the page cache
         if out_dir.exists():
@@ -249,64 +271,14 @@ def _why(exc: OSError) -> str:
     return f"{exc.strerror or exc}" + (f" ('{exc.filename}')" if exc.filename else "")
 
 
-def _run_converter(ctranslate2: Any, source_dir: Path, out_dir: Path, quantization: str) -> None:
+def _run_converter(
+    ctranslate2: Any, source_dir: Path, out_dir: Path, quantization: str, family: Family
+) -> None:
     converter = ctranslate2.converters.TransformersConverter(
         str(source_dir), copy_files=tokenizer_files(source_dir)
     )
-    from models.torch_backend import quiet_transformers
-
     try:
-        with _m2m100_vocabulary_fix(), quiet_transformers():
+        with family.conversion_hook(), quiet_transformers():
             converter.convert(str(out_dir), quantization=quantization, force=True)
-    except (ValueError, NotImplementedError, KeyError) as exc:
+    except (ValueError, NotImplementedError, KeyError, AttributeError) as exc:
         raise ModelError(f"CTranslate2 cannot convert '{source_dir}': {exc}") from exc
-
-
-@contextmanager
-def _m2m100_vocabulary_fix() -> Iterator[None]:
-    """Let CTranslate2 4.x convert M2M100 models under transformers 5.
-
-    CTranslate2's M2M100 loader finds the language tokens (``__en__`` …) in the tokenizer's
-    ``additional_special_tokens``; transformers 5 no longer lists them there, so the vocabulary
-    comes out 100 entries short and the conversion fails. This loader adds them from
-    ``lang_token_to_id`` (their ids follow the pieces), then the made-up words up to the model's
-    vocabulary size, exactly as in the original model. NLLB is unaffected: its tokenizer's
-    vocabulary already holds the language codes.
-    """
-    from ctranslate2.converters import transformers as ct2_transformers
-
-    registry = ct2_transformers._MODEL_LOADERS
-    original = registry.get("M2M100Config")
-    if original is None:
-        yield
-        return
-
-    class M2M100Loader(type(original)):  # type: ignore[misc]
-        def get_vocabulary(self, model: Any, tokenizer: Any) -> list[str]:
-            tokens = super().get_vocabulary(model, tokenizer)
-            languages = getattr(tokenizer, "lang_token_to_id", None)
-            if not languages or set(languages) <= set(tokens):
-                return list(tokens)
-            tokens = [t for t in tokens if not t.startswith("madeupword")]
-            for token, token_id in sorted(languages.items(), key=lambda item: item[1]):
-                if token_id != len(tokens):
-                    raise ValueError(
-                        f"language token {token!r} has id {token_id}, expected {len(tokens)}"
-                    )
-                tokens.append(token)
-            missing = model.config.vocab_size - len(tokens)
-            return tokens + [f"madeupword{i}" for i in range(max(0, missing))]
-
-    registry["M2M100Config"] = M2M100Loader()
-    try:
-        yield
-    finally:
-        registry["M2M100Config"] = original
-
-
-def _tokenizer_class(model_dir: Path) -> str | None:
-    path = model_dir / "tokenizer_config.json"
-    if not path.is_file():
-        return None
-    value = json.loads(path.read_text(encoding="utf-8")).get("tokenizer_class")
-    return str(value) if value else None

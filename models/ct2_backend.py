@@ -17,7 +17,6 @@ CUDA), and later starts reuse that conversion.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
 import threading
@@ -26,30 +25,25 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from models.backend import DecodeOptions, ModelFamily, ModelOutput, check_budget
+from models.backend import DecodeOptions, ModelOutput, check_budget
 from models.convert import (
     QUANTIZATIONS,
     ConvertedModelInfo,
     convert_once,
     import_ctranslate2,
-    is_ct2_dir,
     read_converted_info,
 )
 from models.errors import ModelError
-from models.families import (
-    default_max_input_tokens,
-    detect_family,
-    family_info,
-    output_skip_ids,
-    tokenizer_kwargs,
-)
-from models.loading import (
-    ModelSpec,
-    default_cache_dir,
+from models.families import Family, detect_family
+from models.hf import default_max_input_tokens
+from models.source import (
+    is_ct2_dir,
     is_local_path,
     model_revision,
     resolve_model_dir,
+    tokenizer_class_name,
 )
+from models.spec import ModelSpec, default_cache_dir
 
 COMPUTE_TYPES = (
     "default",
@@ -226,20 +220,14 @@ class Ct2Backend:
         layout: ThreadLayout | None = None,
         max_input_tokens: int | None = None,
     ) -> None:
-        from transformers import AutoTokenizer
-
-        from models.torch_backend import quiet_transformers
-
         ctranslate2 = import_ctranslate2()
         self.model_dir = Path(model_dir)
         self.model_id = model_id or str(model_dir)
         self.revision = model_revision(self.model_dir)
         info = read_converted_info(self.model_dir)
-        self.family: ModelFamily = _family(self.model_dir, info)
-        with quiet_transformers():
-            self.tokenizer = AutoTokenizer.from_pretrained(
-                self.model_dir, **tokenizer_kwargs(self.family)
-            )
+        record = _family(self.model_dir, info)
+        self.family = record.name
+        self.tokenizer = record.load_tokenizer(self.model_dir)
         # Rust-backed tokenizers (NLLB) are not safe to call from two threads at once.
         self._tokenizer_lock = threading.Lock()
         self.layout = layout or ThreadLayout(intra=resolve_threads(0))
@@ -263,12 +251,10 @@ class Ct2Backend:
         self.max_input_tokens = max_input_tokens or default_max_input_tokens(
             info.max_position_embeddings if info is not None else None, self.tokenizer
         )
-        self._target_prefix = family_info(self.family).target_token
-        # Dropped when decoding, as the torch backend does (M2M100's language tokens are not
-        # "special" to its tokenizer's decode).
-        self._skip_ids: set[int] = output_skip_ids(self.tokenizer)
-        if self._target_prefix is not None:
-            self._skip_ids.update(self._token_ids([self._target_prefix]))
+        # The target-language token, given to CTranslate2 as a target prefix (forced BOS).
+        self._target_prefix = record.target_token
+        # Dropped when decoding, as the torch backend does.
+        self._skip_ids: set[int] = record.output_skip_ids(self.tokenizer)
 
     def encode(self, texts: Sequence[str]) -> list[list[int]]:
         if not texts:
@@ -362,21 +348,16 @@ def _contiguous(order: list[int], count: int) -> list[list[int]]:
     return [r for r in runs if r]
 
 
-def _family(model_dir: Path, info: ConvertedModelInfo | None) -> ModelFamily:
+def _family(model_dir: Path, info: ConvertedModelInfo | None) -> Family:
     """The family from the conversion record, or from the tokenizer class of a directory
     converted elsewhere (CTranslate2's config.json does not name the architecture)."""
     if info is not None:
-        return detect_family(info.model_type, (info.tokenizer_class or "").removesuffix("Fast"))
-    path = model_dir / "tokenizer_config.json"
-    name = ""
-    if path.is_file():
-        name = str(json.loads(path.read_text(encoding="utf-8")).get("tokenizer_class") or "")
-    lowered = name.lower()
-    if lowered.startswith("marian"):
-        return ModelFamily.MARIAN
-    if lowered.startswith(("nllb", "m2m100")):
-        return detect_family("m2m_100", name.removesuffix("Fast"))
-    raise ModelError(
-        f"cannot tell the model family of '{model_dir}' (tokenizer_class={name!r}); convert it "
-        "with `thaimt convert`, which records it"
-    )
+        return detect_family(info.model_type, info.tokenizer_class)
+    name = tokenizer_class_name(model_dir)
+    try:
+        return detect_family(None, name)
+    except ModelError:
+        raise ModelError(
+            f"cannot tell the model family of '{model_dir}' (tokenizer_class={name or ''!r}); "
+            "convert it with `thaimt convert`, which records it"
+        ) from None

@@ -8,21 +8,15 @@ it raises instead of silently losing text.
 from __future__ import annotations
 
 import threading
-import warnings
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from typing import Any
 
-from models.backend import DecodeOptions, ModelFamily, ModelOutput, check_budget
+from models.backend import DecodeOptions, ModelOutput, check_budget
 from models.errors import ModelError
-from models.families import (
-    default_max_input_tokens,
-    detect_family,
-    forced_bos_token_id,
-    output_skip_ids,
-    tokenizer_kwargs,
-)
-from models.loading import ModelSpec, model_revision, resolve_model_dir
+from models.families import family_of
+from models.hf import default_max_input_tokens, load_config, quiet_transformers
+from models.source import model_revision, resolve_model_dir
+from models.spec import ModelSpec
 
 _DTYPES = {
     "float32": "float32",
@@ -66,23 +60,6 @@ def resolve_dtype(dtype: str, device: str) -> Any:
     return getattr(torch, _DTYPES[dtype])
 
 
-@contextmanager
-def quiet_transformers() -> Iterator[None]:
-    """Hide loading progress bars and the 'pip install sacremoses' hint (Marian normalises
-    punctuation with it when present; thaimt normalises text itself)."""
-    from transformers.utils import logging as hf_logging
-
-    enabled = hf_logging.is_progress_bar_enabled()
-    hf_logging.disable_progress_bar()
-    try:
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message=".*sacremoses.*")
-            yield
-    finally:
-        if enabled:
-            hf_logging.enable_progress_bar()
-
-
 class TorchBackend:
     """A Thai→English model run with PyTorch (see :class:`models.backend.Backend`)."""
 
@@ -90,7 +67,7 @@ class TorchBackend:
 
     def __init__(self, spec: ModelSpec) -> None:
         import torch
-        from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+        from transformers import AutoModelForSeq2SeqLM
 
         model_dir = resolve_model_dir(spec.model, spec.revision)
         self.model_id = spec.model
@@ -101,12 +78,10 @@ class TorchBackend:
         if spec.threads > 0:
             torch.set_num_threads(spec.threads)
         with quiet_transformers():
-            config = _load_config(model_dir)
-            tokenizer_class = _tokenizer_class_name(model_dir, config)
-            self.family: ModelFamily = detect_family(config.model_type, tokenizer_class)
-            self.tokenizer = AutoTokenizer.from_pretrained(
-                model_dir, **tokenizer_kwargs(self.family)
-            )
+            config = load_config(model_dir)
+            record = family_of(model_dir)
+            self.family = record.name
+            self.tokenizer = record.load_tokenizer(model_dir)
             self.model = AutoModelForSeq2SeqLM.from_pretrained(model_dir, dtype=self.dtype)
         self.model.to(self.device).eval()
         # We always pass max_new_tokens; a max_length from the hub config only adds warnings.
@@ -115,17 +90,15 @@ class TorchBackend:
         # whatever its batch-mates' bounds, so batching never changes a translation (see
         # translate_batch). EOS is dropped when decoding anyway.
         self.model.generation_config.forced_eos_token_id = None
-        self.forced_bos_token_id = forced_bos_token_id(self.family, self.tokenizer)
+        self.forced_bos_token_id = record.forced_bos_token_id(self.tokenizer)
         # Rust-backed tokenizers (NLLB) are not safe to call from two threads at once, and the
         # server counts tokens in worker threads while the model thread encodes and decodes.
         self._tokenizer_lock = threading.Lock()
         self.max_input_tokens = spec.max_input_tokens or default_max_input_tokens(
             getattr(config, "max_position_embeddings", None), self.tokenizer
         )
-        # M2M100's language tokens are not "special" to its tokenizer's decode; drop them by id.
-        self._skip_ids = output_skip_ids(self.tokenizer)
-        if self.forced_bos_token_id is not None:
-            self._skip_ids.add(self.forced_bos_token_id)
+        # Special tokens, the forced target token and the family's own (by id, see Family).
+        self._skip_ids = record.output_skip_ids(self.tokenizer)
         pad = self.tokenizer.pad_token_id
         self._pad_id = int(pad if pad is not None else self.model.config.pad_token_id or 0)
 
@@ -197,26 +170,3 @@ class TorchBackend:
     def _decode(self, ids: list[int]) -> str:
         kept = [i for i in ids if i not in self._skip_ids]
         return str(self.tokenizer.decode(kept, skip_special_tokens=True)).strip()
-
-
-def _load_config(model_dir: Any) -> Any:
-    from transformers import AutoConfig
-
-    try:
-        return AutoConfig.from_pretrained(model_dir)
-    except (OSError, ValueError) as exc:
-        raise ModelError(f"cannot read the model config in '{model_dir}': {exc}") from exc
-
-
-def _tokenizer_class_name(model_dir: Any, config: Any) -> str | None:
-    """The tokenizer class named in tokenizer_config.json (or config.json), without loading it."""
-    import json
-    from pathlib import Path
-
-    path = Path(model_dir) / "tokenizer_config.json"
-    if path.is_file():
-        name = json.loads(path.read_text(encoding="utf-8")).get("tokenizer_class")
-        if name:
-            return str(name).removesuffix("Fast")
-    name = getattr(config, "tokenizer_class", None)
-    return str(name).removesuffix("Fast") if name else None

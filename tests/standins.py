@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
-from models.backend import Backend, DecodeOptions, ModelFamily, ModelOutput, check_budget
+from models.backend import Backend, DecodeOptions, ModelOutput, check_budget
 
 
 def default_count(text: str) -> int:
@@ -26,7 +26,7 @@ class StandInBackend:
     name = "standin"
     model_id = "standin"
     revision = "0"
-    family = ModelFamily.MARIAN
+    family = "marian"
     precision = "none"
 
     def __init__(

@@ -9,7 +9,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from models.backend import ModelFamily
+from models.testbuild import SIZES
+from models.testmodel import buildable_families
 
 
 def register(subparsers: Any) -> None:
@@ -23,15 +24,15 @@ def register(subparsers: Any) -> None:
     parser.add_argument("dir", type=Path, help="output directory")
     parser.add_argument(
         "--size",
-        choices=("tiny", "base"),
+        choices=list(SIZES),
         default="tiny",
         help="tiny: seconds to build; base: opus-mt-th-en dimensions (marian only)",
     )
     parser.add_argument(
         "--family",
-        choices=[f.value for f in ModelFamily],
-        default=ModelFamily.MARIAN.value,
-        help="model family",
+        choices=buildable_families(),
+        default="marian",
+        help="model family (one record each in models/families/)",
     )
     parser.add_argument("--seed", type=int, default=0, help="weight and tokenizer seed")
     parser.add_argument(

@@ -12,7 +12,7 @@ import os
 import platform
 from dataclasses import dataclass
 
-from models.backend import DecodeOptions, ModelFamily, ModelOutput, Segment
+from models.backend import DecodeOptions, ModelOutput, Segment
 from models.loading import ModelSpec, load_backend
 from service.engine import Engine
 from service.testhold import hold_for_tests
@@ -30,7 +30,7 @@ class ModelIdentity:
     name: str
     model_id: str
     revision: str
-    family: ModelFamily
+    family: str  # model family name (models.families)
     precision: str
     max_input_tokens: int
     probe: tuple[int, ...]

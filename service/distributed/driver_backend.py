@@ -16,8 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from models.backend import DecodeOptions, ModelOutput
-from models.families import tokenizer_kwargs
-from models.loading import ModelSpec, is_local_path
+from models.families import get_family
+from models.hf import quiet_transformers
+from models.source import is_local_path
+from models.spec import ModelSpec
 from service.distributed.actor import PROBE_TEXT, ModelIdentity
 from service.distributed.errors import PoolError
 
@@ -45,8 +47,6 @@ class DriverBackend:
             )
 
     def encode(self, texts: Sequence[str]) -> list[list[int]]:
-        from models.torch_backend import quiet_transformers
-
         if not texts:
             return []
         with self._lock, quiet_transformers():
@@ -62,19 +62,12 @@ class DriverBackend:
 def _load_tokenizer(identity: ModelIdentity, spec: ModelSpec) -> Any:
     """The model's tokenizer, as the backends load it: a local directory (a CTranslate2 one
     holds a copy), or the hub revision the actors resolved (only the tokenizer's files)."""
-    from transformers import AutoTokenizer
-
-    from models.torch_backend import quiet_transformers
-
     if is_local_path(spec.model):
         source, revision = str(Path(spec.model).expanduser()), None
     else:
         commit = _COMMIT.match(identity.revision) is not None
         source, revision = spec.model, identity.revision if commit else spec.revision
     try:
-        with quiet_transformers():
-            return AutoTokenizer.from_pretrained(
-                source, revision=revision, **tokenizer_kwargs(identity.family)
-            )
+        return get_family(identity.family).load_tokenizer(source, revision=revision)
     except (OSError, ValueError) as exc:
         raise PoolError(f"cannot load {spec.model}'s tokenizer on this machine: {exc}") from exc

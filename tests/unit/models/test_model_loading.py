@@ -9,7 +9,6 @@ import sys
 
 import pytest
 
-from models.backend import ModelFamily
 from models.errors import BackendNotInstalledError, ModelError, ModelNotAvailableError
 from models.loading import (
     BACKENDS,
@@ -30,7 +29,7 @@ def test_model_spec_defaults():
 
 
 def test_local_directory_is_used_as_is(family_dirs):
-    path = family_dirs[ModelFamily.MARIAN]
+    path = family_dirs["marian"]
     assert resolve_model_dir(str(path)) == path.resolve()
     backend = load_backend(ModelSpec(model=str(path), device="cpu", threads=1))
     assert backend.model_id == str(path)
@@ -39,7 +38,7 @@ def test_local_directory_is_used_as_is(family_dirs):
 
 def test_local_revision_is_stable_and_follows_the_files(family_dirs, tmp_path):
     copy = tmp_path / "model"
-    shutil.copytree(family_dirs[ModelFamily.MARIAN], copy)
+    shutil.copytree(family_dirs["marian"], copy)
     before = model_revision(copy)
     assert before.startswith("local-") and model_revision(copy) == before
     (copy / "generation_config.json").write_text(
@@ -86,7 +85,7 @@ def test_directory_without_config_is_a_clear_error(tmp_path):
 
 def test_unknown_backend_is_a_clear_error(family_dirs):
     with pytest.raises(ModelError, match="unknown backend 'onnx'"):
-        load_backend(ModelSpec(model=str(family_dirs[ModelFamily.MARIAN]), backend="onnx"))
+        load_backend(ModelSpec(model=str(family_dirs["marian"]), backend="onnx"))
 
 
 def test_backend_with_missing_package_says_how_to_install(monkeypatch, tmp_path):
@@ -128,6 +127,6 @@ def test_cli_make_test_model_prints_the_directory(tmp_path, capsys):
 
 def test_download_of_a_local_model_directory_is_a_no_op(family_dirs, capsys):
     # `make serve MODEL=/path/to/dir` runs `thaimt download` first; offline it must pass.
-    model_dir = family_dirs[ModelFamily.MARIAN]
+    model_dir = family_dirs["marian"]
     assert thaimt(["download", str(model_dir)]) == 0
     assert capsys.readouterr().out.strip() == str(model_dir.resolve())

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from models.backend import ModelFamily
 from models.loading import ModelSpec
 from service.distributed.actor import ActorInfo, ModelIdentity
 from service.distributed.errors import PoolError
@@ -64,7 +63,7 @@ def test_devices_that_contradict_the_reservation_are_refused(device, gpus, messa
 
 
 def _info(precision: str, pid: int) -> ActorInfo:
-    identity = ModelIdentity("torch", "m", "rev", ModelFamily.MARIAN, precision, 512, (1, 2, 0))
+    identity = ModelIdentity("torch", "m", "rev", "marian", precision, 512, (1, 2, 0))
     return ActorInfo(identity, pid, "host", "cpu", f"actor{pid}")
 
 
