@@ -20,9 +20,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from service.http import lifecycle
 from service.http.auth import Caller
 from service.http.errors import ApiError
-from service.http.lifecycle import Receipt, charge, refund, run_job, serving
+from service.http.lifecycle import Receipt, refund, run_job, serving
 from service.jobs import (
     Access,
     Created,
@@ -65,7 +66,7 @@ class ServerJobs:
             upload = await self.jobs.open(request, data)
         except JobError as exc:
             raise job_refusal(exc) from None
-        receipt = await charge(self.state, caller, upload.characters)
+        receipt = await lifecycle.charge(self.state, caller, upload.characters)  # the one charge
         try:
             created = await self.jobs.create(caller.identity, upload)
         except JobError as exc:
