@@ -1,7 +1,9 @@
 """Document figures, each measured side by side against one real server (``thaimt serve``,
 cache off, so every request reaches the model), in alternating order (A B, B A, ...) so both
 sides share whatever else the machine is doing; the figure is the median of the per-round
-ratios.
+ratios, of wall-clock time and of the server process's CPU time (``process_cpu_seconds_total``
+around each request: on a machine others use, the CPU time is what this request cost, the wall
+time also what the others took).
 
 - ``format``: a ~50-page .docx (FLORES-200 Thai devtest sentences, three to a paragraph, a
   heading every seven paragraphs) end to end through ``POST /v1/translate/file`` vs the same
@@ -34,6 +36,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -52,12 +55,18 @@ class Figure:
     baseline: str  # what side B is
     subject_s: list[float]
     baseline_s: list[float]
+    subject_cpu_s: list[float]
+    baseline_cpu_s: list[float]
 
     @property
     def overhead(self) -> float:
-        """Median over rounds of subject / baseline − 1."""
-        ratios = [a / b for a, b in zip(self.subject_s, self.baseline_s, strict=True)]
-        return statistics.median(ratios) - 1
+        """Median over rounds of subject / baseline − 1 (wall clock)."""
+        return _median_ratio(self.subject_s, self.baseline_s) - 1
+
+    @property
+    def cpu_overhead(self) -> float:
+        """The same for the server's CPU seconds."""
+        return _median_ratio(self.subject_cpu_s, self.baseline_cpu_s) - 1
 
     @property
     def extra_s(self) -> float:
@@ -71,8 +80,13 @@ class Figure:
         return (
             f"{self.name}: {self.subject} {a:.3f} s vs {self.baseline} {b:.3f} s "
             f"(median of {len(self.subject_s)} rounds) -> overhead {self.overhead:+.1%} "
-            f"({self.extra_s:+.3f} s)"
+            f"({self.extra_s:+.3f} s); server CPU {statistics.median(self.subject_cpu_s):.2f} s "
+            f"vs {statistics.median(self.baseline_cpu_s):.2f} s -> {self.cpu_overhead:+.1%}"
         )
+
+
+def _median_ratio(a: list[float], b: list[float]) -> float:
+    return statistics.median(x / y for x, y in zip(a, b, strict=True))
 
 
 def paragraphs(pages: int) -> list[str]:
@@ -131,35 +145,52 @@ def server(model: Path, env: dict[str, str]) -> Iterator[str]:
             process.wait(timeout=60)
 
 
-def timed(call: Callable[[], None]) -> float:
+def server_cpu_s(client: httpx.Client) -> float:
+    for line in client.get("/metrics").text.splitlines():
+        if line.startswith("process_cpu_seconds_total "):
+            return float(line.split()[1])
+    raise RuntimeError("the server reports no process_cpu_seconds_total (Linux only)")
+
+
+def timed(client: httpx.Client, call: Callable[[], None]) -> tuple[float, float]:
+    """Wall seconds and server CPU seconds of one call."""
+    cpu = server_cpu_s(client)
     started = time.perf_counter()
     call()
-    return time.perf_counter() - started
+    return time.perf_counter() - started, server_cpu_s(client) - cpu
 
 
 def paired(
+    client: httpx.Client,
     rounds: int,
     subject: Callable[[], None],
     baseline: Callable[[], None],
     warm_up: Callable[[], None] | None = None,
-) -> tuple[list[float], list[float]]:
+) -> tuple[list[tuple[float, float]], list[tuple[float, float]]]:
     """Both sides once per round, the order alternating, after a warm-up (by default one run
-    of each side)."""
+    of each side); (wall, CPU) seconds of each."""
     if warm_up is not None:
         warm_up()
     else:
         subject()
         baseline()
-    a: list[float] = []
-    b: list[float] = []
+    a: list[tuple[float, float]] = []
+    b: list[tuple[float, float]] = []
     for index in range(rounds):
         if index % 2 == 0:
-            a.append(timed(subject))
-            b.append(timed(baseline))
+            a.append(timed(client, subject))
+            b.append(timed(client, baseline))
         else:
-            b.append(timed(baseline))
-            a.append(timed(subject))
+            b.append(timed(client, baseline))
+            a.append(timed(client, subject))
     return a, b
+
+
+def figure(name: str, subject: str, baseline: str, a: list[Any], b: list[Any]) -> Figure:
+    return Figure(
+        name, subject, baseline, [w for w, _ in a], [w for w, _ in b], [c for _, c in a],
+        [c for _, c in b],
+    )  # fmt: skip
 
 
 def via_file(client: httpx.Client, name: str, data: bytes) -> None:
@@ -199,12 +230,13 @@ def format_figure(client: httpx.Client, pages: int, rounds: int, inline: bool) -
         via_text(client, "\n".join(docx_texts(page)))
 
     a, b = paired(
+        client,
         rounds,
         lambda: via_file(client, "report.docx", data),
         lambda: via_text(client, text),
         warm_up,
     )
-    return Figure(
+    return figure(
         "format_overhead_inline" if inline else "format_overhead",
         f"{pages}-page .docx{' with inline runs' if inline else ''} via /v1/translate/file",
         "its text via /v1/translate",
@@ -216,11 +248,12 @@ def format_figure(client: httpx.Client, pages: int, rounds: int, inline: bool) -
 def jobs_figure(client: httpx.Client, rounds: int) -> Figure:
     data = make_docx(paragraphs(1))
     a, b = paired(
+        client,
         rounds,
         lambda: via_job(client, "page.docx", data),
         lambda: via_file(client, "page.docx", data),
     )
-    return Figure("job_overhead", "1-page .docx via a job", "via /v1/translate/file", a, b)
+    return figure("job_overhead", "1-page .docx via a job", "via /v1/translate/file", a, b)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -257,6 +290,7 @@ def main(argv: list[str] | None = None) -> int:
             print(figures[-1].line(), file=sys.stderr)
     if args.json:
         summary = {f.name: round(f.overhead, 4) for f in figures}
+        summary |= {f"{f.name}_cpu": round(f.cpu_overhead, 4) for f in figures}
         summary |= {f"{f.name}_s": round(f.extra_s, 3) for f in figures}
         print(json.dumps({"summary": summary, "figures": [asdict(f) for f in figures]}))
     return 0
