@@ -13,7 +13,7 @@ PORT  ?= 8000
 #   make install TORCH_INDEX=https://download.pytorch.org/whl/cpu
 TORCH_INDEX ?=
 
-.PHONY: install system-deps lint typecheck check-pins test serve model test-model bench clean
+.PHONY: install system-deps node-clients lint typecheck check-pins test serve model test-model bench clean
 
 # Debian packages the tests need: redis-server (replicas sharing cache and budgets), chromium and
 # chromium-driver (the page's browser tests) and a Thai font (their screenshots). Installed when
@@ -28,7 +28,19 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/pip install --quiet -c constraints.txt -e ".[dev]"
 	touch $(STAMP)
 
-install: $(STAMP) system-deps
+install: $(STAMP) system-deps node-clients
+
+# The official DeepL Node client (deepl-node, pinned in tests/clients/node/package-lock.json)
+# for the DeepL-compatible API's tests, from the npm registry.
+NODE_DIR   := tests/clients/node
+NODE_STAMP := $(NODE_DIR)/node_modules/.installed
+
+node-clients: $(NODE_STAMP)
+
+$(NODE_STAMP): $(NODE_DIR)/package.json $(NODE_DIR)/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+	  cd $(NODE_DIR) && npm ci --no-audit --no-fund --loglevel=error && touch node_modules/.installed; \
+	else echo "warning: npm is missing; the deepl-node test needs Node.js 18+ and npm" >&2; fi
 
 system-deps:
 	@missing=""; \

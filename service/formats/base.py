@@ -37,6 +37,19 @@ class DocumentLimits:
 
 
 @dataclass(frozen=True)
+class TagOptions:
+    """How markup is read (DeepL's tag handling): elements whose content is copied as it is
+    (``ignore``: XML and HTML), and for XML the elements that always end a sentence
+    (``splitting``), never do (``non_splitting``), and whether the others are told apart by
+    their content (``outline_detection``; off: only ``splitting`` elements end a sentence)."""
+
+    ignore: frozenset[str] = frozenset()
+    splitting: frozenset[str] = frozenset()
+    non_splitting: frozenset[str] = frozenset()
+    outline_detection: bool = True
+
+
+@dataclass(frozen=True)
 class FormatOptions:
     """Per-run settings some formats need."""
 
@@ -44,6 +57,7 @@ class FormatOptions:
     columns: tuple[str, ...] = ()  # CSV/TSV: header names or 1-based numbers (none: Thai ones)
     overwrite_targets: bool = False  # XLIFF/PO: translate units that already have a target
     limits: DocumentLimits = field(default_factory=DocumentLimits)
+    tags: TagOptions = field(default_factory=TagOptions)  # XML, HTML
 
 
 @dataclass

@@ -7,7 +7,8 @@ element (``<code>``, ``translate="no"``) becomes one PUA marker, and the transla
 rebuilt into the same tags, in the translation's order when that nests properly and in the
 source's order otherwise, so the output is always well-formed with the same tags and attributes.
 The attributes ``title``, ``alt``, ``aria-label``, ``placeholder`` and ``<meta name=description>``
-are translated as texts of their own.
+are translated as texts of their own. Elements named in ``TagOptions.ignore`` (DeepL's
+``ignore_tags``) are kept as they are, like ``<code>``.
 
 When the model loses an inline element's markers (or leaves no text between them) while the
 source had text there, the element is not left empty: its own text pieces are translated on their
@@ -85,8 +86,8 @@ _XHTML_NAMESPACE = re.compile(r"""xmlns\s*=\s*["']http://www\.w3\.org/1999/xhtml
 _SPACES = re.compile(r"[ \t\n\r\f]+")  # HTML whitespace; a no-break space is content
 
 
-def _is_skipped(tag: Tag) -> bool:
-    if tag.name in SKIPPED_TAGS:
+def _is_skipped(tag: Tag, ignored: frozenset[str] = frozenset()) -> bool:
+    if tag.name in SKIPPED_TAGS or tag.name in ignored:
         return True
     if str(tag.get("translate", "")).lower() == "no":
         return True
@@ -94,14 +95,16 @@ def _is_skipped(tag: Tag) -> bool:
     return "notranslate" in list(classes)
 
 
-def _inline_nodes(root: Tag) -> set[int]:
+def _inline_nodes(root: Tag, ignored: frozenset[str]) -> set[int]:
     """``id()`` of every node that can sit inside a sentence: text, an untranslatable element
     (an opaque marker), or an inline tag whose children all can (one post-order pass)."""
     inline: set[int] = set()
     stack: list[tuple[PageElement, bool]] = [(root, False)]
     while stack:
         node, children_done = stack.pop()
-        if isinstance(node, NavigableString) or (isinstance(node, Tag) and _is_skipped(node)):
+        if isinstance(node, NavigableString) or (
+            isinstance(node, Tag) and _is_skipped(node, ignored)
+        ):
             inline.add(id(node))
         elif isinstance(node, Tag) and not children_done:
             stack.append((node, True))
@@ -127,6 +130,7 @@ class _InlineRun:
     source: list[Piece] = field(default_factory=list)  # the sentence split at its markers
     lead: str = ""
     trail: str = ""
+    ignored: frozenset[str] = frozenset()  # elements copied as they are (DeepL's ignore_tags)
 
     def build(self) -> None:
         parts: list[str] = []
@@ -156,7 +160,7 @@ class _InlineRun:
                 parts.append(_SPACES.sub(" ", strip_pua(str(node))))
             elif (
                 isinstance(node, Tag)
-                and not _is_skipped(node)
+                and not _is_skipped(node, self.ignored)
                 and node.name in INLINE_TAGS
                 and (not node.is_empty_element)
             ):
@@ -250,9 +254,9 @@ class _InlineRun:
                     stack.append(node)
 
 
-def _collect_runs(root: Tag) -> list[_InlineRun]:
+def _collect_runs(root: Tag, ignored: frozenset[str]) -> list[_InlineRun]:
     """The inline runs of every block in document order (an explicit stack, no recursion)."""
-    inline = _inline_nodes(root)
+    inline = _inline_nodes(root, ignored)
     runs: list[_InlineRun] = []
     stack: list[tuple[Tag, Iterator[PageElement], list[PageElement]]] = [
         (root, iter(list(root.contents)), [])
@@ -262,15 +266,15 @@ def _collect_runs(root: Tag) -> list[_InlineRun]:
         child = next(children, None)
         if child is None:
             if current:
-                runs.append(_InlineRun(tag, current))
+                runs.append(_InlineRun(tag, current, ignored=ignored))
             stack.pop()
         elif id(child) in inline:
             current.append(child)
         else:
             if current:
-                runs.append(_InlineRun(tag, list(current)))
+                runs.append(_InlineRun(tag, list(current), ignored=ignored))
                 current.clear()
-            if isinstance(child, Tag) and not _is_skipped(child):
+            if isinstance(child, Tag) and not _is_skipped(child, ignored):
                 stack.append((child, iter(list(child.contents)), []))
     return runs
 
@@ -281,13 +285,13 @@ class _AttributeText:
     name: str
 
 
-def _collect_attributes(soup: BeautifulSoup) -> list[_AttributeText]:
+def _collect_attributes(soup: BeautifulSoup, ignored: frozenset[str]) -> list[_AttributeText]:
     """Translatable attributes outside untranslatable elements, in document order."""
     found: list[_AttributeText] = []
     stack: list[Tag] = [c for c in reversed(soup.contents) if isinstance(c, Tag)]
     while stack:
         tag = stack.pop()
-        if _is_skipped(tag):
+        if _is_skipped(tag, ignored):
             continue  # nothing inside it is translated, attributes included
         found += _attributes_of(tag)
         stack.extend(c for c in reversed(tag.contents) if isinstance(c, Tag))
@@ -330,19 +334,20 @@ class HtmlFormat:
 
     name = "html"
 
-    def __init__(self, xhtml: bool | None = None) -> None:
+    def __init__(self, xhtml: bool | None = None, ignored: frozenset[str] = frozenset()) -> None:
         self.xhtml = xhtml
+        self.ignored = ignored  # elements copied as they are, beside SKIPPED_TAGS
 
     def extract(self, content: str) -> Extracted:
         """The texts of ``content``; ``rebuild`` may be called once (it edits the parsed tree)."""
         xhtml = is_xhtml(content) if self.xhtml is None else self.xhtml
         formatter = _XHTML_FORMATTER if xhtml else _FORMATTER
         soup = BeautifulSoup(content, "html.parser")
-        runs = _collect_runs(soup)
+        runs = _collect_runs(soup, self.ignored)
         for run in runs:
             run.build()
         runs = [run for run in runs if run.has_text()]
-        attributes = _collect_attributes(soup)
+        attributes = _collect_attributes(soup, self.ignored)
         texts = [run.sentence for run in runs] + [str(a.tag[a.name]) for a in attributes]
 
         def fallback_texts(translations: Sequence[str]) -> list[str]:
@@ -365,4 +370,4 @@ class HtmlFormat:
 
 
 def make_format(options: FormatOptions) -> HtmlFormat:
-    return HtmlFormat()
+    return HtmlFormat(ignored=options.tags.ignore)

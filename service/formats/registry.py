@@ -89,6 +89,16 @@ register(
     )
 )
 
+register(
+    FormatRecord(
+        "xml",
+        "service.formats.xml",
+        (".xml",),
+        "application/xml",
+        "XML (markup kept; DeepL's tag_handling=xml)",
+    )
+)
+
 _OOXML = "application/vnd.openxmlformats-officedocument"
 _ODF = "application/vnd.oasis.opendocument"
 for _name, _module, _extensions, _media, _about in (

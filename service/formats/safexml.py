@@ -37,6 +37,11 @@ def parse(data: bytes, what: str) -> etree._Element:
     return tree
 
 
+def parse_text(text: str, what: str) -> etree._Element:
+    """:func:`parse` for decoded text (written without an XML declaration: UTF-8)."""
+    return parse(text.encode("utf-8", "surrogatepass"), what)
+
+
 def _declares_entities(dtd: etree.DTD) -> bool:
     return any(True for _ in dtd.iterentities())
 

@@ -23,6 +23,8 @@ from models.backend import encode_segments
 from service.batching import Batcher, BatcherConfig
 from service.engine import Engine, load_engine
 from service.http import (
+    routes_deepl,
+    routes_deepl_glossaries,
     routes_documents,
     routes_files,
     routes_libre,
@@ -132,6 +134,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         routes_files.router,  # file uploads: /v1
         routes_files.libre_router,  # and LibreTranslate's
         routes_documents.router,  # document jobs
+        routes_deepl.router,  # DeepL's /v2
+        routes_deepl_glossaries.router,  # DeepL's /v2 and /v3 glossaries (the desk's store)
         routes_web.router,  # the page at GET /
     )
     for router in routers:

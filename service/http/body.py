@@ -23,6 +23,8 @@ from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from service.http.errors import ApiError
+from service.http.styles import style_for_path
 from service.settings import Settings
 
 LINGER_S = 2.0  # how long a timed-out client's late bytes are still read before closing
@@ -84,24 +86,27 @@ class BodyGuard:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limits = self.limits.for_path(scope.get("path", ""))
+        path = scope.get("path", "")
+        limits = self.limits.for_path(path)
         if has_two_framings(scope):
-            await refuse(receive, send, 400, TWO_FRAMINGS)
+            await refuse(receive, send, 400, TWO_FRAMINGS, path=path)
             return
         declared = content_length(scope)
         if declared is not None and declared > limits.max_bytes:
             drain = limits.drain_bytes if declared <= limits.drain_bytes else 0
-            await refuse(receive, send, 413, _too_large(declared, limits), drain, limits.timeout_s)
+            too_large = _too_large(declared, limits)
+            await refuse(receive, send, 413, too_large, drain, limits.timeout_s, path=path)
             return
         try:
             body = await read_body(receive, limits.max_bytes, limits.timeout_s)
         except BodyTooLarge as exc:
             drain = 0 if exc.complete else limits.drain_bytes
-            await refuse(receive, send, 413, _too_large(exc.size, limits), drain, limits.timeout_s)
+            too_large = _too_large(exc.size, limits)
+            await refuse(receive, send, 413, too_large, drain, limits.timeout_s, path=path)
             return
         except TimeoutError:
             message = f"the request body did not arrive within {limits.timeout_s:g} s"
-            await refuse(receive, send, 408, message, limits.drain_bytes, LINGER_S)
+            await refuse(receive, send, 408, message, limits.drain_bytes, LINGER_S, path=path)
             return
         except ClientDisconnected:
             return
@@ -139,11 +144,14 @@ async def refuse(
     drain_bytes: int = 0,
     drain_s: float = 0.0,
     headers: dict[str, str] | None = None,
+    path: str = "",
 ) -> None:
-    """Answer ``{"error": message}`` and close the connection, reading the rest of the request
+    """Answer ``message`` in the error body of ``path``'s API family (``{"error": ...}``, or
+    DeepL's ``{"message": ...}``) and close the connection, reading the rest of the request
     body first (up to ``drain_bytes``, for at most ``drain_s``) so the client gets to read the
     answer. Only for a request whose body has not been read to its end."""
-    body = json.dumps({"error": message}).encode()
+    error = ApiError(status, message)
+    body = json.dumps(style_for_path(path).body(error)).encode()
     extra = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in (headers or {}).items()]
     await send(
         {

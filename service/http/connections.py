@@ -285,7 +285,14 @@ class GuardedH11Protocol(H11Protocol):
         message = f"the server is at its connection limit ({limits.max_connections}); retry"
         retry = {"Retry-After": str(RETRY_AFTER_S)}
         await refuse(
-            receive, send, 503, message, limits.max_body_bytes, limits.body_timeout_s, retry
+            receive,
+            send,
+            503,
+            message,
+            limits.max_body_bytes,
+            limits.body_timeout_s,
+            retry,
+            path=scope.get("path", ""),
         )
 
 

@@ -35,7 +35,14 @@ from service.http.auth import Caller
 from service.http.errors import CLIENT_CLOSED, ApiError
 from service.http.state import ServerState, get_state
 from service.settings import Settings
-from service.state.budgets import Budget, BudgetUnavailable, Charge, LocalBudget, OverBudget
+from service.state.budgets import (
+    Budget,
+    BudgetUnavailable,
+    Charge,
+    LocalBudget,
+    OverBudget,
+    Usage,
+)
 
 if TYPE_CHECKING:
     from service.engine import Engine
@@ -131,6 +138,11 @@ def serving(state: ServerState) -> tuple[Engine, Batcher]:
 # -- the character charge ---------------------------------------------------------------
 
 
+class BudgetSpent(ApiError):
+    """429: the caller's character budget is spent for this window (an API style may answer it
+    otherwise: DeepL's 456 "quota exceeded")."""
+
+
 @dataclass(frozen=True)
 class Receipt:
     """A charge that can be refunded (nothing to refund without a budget)."""
@@ -194,7 +206,7 @@ async def _spend(budget: Budget, identity: str, chars: int) -> Charge:
             return budget.spend(identity, chars)
         return await asyncio.to_thread(budget.spend, identity, chars)  # a Redis round trip
     except OverBudget as exc:
-        raise ApiError(
+        raise BudgetSpent(
             429,
             f"character limit reached for this {_whom(identity)}: {exc.used} of {exc.limit} "
             f"used in this {budget.window_s:g} s window, this request has {chars}",
@@ -203,6 +215,17 @@ async def _spend(budget: Budget, identity: str, chars: int) -> Charge:
     except BudgetUnavailable as exc:
         message = f"cannot check the character budget: {exc}"
         raise ApiError(503, message, {"Retry-After": str(BUSY_RETRY_S)}) from None
+
+
+async def usage(state: ServerState, caller: Caller) -> Usage | None:
+    """The characters charged to ``caller`` in its current window (shared by every replica
+    with Redis), or None when the server has no character budget."""
+    budget = state.char_budget
+    if budget is None:
+        return None
+    if isinstance(budget, LocalBudget):
+        return budget.usage(caller.identity)
+    return await asyncio.to_thread(budget.usage, caller.identity)
 
 
 def _whom(identity: str) -> str:

@@ -1,7 +1,7 @@
 """The OpenAPI schema: what FastAPI makes from the routes, plus what it cannot see there.
 
-- The LibreTranslate bodies (the routes read their parameters by hand; ``schemas.libre_body``
-  points at these components).
+- The LibreTranslate and DeepL bodies (the routes read their parameters by hand;
+  ``schemas.libre_body`` and ``deepl_schemas.deepl_body`` point at these components).
 - This server's own limits (settings): texts per request, characters per text, alternatives.
 """
 
@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
+from service.http.deepl_schemas import DEEPL_MODELS
 from service.http.schemas import LIBRE_MODELS
 from service.settings import Settings
 
@@ -34,7 +35,7 @@ def install_openapi(app: FastAPI, settings: Settings) -> None:
 
 def add_libre_components(schema: dict[str, Any]) -> None:
     components = schema.setdefault("components", {}).setdefault("schemas", {})
-    for model in LIBRE_MODELS:
+    for model in (*LIBRE_MODELS, *DEEPL_MODELS):
         model_schema = model.model_json_schema(ref_template=REF_TEMPLATE)
         components.update(model_schema.pop("$defs", {}))
         components[model.__name__] = model_schema
@@ -57,6 +58,9 @@ def state_limits(schema: dict[str, Any], settings: Settings) -> None:
         q = components[name]["properties"]["q"]
         _string_of(q)["maxLength"] = chars
         _array_of(q).update({"maxItems": texts, "items": {"type": "string", "maxLength": chars}})
+    text = components["DeepLTranslateRequest"]["properties"]["text"]
+    _string_of(text)["maxLength"] = chars
+    _array_of(text).update({"maxItems": texts, "items": {"type": "string", "maxLength": chars}})
 
 
 def _string_of(prop: dict[str, Any]) -> dict[str, Any]:

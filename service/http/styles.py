@@ -1,13 +1,15 @@
 """API styles: how each API family takes its key and answers a refusal.
 
-One record per style (the native ``/v1`` API, LibreTranslate's). A router declares its style
-with ``APIRouter(route_class=route_class(STYLE))``; every refusal raised on a route of that
+One record per style (the native ``/v1`` API, LibreTranslate's, DeepL's). A router declares its
+style with ``APIRouter(route_class=route_class(STYLE))``; every refusal raised on a route of that
 router — a missing key, a body that does not parse, a size limit, a full queue, a timeout — is
 answered by the style's ``refusal`` mapper in the style's error body. Adding an API style (DeepL)
 is one record: the parameters that carry its key, its mapper, its error body.
 
 Refusals outside any styled route (the body guard's 413/408, unknown paths, the ops routes)
-are answered in the native style by the application's handlers (:func:`install_error_handlers`).
+are answered by the application's handlers (:func:`install_error_handlers`) in the style of the
+path's API family (:func:`style_for_path`: DeepL's under ``/v2/`` and ``/v3/``, where its clients
+read ``message``; the native style elsewhere).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from starlette.responses import Response
 from service.batching import BatcherStopped, Overloaded, TooExpensive
 from service.http.auth import Caller, KeyRefused, authenticate
 from service.http.errors import ApiError
+from service.http.lifecycle import BudgetSpent
 from service.http.validation import body_refusal
 
 log = logging.getLogger(__name__)
@@ -91,6 +94,27 @@ def libre_refusal(exc: Exception, request: Request) -> ApiError:
     return native_refusal(exc, request)
 
 
+QUOTA_EXCEEDED = 456  # DeepL's status for a spent character quota
+
+
+def deepl_refusal(exc: Exception, request: Request) -> ApiError:
+    """DeepL's answers, which its clients turn into their own exceptions: 403 for a missing or
+    wrong key, 456 for a spent character budget, 429 + ``Retry-After`` for a full queue, 400
+    for every bad parameter (DeepL has no 422), 413, 503 + ``Retry-After``, 504."""
+    if isinstance(exc, KeyRefused):
+        words = "send Authorization: DeepL-Auth-Key KEY" if exc.missing else exc.message
+        return ApiError(403, f"Authorization failure: {words}")
+    if isinstance(exc, BudgetSpent):
+        return ApiError(QUOTA_EXCEEDED, f"Quota exceeded: {exc.message}", exc.headers)
+    if isinstance(exc, Overloaded):
+        message = f"Too many requests: {exc}"
+        return ApiError(429, message, {"Retry-After": str(exc.retry_after_s)})
+    error = native_refusal(exc, request)
+    if error.status == 422:
+        return ApiError(400, error.message, error.headers)
+    return error
+
+
 def _http_detail(exc: StarletteHTTPException) -> str:
     """FastAPI's own refusal, with the reason when its JSON parse failed on a bound."""
     cause = exc.__cause__
@@ -101,8 +125,23 @@ def _http_detail(exc: StarletteHTTPException) -> str:
     return str(exc.detail)
 
 
+def message_body(error: ApiError) -> dict[str, Any]:
+    return {"message": error.message}
+
+
 V1 = ApiStyle("v1", (), native_refusal)
 LIBRE = ApiStyle("libretranslate", ("api_key",), libre_refusal)
+DEEPL = ApiStyle("deepl", ("auth_key",), deepl_refusal, message_body)
+
+# Path prefixes of an API family whose refusals outside its routes (the body guard's, an
+# unknown path, a wrong method) are answered in its style.
+PATH_STYLES: tuple[tuple[str, ApiStyle], ...] = (("/v2/", DEEPL), ("/v3/", DEEPL))
+
+
+def style_for_path(path: str) -> ApiStyle:
+    """The style of the API family ``path`` belongs to (the native one by default)."""
+    return next((style for prefix, style in PATH_STYLES if path.startswith(prefix)), V1)
+
 
 Handler = Callable[[Request], Coroutine[Any, Any, Response]]
 
@@ -130,10 +169,11 @@ def route_class(style: ApiStyle) -> type[APIRoute]:
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    """Refusals outside the styled routes, in the native style; anything else is a 500."""
+    """Refusals outside the styled routes, in the style of the path's API family; anything
+    else is a 500."""
 
     async def refused(request: Request, exc: Exception) -> Response:
-        return V1.answer(exc, request)
+        return style_for_path(request.url.path).answer(exc, request)
 
     for kind in (*REFUSALS, StarletteHTTPException):
         app.add_exception_handler(kind, refused)
@@ -141,4 +181,5 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s", request.url.path, exc_info=exc)
-        return JSONResponse({"error": "internal error: the server failed; see its log"}, 500)
+        error = ApiError(500, "internal error: the server failed; see its log")
+        return JSONResponse(style_for_path(request.url.path).body(error), 500)

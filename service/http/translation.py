@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from service.batching import Batcher
+from service.formats.base import FormatError, FormatOptions
 from service.http.errors import ApiError
 from service.pipeline import DocumentResult, TranslateOptions
 from service.workflow import translate_documents_async, translate_formatted
@@ -30,7 +31,7 @@ class Translated:
     def details(self, text_format: str) -> list[dict[str, Any]]:
         """Per input text: its segments and spans (HTML: per extracted text, and under
         ``fallbacks`` the inline elements whose markers the model lost, when there are any)."""
-        if text_format != "html":
+        if text_format == "text":
             return [part[0].to_dict() for part in self.results]
         details = []
         for index, part in enumerate(self.results):
@@ -56,18 +57,19 @@ async def translate_any(
     texts: Sequence[str],
     options: TranslateOptions,
     text_format: str = "text",
+    format_options: FormatOptions | None = None,
 ) -> Translated:
-    """Plain texts, or HTML whose text runs are translated together and put back in the tags;
-    an HTML text that cannot be represented is a 400."""
-    from service.formats.base import FormatError
+    """Plain texts, or texts in a markup format (``html``, ``xml``) whose text runs are
+    translated together and put back in the tags; a text that cannot be represented is a
+    400."""
     from service.formats.registry import get_format
 
     async def run(inner: list[str]) -> tuple[list[DocumentResult], int]:
         return await translate_documents_async(engine, batcher, inner, options)
 
-    fmt = get_format("html") if text_format == "html" else None
+    fmt = get_format(text_format, format_options) if text_format != "text" else None
     try:
         done = await translate_formatted(texts, fmt, run)
     except FormatError as exc:
-        raise ApiError(400, f"cannot translate this HTML: {exc}") from None
+        raise ApiError(400, f"cannot translate this {text_format.upper()}: {exc}") from None
     return Translated(done.texts, done.segments, done.results, done.fallbacks)

@@ -61,6 +61,17 @@ class BudgetUnavailable(Exception):
     """The shared budget store cannot be reached and the fallback policy is ``closed``."""
 
 
+@dataclass(frozen=True)
+class Usage:
+    """An identity's characters charged in its current window (0 and no start when none is
+    running), as DeepL's ``/v2/usage`` reports them."""
+
+    used: int
+    limit: int
+    window_s: float
+    started: float | None = None  # wall-clock time (time.time()) the window began
+
+
 class Budget(Protocol):
     limit: int
     window_s: float
@@ -68,6 +79,8 @@ class Budget(Protocol):
     def spend(self, identity: str, chars: int) -> Charge: ...
 
     def refund(self, charge: Charge) -> None: ...
+
+    def usage(self, identity: str) -> Usage: ...
 
 
 class LocalBudget:
@@ -114,6 +127,14 @@ class LocalBudget:
             if entry is not None and _window_id(entry[0]) == charge.window:
                 self._windows[charge.identity] = (entry[0], max(0, entry[1] - charge.chars))
 
+    def usage(self, identity: str) -> Usage:
+        now = self._clock()
+        with self._lock:
+            start, used = self._windows.get(identity, (now, 0))
+        if used == 0 or now - start >= self.window_s:
+            return Usage(0, self.limit, self.window_s)
+        return Usage(used, self.limit, self.window_s, time.time() - (now - start))
+
     def _bound(self, now: float) -> None:
         windows = self._windows
         while windows:
@@ -158,6 +179,19 @@ return 0
 """
 
 
+# KEYS[1]: the identity's hash; ARGV: window (ms). Returns {used, the window's start} of a
+# running window, {0, 0} when none runs.
+USED = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local start = tonumber(redis.call('HGET', KEYS[1], 'start'))
+if start == nil or now - start >= tonumber(ARGV[1]) then
+  return {0, 0}
+end
+return {tonumber(redis.call('HGET', KEYS[1], 'used')) or 0, start}
+"""
+
+
 class SharedBudget:
     """Budgets in Redis, atomic across replicas, with a fallback policy when Redis is down."""
 
@@ -179,6 +213,7 @@ class SharedBudget:
         self.faults = FaultTracker("key budget (Redis)", log)
         self._spend = link.client.register_script(SPEND)
         self._refund = link.client.register_script(REFUND)
+        self._used = link.client.register_script(USED)
         self._window_ms = max(1, round(window_s * 1000))
 
     def spend(self, identity: str, chars: int) -> Charge:
@@ -211,6 +246,22 @@ class SharedBudget:
             self.link.call(run)
         except (RedisUnavailable, RedisFailed) as exc:
             self.faults.record(exc.kind, exc, "a refund for unserved work is lost")
+
+    def usage(self, identity: str) -> Usage:
+        """The shared count; this replica's own count while Redis cannot be reached."""
+        key = self._key(identity)
+
+        def run(client: Redis) -> list[int]:
+            return list(self._used(keys=[key], args=[self._window_ms], client=client))
+
+        try:
+            used, start = (int(x) for x in self.link.call(run))
+        except (RedisUnavailable, RedisFailed) as exc:
+            self.faults.record(exc.kind, exc, "usage is this replica's own count")
+            return self.local.usage(identity)
+        if used == 0:
+            return Usage(0, self.limit, self.window_s)
+        return Usage(used, self.limit, self.window_s, start / 1000)
 
     def _fall_back(self, identity: str, chars: int, exc: RedisUnavailable | RedisFailed) -> Charge:
         consequence = {

@@ -81,3 +81,10 @@ def test_make_serve_offline_without_a_model_says_how_to_go_on(tmp_path: Path) ->
     assert "Helsinki-NLP/opus-mt-th-en" in line and "not available offline" in line
     assert "connect to the network" in line
     assert "make serve MODEL=DIR" in line and "thaimt make-test-model DIR" in line
+
+
+def test_install_brings_the_deepl_node_client_from_npm() -> None:
+    """`make install` on a fresh machine: deepl-node as pinned in the lock file (npm ci)."""
+    result = make("-n", "-B", "install", keep_venv=False)  # print only
+    assert result.returncode == 0, result.stderr
+    assert "cd tests/clients/node && npm ci" in result.stdout

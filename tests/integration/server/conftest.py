@@ -70,6 +70,13 @@ SERVER_CONFIGS: dict[str, dict[str, str]] = {
         "THAIMT_BODY_TIMEOUT_S": "1",
         "THAIMT_KEEP_ALIVE_S": "1",
     },
+    # The DeepL-compatible API through the official clients: keys, a budget the quota test
+    # spends (one window for the whole run).
+    "deepl": {
+        "THAIMT_API_KEYS": '["dk-main", "dk-quota", "dk-node", "dk-other"]',
+        "THAIMT_KEY_CHAR_LIMIT": "40000",
+        "THAIMT_KEY_CHAR_WINDOW_S": "3600",
+    },
     # Started with `python -m uvicorn --factory`; watched from launch to readiness. The
     # persistent cache is on here (each server's file is in the session's temporary directory).
     "factory": {"THAIMT_CACHE": "true"},
@@ -156,6 +163,11 @@ def hygiene_server(server_pool: dict[str, Server]) -> Server:
 @pytest.fixture(scope="session")
 def doomed_server(server_pool: dict[str, Server]) -> Server:
     return _ready(server_pool, "doomed")
+
+
+@pytest.fixture(scope="session")
+def deepl_server(server_pool: dict[str, Server]) -> Server:
+    return _ready(server_pool, "deepl")
 
 
 @pytest.fixture(scope="session")

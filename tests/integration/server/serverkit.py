@@ -114,7 +114,9 @@ class Server:
             if self.proc.poll() is not None:
                 return
             time.sleep(0.01)
-        with httpx.Client(base_url=self.url, timeout=10) as client:
+        # A generous read timeout: on a loaded machine a warm-up can starve the server's event
+        # loop for seconds, and "slow" is not the "no answer" that (0, 0) records.
+        with httpx.Client(base_url=self.url, timeout=60) as client:
             while time.monotonic() < deadline and self.proc.poll() is None:
                 try:
                     pair = (client.get("/health").status_code, client.get("/ready").status_code)

@@ -33,6 +33,22 @@ CHECKS = [
     response_schema_conformance,
 ]
 
+# DeepL's glossary routes: fewer examples (without the desk's store on this server each answers
+# 403, turned off, at once; the store's own tests cover the stored glossaries).
+GLOSSARY_ROUTES = [
+    ("POST", "/v2/glossaries"),
+    ("GET", "/v2/glossaries"),
+    ("GET", "/v2/glossaries/{glossary_id}"),
+    ("GET", "/v2/glossaries/{glossary_id}/entries"),
+    ("DELETE", "/v2/glossaries/{glossary_id}"),
+    ("POST", "/v3/glossaries"),
+    ("GET", "/v3/glossaries"),
+    ("GET", "/v3/glossaries/{glossary_id}"),
+    ("PATCH", "/v3/glossaries/{glossary_id}"),
+    ("GET", "/v3/glossaries/{glossary_id}/entries"),
+    ("DELETE", "/v3/glossaries/{glossary_id}"),
+]
+FEW_EXAMPLES = 10
 
 ROUTES = [
     ("POST", "/v1/translate"),
@@ -48,13 +64,20 @@ ROUTES = [
     ("DELETE", "/v1/documents/{job_id}"),
     ("GET", "/languages"),
     ("GET", "/frontend/settings"),
+    ("POST", "/v2/translate"),
+    ("GET", "/v2/languages"),
+    ("POST", "/v2/languages"),
+    ("GET", "/v2/usage"),
+    ("POST", "/v2/usage"),
+    ("GET", "/v2/glossary-language-pairs"),
+    *GLOSSARY_ROUTES,
     ("GET", "/health"),
     ("GET", "/ready"),
     ("GET", "/metrics"),
 ]
 # Invalid input only where the schema describes a body (a path parameter that is any string has
 # no invalid value; the file routes read their multipart form by hand and describe none).
-WITH_INPUT = {"/v1/translate", "/v1/translate/stream", "/translate", "/detect"}
+WITH_INPUT = {"/v1/translate", "/v1/translate/stream", "/translate", "/detect", "/v2/translate"}
 CASES = [(m, p, GenerationMode.POSITIVE) for m, p in ROUTES] + [
     (m, p, GenerationMode.NEGATIVE) for m, p in ROUTES if p in WITH_INPUT
 ]
@@ -78,7 +101,7 @@ def test_every_route_survives_schema_fuzzing(
 ) -> None:
     @seed(20261201)
     @settings(
-        max_examples=EXAMPLES_PER_ROUTE,
+        max_examples=FEW_EXAMPLES if (method, path) in GLOSSARY_ROUTES else EXAMPLES_PER_ROUTE,
         derandomize=bool(os.environ.get("CI")),
         deadline=None,
         database=None,

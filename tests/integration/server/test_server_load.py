@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import deepl
 import httpx
 import pytest
 from heldserver import HeldServer, held_server
@@ -102,7 +103,7 @@ def held_small(tiny_model_dir: Path) -> Iterator[HeldServer]:
 
 
 def test_backpressure_refuses_with_503_and_keeps_serving(
-    held_small: HeldServer, thai_sentences: list[str]
+    held_small: HeldServer, thai_sentences: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     blocked = 3 * QUEUE_SIZE  # admitted because the queue is empty: far over capacity
     held_small.wait_idle()
@@ -117,6 +118,16 @@ def test_backpressure_refuses_with_503_and_keeps_serving(
             assert "busy" in r.json()["error"]
         assert libre.status_code == 429  # LibreTranslate's way to say it
         assert libre.json()["error"].startswith("Slowdown")
+        # DeepL's way: 429 + Retry-After, which its client raises as its own exception class.
+        raw = held_small.client.post(
+            "/v2/translate", json={"text": thai_sentences[201], "target_lang": "EN-US"}
+        )
+        assert raw.status_code == 429 and int(raw.headers["retry-after"]) >= 1
+        assert raw.json()["message"].startswith("Too many requests")
+        monkeypatch.setattr(deepl.http_client, "max_network_retries", 0)  # no backoff
+        client = deepl.Translator("any-key", server_url=held_small.url)
+        with pytest.raises(deepl.TooManyRequestsException):
+            client.translate_text(thai_sentences[202], target_lang="EN-US")
         blocker.hang_up()  # its remaining segments are dropped
         held_small.wait_for(lambda m: m["thaimt_queue_depth"] == 0)
     finally:

@@ -1,5 +1,6 @@
 """Two ``thaimt serve`` replicas sharing one real ``redis-server``: the cache, the per-key
-budget, and Redis dying and coming back while they serve (issue 14's acceptance)."""
+budget (and DeepL's /v2/usage reading it), and Redis dying and coming back while they serve
+(issue 14's acceptance)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from serverkit import Server, launch
 
 from tests.realdeps import RedisProcess
 
-KEYS = ["k-cache", "k-budget", "k-load", "k-after", "k-jobs"]
+KEYS = ["k-cache", "k-budget", "k-load", "k-after", "k-mixed", "k-jobs"]
 
 pytestmark = pytest.mark.slow  # real servers or subprocesses that load a model
 
@@ -111,6 +112,36 @@ def test_a_key_gets_exactly_its_budget_across_both_replicas(
     for server in (a, b):
         r = translate(server, "แมว", "k-budget")
         assert r.status_code == 429 and int(r.headers["retry-after"]) > 60
+
+
+def test_deepl_usage_is_what_every_api_charged_on_both_replicas(
+    replicas: tuple[Server, Server],
+) -> None:
+    """/v1, LibreTranslate and DeepL requests for one key, spread over A and B: /v2/usage on
+    either replica is the sum of the characters each answer says it charged."""
+    a, b = replicas
+    deepl_key = {"Authorization": "DeepL-Auth-Key k-mixed"}
+    charged = []
+    v1 = translate(a, "วันนี้ฝนตก\nตลาดปิด", "k-mixed")
+    charged.append(v1.json()["usage"]["characters"])
+    libre_q = ["แมวนอน", "หมาเห่า"]
+    libre = b.client.post("/translate", json={"q": libre_q, "source": "th", "target": "en",
+                                              "api_key": "k-mixed"})  # fmt: skip
+    assert libre.status_code == 200, libre.text
+    charged.append(sum(len(q) for q in libre_q))
+    for server, texts in ((a, ["ราคา 250 บาท"]), (b, ["ฝนตกหนัก", "EEC"])):
+        body = {"text": texts, "target_lang": "EN-US", "show_billed_characters": True}
+        r = server.client.post("/v2/translate", json=body, headers=deepl_key)
+        assert r.status_code == 200, r.text
+        charged += [t["billed_characters"] for t in r.json()["translations"]]
+    form = b.client.post("/v2/translate", data={"text": "ข่าวดี", "target_lang": "EN",
+                                                "auth_key": "k-mixed"})  # fmt: skip
+    assert form.status_code == 200, form.text
+    charged.append(len("ข่าวดี"))
+    for server in (a, b):
+        usage = server.client.get("/v2/usage", headers=deepl_key).json()
+        assert usage["character_count"] == sum(charged), (server.name, usage, charged)
+        assert usage["character_limit"] == 1000
 
 
 def _wait_redis(server: Server, state: str) -> dict[str, object]:

@@ -14,9 +14,18 @@ from starlette.requests import Request as StarletteRequest
 from service.batching import BatcherStopped, Overloaded, TooExpensive
 from service.http.auth import KeyRefused
 from service.http.errors import ApiError
+from service.http.lifecycle import BudgetSpent
 from service.http.params import read_params
 from service.http.state import ServerState
-from service.http.styles import LIBRE, V1, ApiStyle, native_refusal, route_class
+from service.http.styles import DEEPL as DEEPL_STYLE
+from service.http.styles import (
+    LIBRE,
+    V1,
+    ApiStyle,
+    native_refusal,
+    route_class,
+    style_for_path,
+)
 from service.settings import Settings
 
 REQUEST = StarletteRequest({"type": "http", "method": "POST", "path": "/", "headers": []})
@@ -41,6 +50,24 @@ REQUEST = StarletteRequest({"type": "http", "method": "POST", "path": "/", "head
             None,
         ),
         (LIBRE, ApiError(503, "model is loading"), 503, "model is loading", None),
+        (
+            DEEPL_STYLE,
+            KeyRefused(401, "an API key is required", missing=True),
+            403,
+            "Authorization failure: send Authorization: DeepL-Auth-Key KEY",
+            None,
+        ),
+        (
+            DEEPL_STYLE,
+            BudgetSpent(429, "spent", {"Retry-After": "9"}),
+            456,
+            "Quota exceeded: spent",
+            "9",
+        ),
+        (DEEPL_STYLE, Overloaded("busy", 7), 429, "Too many requests: busy", "7"),
+        (DEEPL_STYLE, ApiError(422, "bad field"), 400, "bad field", None),
+        (DEEPL_STYLE, BatcherStopped("stopping"), 503, "stopping", "5"),
+        (DEEPL_STYLE, TooExpensive("too long"), 413, "too long", None),
     ],
 )
 def test_each_style_answers_refusals_its_way(
@@ -107,3 +134,14 @@ def test_a_new_style_is_one_record() -> None:
         )
     assert (busy.status_code, busy.json()) == (429, {"message": "Too many requests"})
     assert busy.headers["retry-after"] == "3"
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [("/v2/translate", {"message": "m"}), ("/v3/glossaries", {"message": "m"}),
+     ("/v1/translate", {"error": "m"}), ("/translate", {"error": "m"})],
+)  # fmt: skip
+def test_refusals_outside_routes_take_the_style_of_their_path(
+    path: str, body: dict[str, str]
+) -> None:
+    assert style_for_path(path).body(ApiError(400, "m")) == body

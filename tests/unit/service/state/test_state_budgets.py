@@ -69,3 +69,18 @@ def test_the_table_is_bounded(
     assert len(budget) == expected_size
     with pytest.raises(OverBudget):  # the newest identity is still tracked
         budget.spend(f"id{identities - 1}", 91)
+
+
+def test_usage_is_the_running_windows_count(clock: Clock) -> None:
+    """What DeepL's /v2/usage reports: the count of the window running now, refunds taken."""
+    budget = LocalBudget(100, 60, clock=clock)
+    assert budget.usage("k").used == 0 and budget.usage("k").started is None
+    budget.spend("k", 30)
+    refunded = budget.spend("k", 20)
+    budget.refund(refunded)
+    clock.now += 10
+    usage = budget.usage("k")
+    assert (usage.used, usage.limit, usage.window_s) == (30, 100, 60)
+    assert usage.started is not None
+    clock.now += 50  # the window is over: nothing counts
+    assert budget.usage("k").used == 0
