@@ -270,6 +270,19 @@ class SegmentProgress(BaseModel):
     total: int = Field(description="Distinct segments of the document (0 until it is read)")
 
 
+class ReviewSegment(BaseModel):
+    """A segment to check first (service/review.py)."""
+
+    confidence: float = Field(description="In [0, 1]; see the confidence rule in the docs")
+    source: str
+    target: str
+    flags: list[str]
+    document: int = Field(description="Always 0 for a job (one document)")
+    paragraph: int = Field(description="The text's number in the document (0-based)")
+    segment: int = Field(description="The sentence within it (0-based)")
+    where: str = ""
+
+
 class DocumentJob(BaseModel):
     """A document job's status (``GET /v1/documents/{id}``)."""
 
@@ -284,6 +297,10 @@ class DocumentJob(BaseModel):
         description="At this run's pace so far; null until its first segments are done"
     )
     flags: dict[str, int] = Field(description="Flagged segments by flag (see /v1 detail)")
+    least_confident: list[ReviewSegment] = Field(
+        description="Once done: the document's least confident segments (at most 10), least "
+        "first: what to check first"
+    )
     characters: int = Field(description="Characters charged for the document")
     created: str = Field(description="ISO 8601, UTC")
     finished: str | None
