@@ -19,3 +19,6 @@ REQUEST_TIMEOUT_S = 120.0  # per HTTP request (504); admission refuses what cann
 QUEUE_SHARE_OF_TIMEOUT = 0.5
 QUEUE_SIZE_MIN = 64
 QUEUE_SIZE_MAX = 16384
+# A document job's segment that has waited this long in the batcher's queue ranks as interactive
+# (jobs run behind interactive requests, but are never starved by them).
+BACKGROUND_MAX_WAIT_S = 30.0

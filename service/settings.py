@@ -154,6 +154,46 @@ class Settings(BaseSettings):
         description="Uncompressed bytes of all entries of such a zip-based file (413: zip bomb)",
     )
 
+    # Document jobs (POST /v1/documents; service/jobs)
+    jobs_dir: Path = Field(
+        default_factory=lambda: default_cache_dir() / "jobs",
+        description="Document jobs' uploads, results and (without Redis) state; shared by every "
+        "replica when Redis is set (default: cache_dir/jobs)",
+    )
+    jobs_ttl_s: float = Field(
+        86_400.0, gt=0, description="How long a finished job and its result are kept"
+    )
+    jobs_max_bytes: int = Field(
+        5_000_000_000, ge=1, description="Disk all jobs may use: uploads and results (507)"
+    )
+    jobs_max_bytes_per_key: int = Field(
+        1_000_000_000, ge=1, description="Disk one API key (or client address) may use (507)"
+    )
+    jobs_max_upload_bytes: int = Field(
+        100_000_000, ge=1, description="Bytes of one uploaded document (413)"
+    )
+    jobs_max_chars: int = Field(
+        10_000_000, ge=1, description="Characters to translate in one document job (413)"
+    )
+    jobs_concurrency: int = Field(2, ge=1, description="Jobs one replica runs at once")
+    jobs_timeout_s: float = Field(
+        6 * 3600.0, gt=0, description="A job that runs longer fails (and is refunded)"
+    )
+    jobs_chunk_segments: int = Field(
+        64, ge=1, description="Segments a job puts in the batcher's queue at a time"
+    )
+    jobs_max_defer_s: float = Field(
+        defaults.BACKGROUND_MAX_WAIT_S,
+        gt=0,
+        description="A job segment queued this long ranks as interactive (no starvation)",
+    )
+    jobs_lease_s: float = Field(
+        30.0, gt=0, description="A running job not heard of for this long is taken over"
+    )
+    page_job_bytes: int = Field(
+        200_000, ge=0, description="The web page sends files larger than this as a job"
+    )
+
     # Connections (service/http/connections.py, service/http/body.py)
     header_timeout_s: float = Field(
         20.0, gt=0, description="Time a client has to send a request's headers (408, close)"
@@ -285,7 +325,7 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown backend {value!r}; choose {', '.join(BACKEND_CHOICES)}")
         return value
 
-    @field_validator("cache_dir", "cache_path", "desk_path")
+    @field_validator("cache_dir", "cache_path", "desk_path", "jobs_dir")
     @classmethod
     def _expand_home(cls, value: Path) -> Path:
         return value.expanduser()  # "~/x" in an environment variable is not expanded by a shell
@@ -294,6 +334,8 @@ class Settings(BaseSettings):
     def _cache_path_follows_cache_dir(self) -> Self:
         if "cache_path" not in self.model_fields_set and "cache_dir" in self.model_fields_set:
             self.cache_path = self.cache_dir / CACHE_FILE
+        if "jobs_dir" not in self.model_fields_set and "cache_dir" in self.model_fields_set:
+            self.jobs_dir = self.cache_dir / "jobs"
         return self
 
     @classmethod

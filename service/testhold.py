@@ -24,3 +24,19 @@ def hold_for_tests(env: str, number: int) -> None:
     (Path(folder) / f"held-{os.getpid()}-{number}").touch()
     while not any(gate.exists() for gate in gates):
         time.sleep(0.05)
+
+
+async def hold_for_tests_async(env: str, number: int) -> None:
+    """:func:`hold_for_tests` for a coroutine: the event loop (and with it the server, its
+    signal handling and a cancellation) goes on while it waits."""
+    import asyncio
+
+    folder = os.environ.get(env)
+    if not folder:
+        return
+    gates = (Path(folder) / f"go-{number}", Path(folder) / "go")
+    if any(gate.exists() for gate in gates):
+        return
+    (Path(folder) / f"held-{os.getpid()}-{number}").touch()
+    while not any(gate.exists() for gate in gates):
+        await asyncio.sleep(0.05)

@@ -6,8 +6,10 @@
 segments are run by the engine (:func:`translate_documents`: ``translate``, ``batch``, ``eval``)
 or by the server's shared batcher (:func:`translate_documents_async` for ``/v1/translate`` and
 the LibreTranslate routes, :func:`start_stream` / :func:`stream_paragraphs` for
-``/v1/translate/stream``). Front ends differ only in their I/O; :func:`translate_formatted`
-adds a file format (HTML, Markdown, ...) around either way of running the model.
+``/v1/translate/stream``; :func:`translate_documents_background` for document jobs, behind
+interactive requests and a chunk at a time). Front ends differ only in their I/O;
+:func:`translate_formatted` adds a file format (HTML, Markdown, ...) around either way of
+running the model.
 
 The translation memory (``options.memory``, a team's on the server) comes first: a segment it
 has an approved translation for skips the cache and the model (unless the unit applies only to
@@ -90,6 +92,14 @@ def complete(
     """Store the model's fresh outputs in the cache and assemble every document (with the
     memory's close matches, when the request asked for them)."""
     engine.outputs.remember(fresh, options.decode)
+    return assemble(staged, fresh, options)
+
+
+def assemble(
+    staged: Staged, fresh: Mapping[str, ModelOutput], options: TranslateOptions
+) -> list[DocumentResult]:
+    """Every document from what the memory, the cache and the model gave (the fresh outputs
+    already cached)."""
     outputs = {**staged.found, **fresh}
     results = [assemble_document(doc, outputs, staged.remembered) for doc in staged.prepared]
     if options.memory is not None:
@@ -129,6 +139,73 @@ async def translate_documents_async(
         missing = staged.missing
         outputs = await batcher.translate(missing, options.decode, ticket)
     results = await asyncio.to_thread(complete, engine, staged, _by_text(missing, outputs), options)
+    return results, len(staged.segments)
+
+
+@dataclass
+class Tally:
+    """A long translation's distinct segments and how many are done (cache hits count as done
+    at once); ``changed`` is told after every step."""
+
+    total: int = 0
+    done: int = 0
+    changed: Callable[[Tally], Awaitable[None]] | None = None
+
+    async def add(self, total: int = 0, done: int = 0) -> None:
+        self.total += total
+        self.done += done
+        if self.changed is not None:
+            await self.changed(self)
+
+
+# Called with a chunk's number before it is queued (a document job's test hold).
+BeforeChunk = Callable[[int], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Chunking:
+    """How a document job feeds the batcher: ``size`` segments at a time, at most ``window``
+    chunks queued or running (so the model always has the next one ready)."""
+
+    size: int = 64
+    window: int = 2
+    before: BeforeChunk | None = None
+
+
+async def translate_documents_background(
+    engine: Engine,
+    batcher: Batcher,
+    texts: Sequence[str],
+    options: TranslateOptions,
+    tally: Tally,
+    chunking: Chunking | None = None,
+) -> tuple[list[DocumentResult], int]:
+    """A document job's texts: prepared and looked up in the cache at once (in a thread), then
+    the missing segments go to the batcher as background work, a chunk at a time, so that
+    interactive requests go first and keep their admission and queue bound; then cached and
+    assembled. Fresh outputs are cached chunk by chunk: a job run again (after a restart) finds
+    what it had done."""
+    chunking = chunking or Chunking()
+    staged = await asyncio.to_thread(stage, engine, texts, options)
+    missing = staged.missing
+    await tally.add(total=len(staged.segments), done=len(staged.segments) - len(missing))
+    chunks = [missing[i : i + chunking.size] for i in range(0, len(missing), chunking.size)]
+    slots = asyncio.Semaphore(chunking.window)
+
+    async def run(number: int) -> dict[str, ModelOutput]:
+        async with slots:
+            if chunking.before is not None:
+                await chunking.before(number)
+            outputs = await batcher.translate(chunks[number], options.decode, background=True)
+        fresh = _by_text(chunks[number], outputs)
+        await asyncio.to_thread(engine.outputs.remember, fresh, options.decode)
+        await tally.add(done=len(fresh))
+        return fresh
+
+    async with asyncio.TaskGroup() as group:  # one failure cancels the rest
+        tasks = [group.create_task(run(number)) for number in range(len(chunks))]
+    fresh = {text: out for task in tasks for text, out in task.result().items()}
+    results = await asyncio.to_thread(assemble, staged, fresh, options)  # cached chunk by chunk
     return results, len(staged.segments)
 
 

@@ -48,10 +48,12 @@ def test_compose_fleet() -> None:
         env["THAIMT_TRUSTED_PROXIES"]
         == compose["networks"]["default"]["ipam"]["config"][0]["subnet"]
     )
-    # Cache and budget keys (TTL) are evicted; the desk's glossaries and memory are kept.
+    # Cache and budget keys (TTL) are evicted; the desk's glossaries and memory and the
+    # records of document jobs are kept; the jobs' files are on one volume every replica mounts.
     command = services["redis"]["command"]
     assert "volatile-lru" in command and command[command.index("--appendonly") + 1] == "yes"
     assert "redis-data:/data" in services["redis"]["volumes"]
+    assert f"jobs:{env['THAIMT_JOBS_DIR']}" in app["volumes"] and "jobs" in compose["volumes"]
     assert app["depends_on"]["redis"]["condition"] == "service_healthy"
     mounts = services["lb"]["volumes"] + services["prometheus"]["volumes"]
     for mount in mounts:
@@ -119,3 +121,13 @@ def test_kubernetes_services_and_autoscaler() -> None:
     assert redis_args["args"][redis_args["args"].index("--appendonly") + 1] == "yes"
     claim = docs[("Deployment", "thaimt-redis")]["spec"]["template"]["spec"]["volumes"][0]
     assert ("PersistentVolumeClaim", claim["persistentVolumeClaim"]["claimName"]) in docs
+    jobs_claim = docs[("PersistentVolumeClaim", "thaimt-jobs")]
+    assert jobs_claim["spec"]["accessModes"] == ["ReadWriteMany"]
+    pod = docs[("Deployment", "thaimt")]["spec"]["template"]["spec"]
+    (container,) = pod["containers"]
+    env = {e["name"]: e.get("value") for e in container["env"]}
+    mounts = {m["name"]: m["mountPath"] for m in container["volumeMounts"]}
+    assert mounts["jobs"] == env["THAIMT_JOBS_DIR"]
+    assert pod["volumes"] == [
+        {"name": "jobs", "persistentVolumeClaim": {"claimName": "thaimt-jobs"}}
+    ]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -43,6 +44,8 @@ class BatcherConfig:
     max_join_wait_ms: float = defaults.MAX_JOIN_WAIT_MS
     # Batches in flight at once (CTranslate2 lanes: one per replica); 1 = one at a time.
     lanes: int = 1
+    # A document job's segment that has waited this long ranks as interactive (no starvation).
+    background_max_wait_s: float = defaults.BACKGROUND_MAX_WAIT_S
 
     @classmethod
     def unbatched(
@@ -54,7 +57,8 @@ class BatcherConfig:
     @classmethod
     def from_settings(cls, settings: Settings) -> BatcherConfig:
         if not settings.batching:
-            return cls.unbatched(settings.queue_size, settings.request_timeout_s)
+            unbatched = cls.unbatched(settings.queue_size, settings.request_timeout_s)
+            return dataclasses.replace(unbatched, background_max_wait_s=settings.jobs_max_defer_s)
         return cls(
             max_batch_size=settings.max_batch_size,
             max_batch_tokens=settings.max_batch_tokens,
@@ -62,6 +66,7 @@ class BatcherConfig:
             max_hold_ms=settings.max_hold_ms,
             queue_size=settings.queue_size,
             deadline_s=settings.request_timeout_s,
+            background_max_wait_s=settings.jobs_max_defer_s,
         )
 
     @property
@@ -74,6 +79,7 @@ class BatcherConfig:
             min_join=self.min_join,
             max_join_wait_s=self.max_join_wait_ms / 1000,
             max_static_tokens=self.max_batch_tokens,
+            background_max_wait_s=self.background_max_wait_s,
         )
 
     @property
@@ -83,6 +89,7 @@ class BatcherConfig:
             self.max_batch_tokens,
             self.max_wait_ms / 1000,
             self.max_hold_ms / 1000,
+            self.background_max_wait_s,
         )
 
 
@@ -99,6 +106,7 @@ class BatchReport:
     # advanced in all (a static batch reports 0 and 0).
     steps: int = 0
     row_steps: int = 0
+    background: int = 0  # of the segments, document jobs' ones
 
 
 class BatchListener(Protocol):
@@ -119,6 +127,7 @@ class _NullListener:
 class BatcherStats:
     model_calls: int = 0
     segments: int = 0  # segments that reached the model
+    background: int = 0  # of which document jobs' segments
     dropped: int = 0  # segments whose client went away before their batch was formed
 
 
@@ -201,12 +210,14 @@ class Batcher:
         segments: Sequence[Segment],
         options: DecodeOptions,
         ticket: PrepareTicket | None = None,
+        background: bool = False,
     ) -> list[asyncio.Future[ModelOutput]]:
         """Queue one request's segments; each returned future resolves to its model output.
 
         A request admitted with :meth:`admitted` (its ticket given) is refused now only if its
         exact size alone exceeds what the timeout allows; any other is admitted here, whole or
-        not at all."""
+        not at all. A ``background`` chunk (a document job's) is not refused: it runs in the
+        room interactive segments leave, and its job bounds what it queues at a time."""
         admitted = ticket is not None and ticket.segments > 0
         if ticket is not None:
             ticket.release()
@@ -214,23 +225,24 @@ class Batcher:
             return []
         self._refuse_if_stopping()
         weight = sum(weighted_tokens(s, options) for s in segments)
-        if admitted:
+        if admitted and not background:
             self.admission.check_alone(weight)
-        else:
+        elif not background:
             self.admission.check(self.queue.occupied, self.queue.occupied_tokens, weight)
         self.speed.observe_request(
             sum(len(s.text) for s in segments), sum(s.tokens for s in segments), len(segments)
         )
-        return self.queue.add(segments, options)
+        return self.queue.add(segments, options, background)
 
     async def translate(
         self,
         segments: Sequence[Segment],
         options: DecodeOptions,
         ticket: PrepareTicket | None = None,
+        background: bool = False,
     ) -> list[ModelOutput]:
         """Translate segments through the shared queue; cancelling drops what has not run."""
-        futures = self.submit(segments, options, ticket)
+        futures = self.submit(segments, options, ticket, background)
         try:
             return list(await asyncio.gather(*futures))
         finally:
@@ -299,6 +311,7 @@ class Batcher:
                 item.future.set_result(outcome)
         self.stats.model_calls += 1
         self.stats.segments += len(batch)
+        self.stats.background += sum(item.background for item in batch)
 
     def _learn(self, batch: list[QueuedSegment], seconds: float) -> None:
         """Only well-filled batches say how fast the model is (a lone segment is slow per
@@ -318,4 +331,5 @@ class Batcher:
             output_tokens=sum(o.tokens for o in outcomes if isinstance(o, ModelOutput)),
             seconds=seconds,
             segment_latencies=[now - item.enqueued for item in batch],
+            background=sum(item.background for item in batch),
         )

@@ -124,6 +124,7 @@ class ContinuousBatcher(Batcher):
                     item.options,
                     joins=supports(item.options),
                     beam_width=item.options.beam_width,
+                    background=item.background,
                 )
                 for item in waiting
             ],
@@ -222,6 +223,7 @@ class ContinuousBatcher(Batcher):
             if not item.future.done():
                 item.future.set_result(output)
         self.stats.segments += len(finished)
+        self.stats.background += sum(item.background for item, _ in finished)
         self.stats.model_calls += steps
 
     def _pop(self, key: object) -> QueuedSegment | None:
@@ -241,6 +243,7 @@ class ContinuousBatcher(Batcher):
             segment_latencies=[now - item.enqueued for item, _ in finished],
             steps=window.steps,
             row_steps=window.rows,
+            background=sum(item.background for item, _ in finished),
         )
         try:
             self._learn_steps()

@@ -25,6 +25,17 @@ segments added. Under load the queue holds plenty of similar segments and batche
 even; with few segments waiting, everyone still goes in the next call. The oldest segment is in
 every batch, so no length is starved.
 
+**Interactive first.** A segment is *interactive* (a request someone is waiting on) or
+*background* (a document job's). Every rule above applies to the interactive segments first:
+the batch is anchored on the oldest interactive segment, takes interactive segments in turn
+order, and only then fills what is left with background segments (in their own turn order, under
+the same options and limits). A sentence sent while a 300-page job runs thus goes into the next
+batch, ahead of every job segment already queued; a job never waits for a batch to fill (its
+segments fire on the same clock). **No starvation:** a background segment that has waited
+``background_max_wait_s`` ranks as interactive from then on (in the order of its arrival), so
+under a flood of interactive requests a job still gets its turn in every batch, at most that
+long after each of its segments was queued.
+
 Tokens are weighted by the beam width: a beam-16 segment costs the model about 16 greedy ones,
 so it takes 16 times as much of ``max_batch_tokens``.
 """
@@ -41,6 +52,8 @@ class PolicyConfig:
     max_batch_tokens: int  # padded: segments x longest segment's weighted tokens
     max_wait_s: float
     max_hold_s: float
+    # A background segment that has waited this long ranks as interactive ("No starvation").
+    background_max_wait_s: float = 30.0
 
 
 @dataclass(frozen=True)
@@ -51,6 +64,7 @@ class Pending:
     tokens: int  # source tokens x beam width
     options: Hashable  # the decoding options; only equal ones share a batch
     enqueued: float
+    background: bool = False  # a document job's segment: runs in the room interactive ones leave
 
 
 @dataclass(frozen=True)
@@ -75,7 +89,7 @@ def decide(state: QueueState, config: PolicyConfig, now: float) -> Decision:
         return Decision()
     due = fire_time(state, config)
     if state.stopping or is_full(state, config) or now >= due:
-        return Decision(take=select(state, config))
+        return Decision(take=select(state, config, now))
     return Decision(wake_at=due)
 
 
@@ -97,27 +111,27 @@ def is_full(state: QueueState, config: PolicyConfig) -> bool:
 LENGTH_SPREAD = 1.5
 
 
-def select(state: QueueState, config: PolicyConfig) -> tuple[int, ...]:
-    """The segments of the next batch: requests take turns, within the batch limits, similar
-    lengths first."""
+def select(state: QueueState, config: PolicyConfig, now: float) -> tuple[int, ...]:
+    """The segments of the next batch: interactive first, requests take turns, within the
+    batch limits, similar lengths first."""
     pending = state.pending
-    order = turns(pending, pending[0].options)
     taken: list[int] = []
     chosen: set[int] = set()
     low = high = 0
-    for similar_only in (True, False):
-        for index in order:
-            if len(taken) >= config.max_batch_size:
-                break
-            tokens = pending[index].tokens
-            if index in chosen or not _fits(taken, high, tokens, config):
-                continue
-            if similar_only and taken and max(high, tokens) > LENGTH_SPREAD * min(low, tokens):
-                continue
-            taken.append(index)
-            chosen.add(index)
-            low = min(low, tokens) if len(taken) > 1 else tokens
-            high = max(high, tokens)
+    for group in ranked(pending, config, now):
+        for similar_only in (True, False):
+            for index in group:
+                if len(taken) >= config.max_batch_size:
+                    break
+                tokens = pending[index].tokens
+                if index in chosen or not _fits(taken, high, tokens, config):
+                    continue
+                if similar_only and taken and max(high, tokens) > LENGTH_SPREAD * min(low, tokens):
+                    continue
+                taken.append(index)
+                chosen.add(index)
+                low = min(low, tokens) if len(taken) > 1 else tokens
+                high = max(high, tokens)
     return tuple(sorted(taken, key=lambda i: (pending[i].tokens, i)))
 
 
@@ -127,12 +141,27 @@ def _fits(taken: list[int], longest: int, tokens: int, config: PolicyConfig) -> 
     return not taken or max(longest, tokens) * (len(taken) + 1) <= config.max_batch_tokens
 
 
-def turns(pending: Sequence[Pending], options: Hashable) -> list[int]:
-    """Indexes of the segments with ``options``: round robin over requests in arrival order."""
+def ranked(
+    pending: Sequence[Pending], config: PolicyConfig, now: float
+) -> tuple[list[int], list[int]]:
+    """The segments that may share the next batch, as two groups in the order they get
+    places: interactive (and aged background) ones in turns, then background ones in turns;
+    all with the decoding options of the first of them (the anchor)."""
+    aged = now - config.background_max_wait_s
+    first = [i for i, p in enumerate(pending) if not p.background or p.enqueued <= aged]
+    rest = [i for i, p in enumerate(pending) if p.background and p.enqueued > aged]
+    options = pending[(first or rest)[0]].options
+    return (
+        turns(pending, [i for i in first if pending[i].options == options]),
+        turns(pending, [i for i in rest if pending[i].options == options]),
+    )
+
+
+def turns(pending: Sequence[Pending], indexes: Sequence[int]) -> list[int]:
+    """``indexes`` (in queue order) round robin over their requests in arrival order."""
     per_request: dict[int, list[int]] = {}
-    for index, item in enumerate(pending):
-        if item.options == options:
-            per_request.setdefault(item.request, []).append(index)
+    for index in indexes:
+        per_request.setdefault(pending[index].request, []).append(index)
     queues = [per_request[r] for r in sorted(per_request)]
     order: list[int] = []
     for rank in range(max((len(q) for q in queues), default=0)):

@@ -33,6 +33,7 @@ class QueuedSegment:
     future: asyncio.Future[ModelOutput]
     enqueued: float
     weight: int  # weighted tokens
+    background: bool = False  # a document job's segment (see the policy's "Interactive first")
     taken: bool = False
 
 
@@ -62,6 +63,8 @@ class SegmentQueue:
     _requests: int = 0
     live: int = 0  # queued segments still wanted
     live_tokens: int = 0  # their weighted tokens
+    background: int = 0  # of which document jobs' (outside admission: interactive ones go first)
+    background_tokens: int = 0
     preparing: int = 0
     reserved: int = 0  # places held by admitted requests still being prepared
     reserved_tokens: int = 0
@@ -69,12 +72,13 @@ class SegmentQueue:
 
     @property
     def occupied(self) -> int:
-        """Places taken: queued segments plus the reservations of requests being prepared."""
-        return self.live + self.reserved
+        """Places taken ahead of a new interactive request: queued interactive segments plus
+        the reservations of requests being prepared (background segments run after it)."""
+        return self.live - self.background + self.reserved
 
     @property
     def occupied_tokens(self) -> int:
-        return self.live_tokens + self.reserved_tokens
+        return self.live_tokens - self.background_tokens + self.reserved_tokens
 
     @contextmanager
     def announce(self, segments: int = 0, tokens: int = 0) -> Iterator[PrepareTicket]:
@@ -96,9 +100,10 @@ class SegmentQueue:
         self.on_change()
 
     def add(
-        self, segments: Sequence[Segment], options: DecodeOptions
+        self, segments: Sequence[Segment], options: DecodeOptions, background: bool = False
     ) -> list[asyncio.Future[ModelOutput]]:
-        """Queue one request's segments; each future resolves to its model output."""
+        """Queue one request's segments (or one chunk of a document job's: ``background``);
+        each future resolves to its model output."""
         loop = asyncio.get_running_loop()
         self._requests += 1
         now = self.clock()
@@ -111,11 +116,11 @@ class SegmentQueue:
                 loop.create_future(),
                 now,
                 weighted_tokens(segment, options),
+                background,
             )
             item.future.add_done_callback(functools.partial(self._on_done, item))
             self._items.append(item)
-            self.live += 1
-            self.live_tokens += item.weight
+            self._count(item, 1)
             futures.append(item.future)
         if futures:
             self.last_arrival = now
@@ -125,15 +130,22 @@ class SegmentQueue:
     def _on_done(self, item: QueuedSegment, _future: asyncio.Future[ModelOutput]) -> None:
         if item.taken or not item.future.cancelled():
             return
-        self.live -= 1
-        self.live_tokens -= item.weight
+        self._count(item, -1)
         self.on_dropped(1)
+
+    def _count(self, item: QueuedSegment, sign: int) -> None:
+        self.live += sign
+        self.live_tokens += sign * item.weight
+        if item.background:
+            self.background += sign
+            self.background_tokens += sign * item.weight
 
     def state(self, stopping: bool = False) -> QueueState:
         """What the policy needs to know, with cancelled segments left out."""
         self._items = [item for item in self._items if not item.future.done()]
         pending = [
-            Pending(item.request, item.weight, item.options, item.enqueued) for item in self._items
+            Pending(item.request, item.weight, item.options, item.enqueued, item.background)
+            for item in self._items
         ]
         return QueueState(pending, self.preparing, self.last_arrival, stopping)
 
@@ -150,6 +162,5 @@ class SegmentQueue:
         self._items = [item for i, item in enumerate(self._items) if i not in chosen]
         for item in batch:
             item.taken = True
-            self.live -= 1
-            self.live_tokens -= item.weight
+            self._count(item, -1)
         return batch

@@ -40,6 +40,8 @@ class StepConfig:
     min_join: int = 1  # while rows decode, join once this many can...
     max_join_wait_s: float = 0.0  # ...or the oldest waiting has waited this long
     max_static_tokens: int = 4096  # padded, beam-weighted tokens of a static micro-batch
+    # A background segment (a document job's) that has waited this long ranks as interactive.
+    background_max_wait_s: float = 30.0
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,7 @@ class Waiting:
     options: Hashable  # decoding options; beam segments share a static batch only if equal
     joins: bool = True  # False: a beam segment (static micro-batch)
     beam_width: int = 1
+    background: bool = False  # a document job's: joins in the places interactive ones leave
 
     @property
     def cost(self) -> int:
@@ -98,7 +101,7 @@ def plan_step(state: StepState, config: StepConfig, now: float) -> StepPlan:
     oldest = min(range(len(waiting)), key=lambda i: (waiting[i].enqueued, i))
     due = waiting[oldest].enqueued + config.max_join_wait_s
     if not waiting[oldest].joins and (idle or state.stopping or now >= due):
-        return StepPlan(static=_static_batch(waiting, config))
+        return StepPlan(static=_static_batch(waiting, config, now))
     joinable = [i for i, w in enumerate(waiting) if w.joins]
     if not joinable:
         return StepPlan(wake_at=None if idle else due)
@@ -106,7 +109,7 @@ def plan_step(state: StepState, config: StepConfig, now: float) -> StepPlan:
     ready = len(joinable) >= config.min_join or now >= first + config.max_join_wait_s
     if not (idle or state.stopping or ready):
         return StepPlan(wake_at=first + config.max_join_wait_s)
-    return StepPlan(join=choose_joins(waiting, joinable, state.decoding, config))
+    return StepPlan(join=choose_joins(waiting, joinable, state.decoding, config, now))
 
 
 def choose_joins(
@@ -114,8 +117,11 @@ def choose_joins(
     joinable: Sequence[int],
     decoding: Sequence[Decoding],
     config: StepConfig,
+    now: float = 0.0,
 ) -> tuple[int, ...]:
-    """The segments that join: fewest rows per request first, within the row and token budget."""
+    """The segments that join: interactive before background (unless aged), then fewest rows
+    per request first, within the row and token budget."""
+    aged = now - config.background_max_wait_s
     places = config.max_rows - len(decoding)
     tokens = config.max_tokens - sum(d.cost for d in decoding)
     rows: dict[int, int] = {}
@@ -126,7 +132,10 @@ def choose_joins(
         queues.setdefault(waiting[index].request, []).append(index)
     chosen: list[int] = []
     while places > 0 and queues:
-        request = min(queues, key=lambda r: (rows.get(r, 0), r))
+        request = min(
+            queues,
+            key=lambda r: (_deferred(waiting[queues[r][0]], aged), rows.get(r, 0), r),
+        )
         index = queues[request][0]
         alone = not decoding and not chosen
         if waiting[index].cost > tokens and not alone:
@@ -142,7 +151,12 @@ def choose_joins(
     return tuple(chosen)
 
 
-def _static_batch(waiting: Sequence[Waiting], config: StepConfig) -> tuple[int, ...]:
+def _deferred(segment: Waiting, aged: float) -> bool:
+    """A background segment that has not yet waited long enough to rank as interactive."""
+    return segment.background and segment.enqueued > aged
+
+
+def _static_batch(waiting: Sequence[Waiting], config: StepConfig, now: float) -> tuple[int, ...]:
     """The oldest beam segment's micro-batch, chosen as the static batcher chooses."""
     static = [i for i, w in enumerate(waiting) if not w.joins]
     static.sort(key=lambda i: (waiting[i].enqueued, i))
@@ -152,9 +166,16 @@ def _static_batch(waiting: Sequence[Waiting], config: StepConfig) -> tuple[int, 
             waiting[i].source_tokens * waiting[i].beam_width,
             waiting[i].options,
             waiting[i].enqueued,
+            waiting[i].background,
         )
         for i in static
     ]
-    policy = PolicyConfig(config.max_rows, config.max_static_tokens, 0.0, 0.0)
-    picked = select(QueueState(pending), policy)
+    policy = PolicyConfig(
+        config.max_rows,
+        config.max_static_tokens,
+        0.0,
+        0.0,
+        background_max_wait_s=config.background_max_wait_s,
+    )
+    picked = select(QueueState(pending), policy, now)
     return tuple(static[k] for k in picked)

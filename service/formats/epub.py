@@ -4,7 +4,8 @@ page is a chapter like any other). The package stays valid: the same entries in 
 ``mimetype`` first and stored, images, fonts and styles untouched.
 
 A chapter keeps its XML declaration and doctype; it is parsed and rebuilt by the HTML format
-(html.parser), which keeps tags and attributes as they are written, so the result is still XHTML.
+(html.parser), which keeps tags and attributes as they are written, and written as XHTML (void
+elements closed, ``<link .../>``), so the result is still XML.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ def _chapter(name: str, source: bytes) -> Extracted[bytes | None]:
         text = source.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise FormatError(f"{name} in the epub file is not UTF-8") from None
-    html = HtmlFormat().extract(text)
+    html = HtmlFormat(xhtml=True).extract(text)
 
     def rebuild(translations: Sequence[str], fallbacks: Sequence[str]) -> bytes | None:
         if list(translations) == html.texts and not fallbacks:

@@ -88,6 +88,14 @@ _FORMATTER = _SourceOrderFormatter(
     void_element_close_prefix="",
     empty_attributes_are_booleans=True,
 )
+# XHTML (an EPUB chapter, an .xhtml page) must stay XML: void elements closed (``<br/>``),
+# every attribute with a value.
+_XHTML_FORMATTER = _SourceOrderFormatter(
+    entity_substitution=EntitySubstitution.substitute_xml,
+    void_element_close_prefix="/",
+    empty_attributes_are_booleans=False,
+)
+_XHTML_NAMESPACE = re.compile(r"""xmlns\s*=\s*["']http://www\.w3\.org/1999/xhtml["']""")
 _HTML_SPACE = " \t\n\r\f"  # a no-break space is content
 _SPACES = re.compile(r"[ \t\n\r\f]+")
 
@@ -295,14 +303,26 @@ def _declare_utf8(soup: BeautifulSoup) -> None:
             meta["content"] = "text/html; charset=utf-8"
 
 
+def is_xhtml(content: str) -> bool:
+    """An XML document (declaration first) or a page in the XHTML namespace."""
+    return content.lstrip("\ufeff \t\r\n").startswith("<?xml") or bool(
+        _XHTML_NAMESPACE.search(content[:4096])
+    )
+
+
 class HtmlFormat:
+    """``xhtml`` True writes XML (void elements closed), False HTML, None: as the source is."""
+
     name = "html"
 
-    def __init__(self, ignored: frozenset[str] = frozenset()) -> None:
+    def __init__(self, xhtml: bool | None = None, ignored: frozenset[str] = frozenset()) -> None:
+        self.xhtml = xhtml
         self.ignored = ignored  # elements copied as they are, beside SKIPPED_TAGS
 
     def extract(self, content: str) -> Extracted:
         """The texts of ``content``; ``rebuild`` may be called once (it edits the parsed tree)."""
+        xhtml = is_xhtml(content) if self.xhtml is None else self.xhtml
+        formatter = _XHTML_FORMATTER if xhtml else _FORMATTER
         soup = _Soup(content, "html.parser", element_classes={Tag: _Tag})
         runs = _collect_runs(soup, self.ignored)
         for run in runs:
@@ -325,10 +345,10 @@ class HtmlFormat:
             for node in list(soup.contents):
                 if isinstance(node, Doctype):
                     node.replace_with(_Doctype(str(node)))
-            return soup.decode(formatter=_FORMATTER)
+            return soup.decode(formatter=formatter)
 
         return Extracted(texts, rebuild, fallback_texts)
 
 
 def make_format(options: FormatOptions) -> HtmlFormat:
-    return HtmlFormat(options.tags.ignore)
+    return HtmlFormat(ignored=options.tags.ignore)

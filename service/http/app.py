@@ -20,6 +20,7 @@ from fastapi_offline import FastAPIOffline
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from models.backend import encode_segments
+from service.batching import Batcher
 from service.batching.factory import make_batcher
 from service.batching.worker import model_thread
 from service.desk.factory import desk_from_settings
@@ -27,6 +28,7 @@ from service.engine import Engine, load_engine
 from service.http import (
     routes_deepl,
     routes_deepl_glossaries,
+    routes_documents,
     routes_files,
     routes_glossaries,
     routes_libre,
@@ -79,10 +81,34 @@ async def start_model(state: ServerState) -> None:
         decode = state.settings.decode_options()
         await batcher.warm_up(warm_up * batcher.config.max_batch_size, decode)
         state.ready = True
+        start_jobs(state, engine, batcher)
         log.info(ready_line(state))
     except Exception as exc:
         state.load_error = str(exc)
         log.error("model failed to load: %s", exc)
+
+
+def start_jobs(state: ServerState, engine: Engine, batcher: Batcher) -> None:
+    """Document jobs start running once the model is ready; a jobs folder that cannot be made
+    leaves them off (503 on their routes), never translation."""
+    from service.http.documents import ServerJobs
+    from service.jobs import DocumentJobs
+
+    try:
+        jobs = DocumentJobs.from_settings(state.settings, state.redis)
+        jobs.start(engine, batcher)
+    except OSError as exc:
+        log.error("document jobs are off: cannot use THAIMT_JOBS_DIR: %s", exc)
+        return
+    state.documents = ServerJobs(state, jobs)
+
+
+async def stop_jobs(state: ServerState) -> None:
+    """Running jobs are given back, to be resumed by the restarted server (or a replica)."""
+    from service.http.documents import ServerJobs
+
+    if isinstance(state.documents, ServerJobs):
+        await state.documents.jobs.stop()
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
@@ -102,6 +128,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             yield
         finally:
             await loading  # a load in progress finishes (threads cannot be interrupted)
+            await stop_jobs(state)
             if state.batcher is not None:
                 await state.batcher.stop()
             if state.desk is not None:
@@ -119,6 +146,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         routes_ops.router,
         routes_files.router,  # file uploads: /v1
         routes_files.libre_router,  # and LibreTranslate's
+        routes_documents.router,  # document jobs
         routes_glossaries.router,  # the desk: glossaries, memory
         routes_memory.router,
         routes_deepl.router,  # DeepL's /v2

@@ -17,6 +17,7 @@ would see a different request boundary, and bytes it sent as a second request wo
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 from dataclasses import dataclass
 
@@ -34,10 +35,30 @@ class BodyLimits:
     max_bytes: int  # larger bodies are refused with 413
     timeout_s: float  # the whole body must arrive within this, once the headers are in (408)
     drain_bytes: int  # a refused body is read (and dropped) up to this many bytes
+    # Paths that take whole documents (document jobs), and the bodies they may have.
+    upload_paths: tuple[str, ...] = ()
+    upload_max_bytes: int = 0
 
     @classmethod
     def from_settings(cls, settings: Settings) -> BodyLimits:
-        return cls(settings.max_body_bytes, settings.body_timeout_s, settings.max_drain_bytes)
+        return cls(
+            settings.max_body_bytes,
+            settings.body_timeout_s,
+            settings.max_drain_bytes,
+            UPLOAD_PATHS,
+            settings.jobs_max_upload_bytes + UPLOAD_FORM_BYTES,
+        )
+
+    def for_path(self, path: str) -> BodyLimits:
+        """These limits, with a document upload's body size on the upload paths."""
+        if self.upload_max_bytes > self.max_bytes and path in self.upload_paths:
+            return dataclasses.replace(self, max_bytes=self.upload_max_bytes)
+        return self
+
+
+# Where whole documents are uploaded (THAIMT_JOBS_MAX_UPLOAD_BYTES, plus the form around it).
+UPLOAD_PATHS = ("/v1/documents", "/v2/document")
+UPLOAD_FORM_BYTES = 1_000_000
 
 
 class BodyTooLarge(Exception):
@@ -65,22 +86,22 @@ class BodyGuard:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limits = self.limits
         path = scope.get("path", "")
+        limits = self.limits.for_path(path)
         if has_two_framings(scope):
             await refuse(receive, send, 400, TWO_FRAMINGS, path=path)
             return
         declared = content_length(scope)
         if declared is not None and declared > limits.max_bytes:
             drain = limits.drain_bytes if declared <= limits.drain_bytes else 0
-            too_large = self._too_large(declared)
+            too_large = _too_large(declared, limits)
             await refuse(receive, send, 413, too_large, drain, limits.timeout_s, path=path)
             return
         try:
             body = await read_body(receive, limits.max_bytes, limits.timeout_s)
         except BodyTooLarge as exc:
             drain = 0 if exc.complete else limits.drain_bytes
-            too_large = self._too_large(exc.size)
+            too_large = _too_large(exc.size, limits)
             await refuse(receive, send, 413, too_large, drain, limits.timeout_s, path=path)
             return
         except TimeoutError:
@@ -91,8 +112,9 @@ class BodyGuard:
             return
         await self.app(scope, _replay(body, receive), send)
 
-    def _too_large(self, size: int) -> str:
-        return f"request body too large: {size} bytes, the limit is {self.limits.max_bytes}"
+
+def _too_large(size: int, limits: BodyLimits) -> str:
+    return f"request body too large: {size} bytes, the limit is {limits.max_bytes}"
 
 
 async def read_body(receive: Receive, max_bytes: int, timeout_s: float) -> bytes:

@@ -28,6 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import quote
 
 import regex
 
@@ -243,3 +244,13 @@ def is_stored_name(name: str) -> bool:
         _STORED_NAME.fullmatch(name) is not None
         and len(name.encode("utf-8")) <= _ID_CHARS + 1 + NAME_BYTES
     )
+
+
+def attachment_headers(filename: str) -> dict[str, str]:
+    """A download under its own name: an ASCII fallback and the UTF-8 name (RFC 5987/6266)."""
+    fallback = filename.encode("ascii", "replace").decode().replace("?", "_").replace('"', "_")
+    return {
+        "Content-Disposition": f'attachment; filename="{fallback}"; '
+        f"filename*=UTF-8''{quote(filename)}",
+        "X-Content-Type-Options": "nosniff",
+    }

@@ -19,15 +19,18 @@ ERROR_STATUSES: dict[int, str] = {
     400: "Bad parameters, or a body that is not valid JSON, UTF-8 or form data",
     401: "No API key (only when the server has keys)",
     403: "Wrong API key (LibreTranslate routes: also no key)",
-    404: "No such resource (a download that expired or never existed)",
+    404: "No such resource (a download or document job that expired, never existed, or is "
+    "another caller's)",
     408: "The request body did not arrive within THAIMT_BODY_TIMEOUT_S",
     413: "Too many texts or characters (THAIMT_MAX_*_PER_REQUEST), or too many body bytes",
+    409: "A document job's result asked for before the job is done (or after it failed)",
     422: "A field has the wrong type or value",
     429: "The API key's character budget is spent (LibreTranslate routes: also a full queue)",
     500: "The model failed on this request (a fault: see the server log)",
     501: "This server lacks an optional package the request needs (the message names it)",
     503: "The queue is full, the model is still loading, or the connection cap is reached",
     504: "The translation did not finish within THAIMT_REQUEST_TIMEOUT_S",
+    507: "The document jobs' disk quota (THAIMT_JOBS_MAX_BYTES, _PER_KEY) has no room",
 }
 RETRY_AFTER = {
     "Retry-After": {

@@ -147,6 +147,11 @@ class ServerMetrics:
         self.segments_translated = Counter(
             "thaimt_segments_translated", "Segments that went through the model", registry=r
         )
+        self.job_segments = Counter(
+            "thaimt_job_segments",
+            "Of those, segments of document jobs (run behind interactive requests)",
+            registry=r,
+        )
         self.scheduler = Gauge(
             "thaimt_scheduler",
             "The batching scheduler this server runs (its label; the value is 1)",
@@ -204,6 +209,7 @@ class ServerMetrics:
         self.segments_translated.inc(report.size)
         self.decode_steps.inc(report.steps)
         self.decode_rows.inc(report.row_steps)
+        self.job_segments.inc(report.background)
         for latency in report.segment_latencies:
             self.segment_seconds.observe(latency)
 

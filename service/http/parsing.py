@@ -36,6 +36,17 @@ def form_text(form: FormData, name: str) -> str | None:
     return value if isinstance(value, str) and value != "" else None
 
 
+def form_list(form: FormData | None, name: str) -> list[str]:
+    """A comma-separated form field as its items (none when absent)."""
+    raw = form_text(form, name) if form is not None else None
+    return [item.strip() for item in (raw or "").split(",") if item.strip()]
+
+
+def form_flag(form: FormData | None, name: str) -> bool:
+    """A true/false form field (true: ``true``, ``1`` or ``yes``)."""
+    return form is not None and form_text(form, name) in ("true", "1", "yes")
+
+
 def form_upload(form: FormData, missing: str) -> UploadFile:
     """The one ``file`` of a multipart form: 400 ``missing`` without one, 400 with two or more
     (not the last of them, silently)."""

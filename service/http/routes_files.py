@@ -12,7 +12,6 @@ import asyncio
 import logging
 from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
@@ -21,12 +20,19 @@ from starlette.datastructures import FormData
 from service.formats.registry import media_type_for_path
 from service.http.auth import Caller
 from service.http.desk_access import desk_options, with_memory
-from service.http.downloads import DownloadStore, StoreFull, is_stored_name
+from service.http.downloads import (
+    DownloadStore,
+    StoreFull,
+    attachment_headers,
+    is_stored_name,
+)
 from service.http.errors import ApiError, error_responses
 from service.http.lifecycle import Size, Work, serve
 from service.http.parsing import (
     SOURCES,
     TARGETS,
+    form_flag,
+    form_list,
     form_text,
     form_upload,
     string_param,
@@ -212,18 +218,19 @@ async def download_file(name: str, request: Request) -> Response:
             f"{settings.download_ttl_s:g} s)",
         )
     media_type = media_type_for_path(stored.download_name)
-    return Response(stored.data, media_type=media_type, headers=_attachment(stored.download_name))
+    return Response(
+        stored.data, media_type=media_type, headers=attachment_headers(stored.download_name)
+    )
 
 
 def _upload_options(form: FormData | None, settings: Settings) -> UploadOptions:
     """The file-reading options of a /v1 form (none for LibreTranslate) and the limits."""
-
-    def listed(name: str) -> list[str]:
-        raw = form_text(form, name) if form is not None else None
-        return [item.strip() for item in (raw or "").split(",") if item.strip()]
-
-    overwrite = form is not None and form_text(form, "overwrite_targets") in ("true", "1", "yes")
-    return UploadOptions(listed("fields"), listed("columns"), overwrite, settings.document_limits)
+    return UploadOptions(
+        form_list(form, "fields"),
+        form_list(form, "columns"),
+        form_flag(form, "overwrite_targets"),
+        settings.document_limits,
+    )
 
 
 def _store(request: Request) -> DownloadStore:
@@ -233,12 +240,3 @@ def _store(request: Request) -> DownloadStore:
         store = DownloadStore.from_settings(get_state(request).settings)
         request.app.state.thaimt_downloads = store
     return store
-
-
-def _attachment(filename: str) -> dict[str, str]:
-    fallback = filename.encode("ascii", "replace").decode().replace("?", "_").replace('"', "_")
-    return {
-        "Content-Disposition": f'attachment; filename="{fallback}"; '
-        f"filename*=UTF-8''{quote(filename)}",
-        "X-Content-Type-Options": "nosniff",
-    }

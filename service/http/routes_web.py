@@ -3,10 +3,11 @@
 Plain HTML, CSS and JavaScript (``service/web/static``): no build step, no CDN, no external
 font, so it works air-gapped. ``THAIMT_WEB_UI=false`` turns it off (404). The page talks to the
 same API as every client (``/frontend/settings``, ``/v1/translate/stream``,
-``/v1/translate/file``, and the desk's ``/v1/team``, ``/v1/glossaries``, ``/v1/memory``,
+``/v1/translate/file``, ``/v1/documents`` for files over ``THAIMT_PAGE_JOB_BYTES`` (whose
+progress it shows), and the desk's ``/v1/team``, ``/v1/glossaries``, ``/v1/memory``,
 ``/v1/export``); ``/web/config.json`` adds what only the page needs: the words for each segment
-flag and span kind, whether the desk is on, the alternatives bound, and the default review
-threshold for confidence.
+flag and span kind, whether the desk is on, the alternatives bound, the default review
+threshold for confidence, and the job size.
 """
 
 from __future__ import annotations
@@ -91,6 +92,8 @@ async def page_config(request: Request) -> dict[str, Any]:
         "flags": FLAG_REASONS,
         "spanKinds": SPAN_KINDS,
         "confidence": {"threshold": REVIEW_THRESHOLD},
+        # Files larger than this go as a document job (progress, behind interactive work).
+        "jobBytes": get_state(request).settings.page_job_bytes,
         "limits": {
             "glossaryEntries": MAX_GLOSSARY_ENTRIES,
             "terms": MAX_TERMS,

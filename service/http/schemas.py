@@ -263,3 +263,57 @@ class ReadyStatus(BaseModel):
     cache: str | None = Field(None, description="off, ok or degraded (translation goes on)")
     redis: str | None = Field(None, description="up or down, when configured")
     desk: str | None = Field(None, description="glossaries and memory: off, ok or degraded")
+
+
+class SegmentProgress(BaseModel):
+    done: int = Field(description="Distinct segments translated (cache hits included)")
+    total: int = Field(description="Distinct segments of the document (0 until it is read)")
+
+
+class ReviewSegment(BaseModel):
+    """A segment to check first (service/review.py)."""
+
+    confidence: float = Field(description="In [0, 1]; see the confidence rule in the docs")
+    source: str
+    target: str
+    flags: list[str]
+    document: int = Field(description="Always 0 for a job (one document)")
+    paragraph: int = Field(description="The text's number in the document (0-based)")
+    segment: int = Field(description="The sentence within it (0-based)")
+    where: str = ""
+
+
+class DocumentJob(BaseModel):
+    """A document job's status (``GET /v1/documents/{id}``)."""
+
+    id: str
+    status: Literal["queued", "translating", "done", "error"]
+    filename: str = Field(description="The uploaded file's name")
+    result_filename: str = Field(description="The result's name (<stem>_en<ext>; .docx for PDF)")
+    format: str
+    segments: SegmentProgress
+    progress: float = Field(description="segments.done / segments.total (0 to 1)")
+    seconds_remaining: float | None = Field(
+        description="At this run's pace so far; null until its first segments are done"
+    )
+    flags: dict[str, int] = Field(description="Flagged segments by flag (see /v1 detail)")
+    least_confident: list[ReviewSegment] = Field(
+        description="Once done: the document's least confident segments (at most 10), least "
+        "first: what to check first"
+    )
+    characters: int = Field(description="Characters charged for the document")
+    created: str = Field(description="ISO 8601, UTC")
+    finished: str | None
+    expires: str = Field(description="When the job and its result are removed")
+    error: str | None = Field(description="Why the job failed (status error)")
+
+
+class CreatedDocumentJob(DocumentJob):
+    """``POST /v1/documents``: the job, with its secret (shown once)."""
+
+    secret: str = Field(
+        description="Shown once: whoever has it may read the job (X-Document-Secret header "
+        "or secret parameter), as the uploader may with its own key"
+    )
+    status_url: str = Field(description="A path on this server (also the Location header)")
+    result_url: str = Field(description="A path on this server")

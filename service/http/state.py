@@ -32,6 +32,9 @@ class ServerState:
     char_budget: Budget | None = None
     redis: RedisLink | None = None  # THAIMT_REDIS_URL: the shared cache's and budgets' link
     desk: Desk | None = None  # glossaries and translation memory (THAIMT_DESK)
+    # Document jobs, once the model is ready: a service.http.documents.ServerJobs (not imported
+    # here: it builds on this module).
+    documents: object | None = None
 
     def require_ready(self) -> tuple[Engine, Batcher]:
         """The engine and batcher, or 503 while the model is still loading."""

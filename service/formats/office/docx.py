@@ -23,6 +23,7 @@ WORD = Dialect(
     key_ignores=frozenset({f"{W}lang", f"{W}noProof"}),
     field_char=f"{W}fldChar",
     field_type=f"{W}fldCharType",
+    script_twins={f"{W}bCs": f"{W}b", f"{W}iCs": f"{W}i", f"{W}szCs": f"{W}sz"},
 )
 
 PARAGRAPHS = paragraphs(f"{W}p", WORD)

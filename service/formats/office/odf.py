@@ -12,6 +12,7 @@ text (the displayed value) as it is.
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Iterator
 
@@ -21,6 +22,7 @@ from service.formats.base import Extracted, FormatError, FormatOptions
 from service.formats.inline import InlineBuilder, InlineSentence, walk
 from service.formats.office.ooxml import element_text
 from service.formats.office.package import Package, rewrite
+from service.formats.office.scripts import has_complex_script, missing_twins
 from service.formats.units import Unit, extracted_from_units
 
 TEXT = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
@@ -29,6 +31,14 @@ OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
 T, TB, OF = f"{{{TEXT}}}", f"{{{TABLE}}}", f"{{{OFFICE}}}"
 DC_TITLE = "{http://purl.org/dc/elements/1.1/}title"
 MANIFEST = "{urn:oasis:names:tc:opendocument:xmlns:manifest:1.0}"
+ST = "{urn:oasis:names:tc:opendocument:xmlns:style:1.0}"
+FO = "{urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0}"
+# Complex-script text properties → their Latin twins (:mod:`service.formats.office.scripts`).
+SCRIPT_TWINS = {
+    f"{ST}font-weight-complex": f"{FO}font-weight",
+    f"{ST}font-style-complex": f"{FO}font-style",
+    f"{ST}font-size-complex": f"{FO}font-size",
+}
 
 PARAGRAPHS = (f"{T}p", f"{T}h")
 CONTAINERS = frozenset({f"{T}span", f"{T}a", f"{T}meta"})
@@ -50,6 +60,11 @@ class OdfParagraph:
         self.paragraph = paragraph
         self.inline: InlineSentence[etree._Element] = _sentence(paragraph)
         self.sentence = self.inline.sentence
+        self.thai_spans = [
+            span
+            for span in paragraph.iter(f"{T}span")
+            if has_complex_script("".join(span.itertext()))
+        ]
 
     def fallback_texts(self, translation: str) -> list[str]:
         return self.inline.fallback_texts(translation)
@@ -73,6 +88,8 @@ class OdfParagraph:
                 element.tail = None
                 if event == "open":
                     _clear(element)
+                    if element in self.thai_spans:
+                        _latin_style(element)
                 parents[-1].append(element)
                 if event == "open":
                     parents.append(element)
@@ -117,6 +134,34 @@ def _count(space: etree._Element) -> int:
         return max(1, min(1000, int(space.get(f"{T}c", "1"))))
     except ValueError:
         return 1
+
+
+def _latin_style(span: etree._Element) -> None:
+    """Point a span cut from Thai text at a copy of its automatic style with the missing Latin
+    twins of its complex-script properties (``<span>_latin``, made once per part); the source
+    style, which other text may use, stays as it was."""
+    name = span.get(f"{T}style-name")
+    automatic = span.getroottree().getroot().find(f"{OF}automatic-styles")
+    if name is None or automatic is None:
+        return
+    styles = {s.get(f"{ST}name"): s for s in automatic.iter(f"{ST}style")}
+    style = styles.get(name)
+    props = style.find(f"{ST}text-properties") if style is not None else None
+    if style is None or props is None:
+        return  # a common style (styles.xml): left alone
+    twins = missing_twins(dict(props.attrib), SCRIPT_TWINS)
+    if not twins:
+        return
+    latin = f"{name}_latin"
+    if latin not in styles:
+        copied = copy.deepcopy(style)
+        copied.set(f"{ST}name", latin)
+        copied_props = copied.find(f"{ST}text-properties")
+        assert copied_props is not None
+        for attribute, value in twins.items():
+            copied_props.set(attribute, value)
+        style.addnext(copied)
+    span.set(f"{T}style-name", latin)
 
 
 def _clear(element: etree._Element) -> None:

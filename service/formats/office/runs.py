@@ -28,6 +28,7 @@ from lxml import etree
 
 from service.formats.inline import InlineBuilder, InlineSentence, walk
 from service.formats.markers import Piece
+from service.formats.office.scripts import has_complex_script
 
 XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 
@@ -47,6 +48,8 @@ class Dialect:
     field_char: str = ""  # complex field characters (WordprocessingML)
     field_type: str = ""
     preserve_space: bool = True  # xml:space="preserve" on text with outer spaces (not DrawingML)
+    # Complex-script properties → their Latin twins (:mod:`service.formats.office.scripts`).
+    script_twins: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -274,12 +277,32 @@ def _text_run(template: etree._Element | None, text: str, d: Dialect) -> etree._
     run = etree.Element(d.run, dict(template.attrib) if template is not None else {})
     props = template.find(d.props) if template is not None else None
     if props is not None:
-        run.append(copy.deepcopy(props))
+        run.append(_latin_twins(copy.deepcopy(props), template, d))
     node = etree.SubElement(run, d.text)
     node.text = text
     if text != text.strip() and d.preserve_space:
         node.set(XML_SPACE, "preserve")
     return run
+
+
+def _latin_twins(props: etree._Element, template: etree._Element, d: Dialect) -> etree._Element:
+    """A run cut from Thai text gets the missing Latin twins of its complex-script properties
+    (an italic Thai word from LibreOffice is ``<w:iCs/>`` alone; see
+    :mod:`service.formats.office.scripts`)."""
+    if not d.script_twins or not has_complex_script(_run_text(template, d)):
+        return props
+    present = {child.tag for child in props}
+    for child in list(props):
+        twin = d.script_twins.get(child.tag)
+        if twin is not None and twin not in present:
+            copied = etree.Element(twin, dict(child.attrib))
+            child.addprevious(copied)  # before its twin, as the schema's order has it
+            present.add(twin)
+    return props
+
+
+def _run_text(run: etree._Element, d: Dialect) -> str:
+    return "".join(node.text or "" for node in run.iter(d.text))
 
 
 def _join_space(parent: etree._Element, text: str, d: Dialect) -> bool:

@@ -274,7 +274,8 @@ async function translate() {
   state.controller = new AbortController();
   setBusy(true);
   try {
-    if (file) await translateFile(file, options, state.controller.signal);
+    if (file && file.size > state.config.jobBytes) await translateFileAsJob(file, options, state.controller.signal);
+    else if (file) await translateFile(file, options, state.controller.signal);
     else await translateText(text, options, state.controller.signal);
   } catch (error) {
     if (error.name === "AbortError") {
@@ -378,6 +379,68 @@ async function translateFile(file, options, signal) {
   $("progress").value = 1;
   showProgressText(`${file.name} → ${result.filename}`);
   finishResults();
+}
+
+// A large file goes as a document job: uploaded once, translated behind interactive requests,
+// its progress polled (segments done of total), the result fetched when it is done. Cancelling
+// deletes the job.
+async function translateFileAsJob(file, options, signal) {
+  startResults(0, file.name);
+  showProgressText(`Uploading ${file.name}…`);
+  $("progress").removeAttribute("value");
+  const form = new FormData();
+  form.append("file", file);
+  form.append("glossary", JSON.stringify(options.glossary));
+  form.append("do_not_translate", JSON.stringify(options.do_not_translate));
+  form.append("fields", $("fields").value);
+  const created = await fetch("/v1/documents", { method: "POST", headers: headers(), body: form, signal });
+  if (!created.ok) throw new ServerError(created.status, await errorMessage(created));
+  const job = await created.json();
+  const jobHeaders = headers({ "X-Document-Secret": job.secret });
+  try {
+    const status = await followJob(job, jobHeaders, signal);
+    const response = await fetch(job.result_url, { headers: jobHeaders, signal });
+    if (!response.ok) throw new ServerError(response.status, await errorMessage(response));
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    state.download = { name: status.result_filename, content: "", bytes, type: response.headers.get("Content-Type") };
+    const flagged = Object.values(status.flags).reduce((a, b) => a + b, 0);
+    showProgressText(`${file.name} → ${status.result_filename}`);
+    $("progress").value = 1;
+    const review = flagged ? `${flagged} flagged (download the file to review them)` : "none flagged";
+    $("summary").textContent = `${formatNumber(status.segments.total)} segments · ${review}`;
+  } catch (error) {
+    if (error.name === "AbortError") fetch(job.status_url, { method: "DELETE", headers: jobHeaders });
+    throw error;
+  }
+}
+
+async function followJob(job, jobHeaders, signal) {
+  for (;;) {
+    const response = await fetch(job.status_url, { headers: jobHeaders, signal });
+    if (!response.ok) throw new ServerError(response.status, await errorMessage(response));
+    const status = await response.json();
+    if (status.status === "error") throw new ServerError(500, `The document job failed: ${status.error}`);
+    if (status.status === "done") return status;
+    showJobProgress(status);
+    await new Promise((resolve, reject) => {
+      const timer = setTimeout(resolve, 1000);
+      signal.addEventListener("abort", () => {
+        clearTimeout(timer);
+        reject(new DOMException("cancelled", "AbortError"));
+      }, { once: true });
+    });
+  }
+}
+
+function showJobProgress(status) {
+  const { done, total } = status.segments;
+  if (!total) {
+    showProgressText(status.status === "queued" ? "Queued behind other documents…" : "Reading the document…");
+    return;
+  }
+  $("progress").value = done / total;
+  const left = status.seconds_remaining == null ? "" : `, about ${formatNumber(Math.ceil(status.seconds_remaining))} s left`;
+  showProgressText(`${formatNumber(done)} of ${formatNumber(total)} segments${left}`);
 }
 
 // ---------------------------------------------------------------- rendering

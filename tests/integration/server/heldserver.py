@@ -39,6 +39,7 @@ class HeldBackend:
         self._held: set[str] = set()
         self._changed = threading.Condition()
         self.waiting = 0  # calls waiting now
+        self.calls: list[tuple[str, tuple[Any, ...]]] = []  # every call, in order: a log
 
     def hold(self, *methods: str) -> None:
         with self._changed:
@@ -59,6 +60,7 @@ class HeldBackend:
 
         def call(*args: Any, **kwargs: Any) -> Any:
             with self._changed:
+                self.calls.append((name, args))
                 self.waiting += 1
                 self._changed.wait_for(lambda: not self._is_held(name))
                 self.waiting -= 1

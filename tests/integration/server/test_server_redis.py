@@ -4,6 +4,7 @@ budget (and DeepL's /v2/usage reading it), and Redis dying and coming back while
 
 from __future__ import annotations
 
+import io
 import json
 import threading
 import time
@@ -12,13 +13,14 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import docx
 import httpx
 import pytest
 from serverkit import Server, launch
 
 from tests.realdeps import RedisProcess
 
-KEYS = ["k-cache", "k-budget", "k-load", "k-after", "k-mixed"]
+KEYS = ["k-cache", "k-budget", "k-load", "k-after", "k-mixed", "k-jobs"]
 
 pytestmark = pytest.mark.slow  # real servers or subprocesses that load a model
 
@@ -37,6 +39,7 @@ def replicas(
     log_dir = tmp_path_factory.mktemp("replica-logs")
     env = {
         "THAIMT_REDIS_URL": redis_proc.url,
+        "THAIMT_JOBS_DIR": str(log_dir / "jobs"),  # the volume both replicas mount
         "THAIMT_CACHE": "true",
         "THAIMT_API_KEYS": json.dumps(KEYS),
         "THAIMT_KEY_CHAR_LIMIT": "1000",
@@ -149,6 +152,37 @@ def _wait_redis(server: Server, state: str) -> dict[str, object]:
             return dict(body)
         assert time.monotonic() < deadline, body
         time.sleep(0.1)
+
+
+def test_replica_b_answers_for_a_document_job_uploaded_to_a(
+    replicas: tuple[Server, Server],
+) -> None:
+    """The job's record is in Redis, its files on the shared folder: B gives its status and
+    result; A's key on B, not another key, and B deletes it for both."""
+    a, b = replicas
+    document = docx.Document()
+    for text in ("วันนี้ฝนตกหนักมาก", "ตลาดปิดเร็วกว่าปกติ ที่ Bangkok"):
+        document.add_paragraph(text)
+    upload = io.BytesIO()
+    document.save(upload)
+    key = {"X-API-Key": "k-jobs"}
+    files = {"file": ("report.docx", upload.getvalue())}
+    created = a.client.post("/v1/documents", files=files, headers=key)
+    assert created.status_code == 202, created.text
+    path = f"/v1/documents/{created.json()['id']}"
+    deadline = time.monotonic() + 300
+    while (status := b.client.get(path, headers=key).json())["status"] not in ("done", "error"):
+        assert time.monotonic() < deadline, status
+        time.sleep(0.05)
+    assert status["status"] == "done" and status["segments"]["done"] > 0
+    result = b.client.get(path + "/result", headers=key)
+    assert result.status_code == 200
+    assert result.content == a.client.get(path + "/result", headers=key).content
+    texts = [p.text for p in docx.Document(io.BytesIO(result.content)).paragraphs]
+    assert len(texts) == 2 and "Bangkok" in texts[1]
+    assert b.client.get(path, headers={"X-API-Key": "k-cache"}).status_code == 404
+    assert b.client.delete(path, headers=key).status_code == 204
+    assert a.client.get(path, headers=key).status_code == 404
 
 
 def test_redis_killed_during_load_then_restarted(

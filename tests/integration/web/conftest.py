@@ -29,6 +29,7 @@ from webkit import (
     CHROMEDRIVER,
     CHROMIUM,
     CHROMIUM_FLAGS,
+    PAGE_JOB_BYTES,
     GatedBackend,
     GatedServer,
 )
@@ -70,6 +71,8 @@ def gated_server(tiny_model_dir: Path) -> Iterator[GatedServer]:
         max_batch_size=1,
         max_wait_ms=5,
         download_dir=Path(tempfile.mkdtemp(prefix="thaimt-gated-downloads-")),
+        jobs_dir=Path(tempfile.mkdtemp(prefix="thaimt-gated-jobs-")),
+        page_job_bytes=PAGE_JOB_BYTES,  # a .docx goes as a document job, an .html page not
     )
     app = create_app(settings, Engine(backend, max_batch_size=1))  # type: ignore[arg-type]
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))

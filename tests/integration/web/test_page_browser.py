@@ -6,9 +6,11 @@ real pipeline: paragraphs, sentences, protected spans, flags, errors.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
+import docx
 import httpx
 import pytest
 from htmltree import tag_tree
@@ -17,7 +19,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 from serverkit import Server
-from webkit import API_KEY, CHAR_LIMIT, HTML, GatedServer
+from webkit import API_KEY, CHAR_LIMIT, HTML, PAGE_JOB_BYTES, GatedServer
 
 from service.text.flags import FLAG_NAMES, FLAG_REASONS
 from service.text.normalize import has_thai, normalize, split_lines
@@ -201,6 +203,46 @@ def test_cancel_stops_a_long_translation(browser: Any, gated_server: GatedServer
         backend.gate.set()
     translate_and_wait(browser)  # and the page works again
     assert len(browser.find_elements(By.CSS_SELECTOR, "#target [data-paragraph]")) == 4
+
+
+def test_a_large_file_goes_as_a_document_job_showing_its_progress(
+    browser: Any, gated_server: GatedServer, tmp_path: Path
+) -> None:
+    """Over THAIMT_PAGE_JOB_BYTES the page uploads a job: held at the model, it shows
+    "0 of N segments"; released, it offers the translated file for download."""
+    paragraphs = ["วันนี้อากาศดีมาก ที่ Bangkok", "แมวนอนอยู่บนโต๊ะ", "ราคา 1250 บาท ใน EEC"]
+    document = docx.Document()
+    for text in paragraphs:
+        document.add_paragraph(text)
+    upload = tmp_path / "report.docx"
+    document.save(str(upload))
+    assert upload.stat().st_size > PAGE_JOB_BYTES
+    backend = gated_server.backend
+    open_page(browser, gated_server.url)
+    browser.find_element(By.ID, "api-key").clear()
+    browser.find_element(By.ID, "api-key").send_keys(API_KEY)
+    browser.find_element(By.ID, "file").send_keys(str(upload))
+    backend.entered.clear()
+    backend.gate.clear()
+    try:
+        browser.find_element(By.ID, "translate").click()
+        assert backend.entered.wait(WAIT_S), "no segment reached the model"
+        wait(browser, lambda b: JOB_PROGRESS.match(b.find_element(By.ID, "progress-text").text))
+    finally:
+        backend.gate.set()
+    wait(browser, finished)
+    assert error_text(browser) == ""
+    assert "report_en.docx" in browser.find_element(By.ID, "progress-text").text
+    browser.find_element(By.ID, "download").click()
+    downloaded = Path(browser.download_dir) / "report_en.docx"
+    wait(browser, lambda _: downloaded.exists() and downloaded.stat().st_size > 0)
+    texts = [p.text for p in docx.Document(str(downloaded)).paragraphs]
+    assert len(texts) == len(paragraphs) and texts != paragraphs
+    assert "Bangkok" in texts[0] and "EEC" in texts[2]
+    browser.find_element(By.ID, "clear-file").click()
+
+
+JOB_PROGRESS = re.compile(r"^0 of [1-9]\d* segments")
 
 
 def test_keyboard_only(browser: Any, web_server: Server) -> None:

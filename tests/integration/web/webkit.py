@@ -42,6 +42,9 @@ CHROMIUM_FLAGS = (
 )
 
 
+PAGE_JOB_BYTES = 5000  # the gated server's page sends larger files as document jobs
+
+
 class GatedBackend:
     """The real tiny backend behind a gate: while ``gate`` is clear, a model call waits.
 

@@ -408,3 +408,28 @@ def test_a_failing_listener_does_not_stop_the_worker(engine: RecordingEngine) ->
     results = run(scenario())
     assert [len(r) for r in results] == [1, 1, 1] and all(r[0] for r in results)
     assert len(listener.batches) == 3  # every call was reported (and the listener raised)
+
+
+def test_background_segments_wait_behind_interactive_ones_and_skip_admission(
+    engine: RecordingEngine,
+) -> None:
+    """A document job's chunk is queued whatever the queue bound (its job bounds it), does not
+    count against interactive admission, and fills only what interactive segments leave."""
+    job_texts, asked = SENTENCES[:8], SENTENCES[8:]
+
+    async def scenario() -> None:
+        config = BatcherConfig(max_batch_size=4, max_wait_ms=0, queue_size=4)
+        batcher = Batcher(engine, config)
+        background = batcher.submit(
+            encode_segments(engine.backend, job_texts), GREEDY, background=True
+        )
+        interactive = queued(batcher, engine, asked, GREEDY)  # not refused: 8 > 4 are jobs'
+        batcher.start()
+        await asyncio.gather(*background, *interactive)
+        await batcher.stop()
+        assert batcher.stats.background == len(job_texts)
+
+    run(scenario())
+    first = engine.calls[0][0]
+    assert set(asked) <= set(first) and len(first) == 4  # interactive first, then 2 of the job
+    assert sorted(t for texts, _ in engine.calls for t in texts) == sorted(SENTENCES)

@@ -20,6 +20,11 @@ def seg(request: int, at: float, tokens: int = 10, options: str = GREEDY) -> Pen
     return Pending(request=request, tokens=tokens, options=options, enqueued=at)
 
 
+def job(request: int, at: float, tokens: int = 10, options: str = GREEDY) -> Pending:
+    """A document job's (background) segment."""
+    return Pending(request, tokens, options, at, background=True)
+
+
 @dataclass(frozen=True)
 class Row:
     name: str
@@ -202,6 +207,48 @@ ROWS = [
         (seg(1, 1.0, 40), seg(2, 1.0, 10), seg(3, 1.0, 40), seg(4, 1.0, 20)),
         now=2.0,
         expected=take(1, 3, 0, 2),
+    ),
+    Row(
+        "interactive first: a sentence queued after a job's segments is in the next batch",
+        (*(job(1, 1.0) for _ in range(6)), seg(2, 1.5)),
+        now=2.0,
+        expected=take(0, 1, 2, 6),
+    ),
+    Row(
+        "job segments fill what interactive ones leave, an older job first",
+        (job(1, 1.0), job(1, 1.0), job(2, 1.1), seg(3, 1.5), seg(4, 1.6)),
+        now=2.0,
+        expected=take(0, 2, 3, 4),
+    ),
+    Row(
+        "similar lengths never put a job segment before an interactive one",
+        (job(1, 1.0, 20), job(1, 1.0, 20), job(1, 1.0, 20), seg(2, 1.5, 20), seg(3, 1.5, 90)),
+        now=2.0,
+        expected=take(0, 1, 3, 4),
+    ),
+    Row(
+        "the oldest interactive segment's options decide, not an older job's",
+        (job(1, 1.0, options=BEAM), job(1, 1.0), seg(2, 1.5), seg(3, 1.6, options=BEAM)),
+        now=2.0,
+        expected=take(1, 2),
+    ),
+    Row(
+        "only job segments: they fire on the usual clock",
+        (job(1, 1.0),),
+        now=1.01,
+        expected=wait(1.0 + W),
+    ),
+    Row(
+        "no starvation: before background_max_wait_s a job waits for a full batch of others",
+        (job(1, 1.0), *(seg(2 + i, 20.0) for i in range(4))),
+        now=20.1,
+        expected=take(1, 2, 3, 4),
+    ),
+    Row(
+        "... after it, the job's segment ranks as interactive and, oldest, goes first",
+        (job(1, 1.0), *(seg(2 + i, 40.0) for i in range(4))),
+        now=40.1,
+        expected=take(0, 1, 2, 3),
     ),
 ]
 

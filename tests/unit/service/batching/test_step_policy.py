@@ -26,6 +26,11 @@ def wait(request: int, at: float, source: int = 10, decode: int = 20) -> Waiting
     return Waiting(request, source, decode, at, GREEDY)
 
 
+def job(request: int, at: float) -> Waiting:
+    """A document job's segment (background)."""
+    return Waiting(request, 10, 20, at, GREEDY, background=True)
+
+
 def beam(request: int, at: float, source: int = 10) -> Waiting:
     return Waiting(request, source, 25, at, BEAM, joins=False, beam_width=4)
 
@@ -148,6 +153,19 @@ ROWS = [
         StepPlan(static=(0,)),
         decoding=(running(7),),
         config=HELD,
+    ),
+    Row(
+        "a sentence joins before an older document job's segment (interactive first)",
+        (job(1, 0.1), job(1, 0.1), wait(4, 0.95)),
+        join(2),
+        decoding=(running(2), running(2), running(3)),
+    ),
+    Row(
+        "a job's segment that waited background_max_wait_s ranks as interactive",
+        (job(1, 0.1), job(1, 0.1), wait(4, 0.95)),
+        join(0),
+        decoding=(running(2), running(2), running(3)),
+        now=0.1 + CFG.background_max_wait_s + 1,
     ),
     Row(
         "only beam segments waiting behind a running batch: wake when the oldest is due",
