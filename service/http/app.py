@@ -24,6 +24,7 @@ from service.batching import Batcher, BatcherConfig
 from service.engine import Engine, load_engine
 from service.http import (
     routes_deepl,
+    routes_deepl_documents,
     routes_deepl_glossaries,
     routes_documents,
     routes_files,
@@ -136,6 +137,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         routes_documents.router,  # document jobs
         routes_deepl.router,  # DeepL's /v2
         routes_deepl_glossaries.router,  # DeepL's /v2 and /v3 glossaries (the desk's store)
+        routes_deepl_documents.router,  # DeepL's /v2/document (on the document jobs)
         routes_web.router,  # the page at GET /
     )
     for router in routers:
