@@ -33,13 +33,12 @@ from service.http.deepl_schemas import (
     deepl_body,
     deepl_responses,
 )
-from service.http.documents import ServerJobs
+from service.http.documents import ServerJobs, server_jobs
 from service.http.downloads import attachment_headers
 from service.http.errors import ApiError
 from service.http.glossary_terms import stored_terms
 from service.http.params import read_form, read_params
 from service.http.parsing import form_upload
-from service.http.routes_documents import server_jobs
 from service.http.styles import DEEPL, QUOTA_EXCEEDED, route_class
 from service.jobs import Access, JobRequest, JobView
 from service.jobs.records import DONE, ERROR, FINISHED, TRANSLATING
