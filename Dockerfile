@@ -60,7 +60,8 @@ ENV HF_HUB_OFFLINE=1 \
     THAIMT_DEVICE=cpu \
     THAIMT_HOST=0.0.0.0 \
     THAIMT_PORT=8000 \
-    THAIMT_CACHE_DIR=/data
+    THAIMT_CACHE_DIR=/data \
+    THAIMT_DESK_PATH=/data/desk.sqlite3
 VOLUME ["/data"]
 EXPOSE 8000
 

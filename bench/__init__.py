@@ -7,6 +7,7 @@ One module per concern, read in the order a run goes:
 * ``inputs`` — FLORES sentences, and the open-loop request mix (sentences, articles, Libre);
 * ``adapters`` — every use of the engine, pipeline and backend internals, in one place;
 * ``engine`` — offline engine throughput, engine vs the raw library, the cache;
+* ``desk`` — what the translation memory adds to a cache-hit request (``--desk``);
 * ``roofline`` — this machine's fp32 / int8 GEMM peak and the model's FLOP count;
 * ``loadgen`` — the lean HTTP/1.1 load generator (closed loops, timed arrivals);
 * ``server`` — ``thaimt serve`` subprocesses, ``/metrics`` scraping, closed-loop and paired rounds;

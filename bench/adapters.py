@@ -7,6 +7,10 @@ adapted here and nowhere else:
 * ``new_engine`` / ``engine_translate`` / ``model_segments`` — the offline engine (with its
   cache front, texts taken as segments as they are: no pipeline) and the pipeline's preparation
   (what the server sends to the model for a text);
+* ``translate_articles`` / ``masked_segments`` — whole requests through the one workflow (the
+  translation memory's cost, ``bench.desk``) and the segments it looks up;
+* ``prepare_text`` / ``translate_text`` — one text through the preparation, or the whole
+  workflow (the long-line measure);
 * ``source_lengths`` — token counts (``encode``);
 * ``prepare_raw`` / ``engine_run`` / ``run_raw`` — the engine and the raw library on the same
   pre-tokenised inputs (``Engine.run`` on segments with ids; ``ctranslate2.Translator.
@@ -59,6 +63,45 @@ def model_segments(
 
     translate_options = TranslateOptions(decode=options)
     return [prepare_document(t, translate_options, counter).requests for t in texts]
+
+
+def masked_segments(texts: Sequence[str], counter: Backend, options: DecodeOptions) -> list[str]:
+    """The distinct masked segments of ``texts`` that reach the model (what the translation
+    memory is asked about)."""
+    return list(
+        dict.fromkeys(s for segments in model_segments(texts, counter, options) for s in segments)
+    )
+
+
+def translate_articles(
+    engine: Engine, texts: Sequence[str], options: DecodeOptions, memory: Any = None
+) -> list[str]:
+    """Each text through the one workflow as one request would go (pipeline, memory, cache,
+    model), with ``memory`` (a team's ``TeamMemory``) or none."""
+    from service.pipeline import TranslateOptions
+    from service.workflow import translate_documents
+
+    translate_options = TranslateOptions(decode=options, memory=memory)
+    return [translate_documents(engine, [t], translate_options)[0].text for t in texts]
+
+
+def prepare_text(engine: Engine, text: str, output_tokens: int) -> int:
+    """Everything before the model for one text (as the server does); its model segments."""
+    from models.backend import DecodeOptions
+    from service.pipeline import TranslateOptions, prepare_document
+
+    options = TranslateOptions(decode=DecodeOptions(forced_output_tokens=output_tokens))
+    return len(prepare_document(text, options, engine.backend).inputs)
+
+
+def translate_text(engine: Engine, text: str, output_tokens: int) -> str:
+    """One text through the whole workflow, every output forced to ``output_tokens`` tokens."""
+    from models.backend import DecodeOptions
+    from service.pipeline import TranslateOptions
+    from service.workflow import translate_document
+
+    options = TranslateOptions(decode=DecodeOptions(forced_output_tokens=output_tokens))
+    return translate_document(engine, text, options).text
 
 
 def source_lengths(backend: Backend, texts: Sequence[str]) -> list[int]:

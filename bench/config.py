@@ -95,6 +95,11 @@ class BenchConfig:
     server_max_wait_ms: float | None = None  # the server's batching window; None = its default
     open_loop: OpenLoopConfig | None = None  # None = quick or full durations
     raw_rounds: int | None = None  # engine vs raw library rounds; None = 3 (5 full)
+    # The translation memory's stage (bench/desk.py): units stored, alternating rounds, and the
+    # units of the second close-match index.
+    memory_units: int = 10_000
+    memory_rounds: int = 40
+    memory_big_index: int = 100_000
 
     @property
     def reference(self) -> Variant:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from statistics import median
 
 from bench.results import BenchReport, OpenLoopCurve
 
@@ -175,10 +176,33 @@ def markdown(report: BenchReport) -> str:
             f"| {c.variant} | {c.segments} | {c.first_pass_s:.2f} | "
             f"{c.second_pass_s:.3f} | {c.speedup:.0f}x | {c.identical} |",
         ]
+    lines += memory_section(report)
     lines += limit_section(report) + open_loop_section(report) + sweep_section(report)
     lines += ["", "## Summary", ""]
     lines += [f"- {k}: {v}" for k, v in report.summary.items()]
     return "\n".join(lines) + "\n"
+
+
+def memory_section(report: BenchReport) -> list[str]:
+    m = report.memory
+    if m is None:
+        return []
+    fuzzy = ", ".join(f"{int(k):,} units {v} ms" for k, v in m.fuzzy_ms_per_segment.items())
+    return [
+        "",
+        "## Translation memory",
+        "",
+        f"{m.units:,} units; {m.articles} cache-hit articles ({m.segments} segments), each "
+        f"translated the three ways in turn, {m.rounds} rounds; ms per request (median); "
+        "overheads: median of the per-article ratios.",
+        "",
+        "| without memory | exact lookup | + close matches | overhead | with close matches |",
+        "|---:|---:|---:|---:|---:|",
+        f"| {median(m.without_ms):.2f} | {median(m.exact_ms):.2f} | "
+        f"{median(m.suggestions_ms):.2f} | {m.overhead:+.1%} | {m.suggestions_overhead:+.1%} |",
+        "",
+        f"Exact lookup {m.exact_us_per_segment} µs a segment; a close-match query: {fuzzy}.",
+    ]
 
 
 def write_outputs(report: BenchReport, out_dir: Path) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from statistics import median
 from typing import Any
 
 
@@ -27,6 +28,37 @@ class ServerResult:
     p50_ms: float
     p95_ms: float
     mean_batch_size: float | None = None
+
+
+@dataclass
+class MemoryLookupResult:
+    """Cache-hit requests without and with the translation memory (``bench.desk``): ms of
+    each request, the three ways of one article next to each other; the lookups per segment."""
+
+    units: int
+    articles: int
+    segments: int  # distinct model segments of the articles
+    rounds: int  # each article translated each way once a round
+    without_ms: list[float]
+    exact_ms: list[float]  # the memory asked for exact matches (every request does)
+    suggestions_ms: list[float]  # and for close matches (the page's requests)
+    exact_us_per_segment: float
+    fuzzy_ms_per_segment: dict[str, float]  # by units in the index
+    fuzzy_index_build_s: dict[str, float]
+
+    @property
+    def overhead(self) -> float:
+        """Added to a cache-hit request by the exact lookup (0.02 = 2 %): the median of the
+        ratios of the same article's requests, measured next to each other."""
+        return _median_ratio(self.exact_ms, self.without_ms) - 1
+
+    @property
+    def suggestions_overhead(self) -> float:
+        return _median_ratio(self.suggestions_ms, self.without_ms) - 1
+
+
+def _median_ratio(with_: list[float], without: list[float]) -> float:
+    return median(a / b for a, b in zip(with_, without, strict=True))
 
 
 @dataclass
@@ -172,6 +204,7 @@ class BenchReport:
     sweep: list[SweepRow] = field(default_factory=list)
     threads: list[ThreadRow] = field(default_factory=list)
     summary: dict[str, float | None] = field(default_factory=dict)
+    memory: MemoryLookupResult | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bench.config import DEFAULT_SOURCE, BenchConfig, Variant
+from bench.desk import measure_memory_lookup
 from bench.engine import (
     engine_sentence_count,
     measure_cache,
@@ -133,6 +134,28 @@ def run_bench(config: BenchConfig, log: Log = print) -> BenchReport:
     return report
 
 
+def run_desk(config: BenchConfig, log: Log = print) -> BenchReport:
+    """``thaimt bench --desk``: the translation memory's cost alone, on the default variant of
+    the base-size model (the report holds nothing else)."""
+    base = config.model or base_model_dir()
+    report = new_report(config, base)
+    backend = load_variant(config.default, base, config)
+    report.memory = memory_stage(backend, config, log)
+    report.summary = memory_summary(report)
+    return report
+
+
+def memory_stage(backend: Backend, config: BenchConfig, log: Log) -> Any:
+    return measure_memory_lookup(
+        backend,
+        decode_options(config),
+        log,
+        units=config.memory_units,
+        rounds=config.memory_rounds,
+        big=config.memory_big_index,
+    )
+
+
 def measure_variant(
     report: BenchReport,
     backend: Backend,
@@ -161,6 +184,8 @@ def measure_variant(
         cached = bench_sentences(config.cache_segments)
         report.cache = measure_cache(backend, variant, cached, options)
         log(f"cache {variant.label}: second pass {report.cache.speedup:.0f}x faster")
+        report.memory = memory_stage(backend, config, log)
+        log(f"translation memory: {report.memory.overhead:+.1%} on a cache-hit request")
     if variant in config.raw_variants:
         raw = measure_engine_vs_raw(backend, variant, sentences, options, config.raw_round_count)
         report.raw.append(raw)
@@ -287,8 +312,25 @@ def summarize(report: BenchReport, config: BenchConfig) -> dict[str, float | Non
         "cache_second_pass_speedup": round(cache.speedup, 1) if cache is not None else None,
         "cache_identical": float(cache.identical) if cache is not None else None,
         **others,
+        **memory_summary(report),
         **raw_summary(report, config),
         **open_loop_summary(report, config),
+    }
+
+
+def memory_summary(report: BenchReport) -> dict[str, float | None]:
+    """What the translation memory adds to a cache-hit request (10,000 units), and its
+    lookups per segment (``bench.desk``)."""
+    memory = report.memory
+    if memory is None:
+        return {}
+    fuzzy = memory.fuzzy_ms_per_segment
+    return {
+        "memory_lookup_overhead": round(memory.overhead, 4),
+        "memory_suggestions_overhead": round(memory.suggestions_overhead, 4),
+        "memory_exact_us_per_segment": memory.exact_us_per_segment,
+        "memory_fuzzy_ms_per_segment_10k": fuzzy.get("10000"),
+        "memory_fuzzy_ms_per_segment_100k": fuzzy.get("100000"),
     }
 
 

@@ -1,15 +1,20 @@
-"""Corpus metrics: sacrebleu BLEU, chrF++ and TER, plus term keeping and untranslated lines.
+"""Corpus metrics: sacrebleu BLEU, chrF++ and TER, plus term keeping, invented numbers and
+untranslated lines.
 
-Every sacrebleu number travels with its signature so it can be reproduced exactly. The two
-project metrics check what the service promises beyond BLEU:
+Every sacrebleu number travels with its signature so it can be reproduced exactly. The project
+metrics check what the service promises beyond BLEU:
 
 - term keeping: English terms and numbers written in the Thai source (names, acronyms, figures)
   that the reference also uses must survive into the translation;
+- invented numbers: a hypothesis that writes a number the source does not have (a figure the
+  model made up, or a Thai number word it turned into digits) — computed from source and output
+  alone, so a system that never saw placeholders (``--compare-raw``) is judged the same way;
 - untranslated lines: a hypothesis that still contains Thai script was not (fully) translated.
 """
 
 from __future__ import annotations
 
+import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,6 +26,8 @@ from sacrebleu.metrics import BLEU, CHRF, TER
 # "don't" and "e-mail" stay one term. Case-sensitive on purpose: "iPhone" → "iphone" is not kept.
 TERM_PATTERN = regex.compile(r"[\p{Latin}0-9]+(?:[.,'’\-][\p{Latin}0-9]+)*")
 THAI_PATTERN = regex.compile(r"\p{Thai}")
+# A number written in digits (any script's digits), with its group and decimal separators.
+NUMBER_PATTERN = regex.compile(r"\d+(?:[.,]\d+)*")
 
 
 @dataclass(frozen=True)
@@ -60,12 +67,26 @@ class Untranslated:
 
 
 @dataclass(frozen=True)
+class InventedNumbers:
+    """Hypotheses with a number (in digits) that their source line does not contain."""
+
+    count: int  # lines with at least one
+    lines: int
+    numbers: int  # such numbers in all, counted per line without repeats
+
+    @property
+    def share(self) -> float:
+        return self.count / self.lines if self.lines else 0.0
+
+
+@dataclass(frozen=True)
 class CorpusScores:
     bleu: MetricScore
     chrf: MetricScore
     ter: MetricScore
     untranslated: Untranslated
     term_keeping: TermKeeping | None  # None when the source text is unknown
+    invented_numbers: InventedNumbers | None = None  # None when the source text is unknown
 
 
 def sacrebleu_metrics() -> dict[str, BLEU | CHRF | TER]:
@@ -107,6 +128,27 @@ def term_keeping(
     return TermKeeping(kept=kept, needed=needed)
 
 
+def numbers_in(text: str) -> set[str]:
+    """The numbers a text writes in digits, as ASCII digits without group separators, so that
+    "1,000", "1000" and Thai "๑๐๐๐" are one number ("3.5" keeps its point)."""
+    found = set()
+    for match in NUMBER_PATTERN.findall(text):
+        ascii_digits = "".join(str(unicodedata.digit(c)) if c.isdigit() else c for c in match)
+        found.add(regex.sub(r",(?=\d{3}\b)", "", ascii_digits))
+    return found
+
+
+def invented_numbers(sources: Sequence[str], hypotheses: Sequence[str]) -> InventedNumbers:
+    """Per line, the hypothesis's numbers that the source does not write (in any digits)."""
+    _check_aligned(hypotheses, sources, "sources")
+    count = numbers = 0
+    for source, hypothesis in zip(sources, hypotheses, strict=True):
+        new = numbers_in(hypothesis) - numbers_in(source)
+        count += bool(new)
+        numbers += len(new)
+    return InventedNumbers(count=count, lines=len(hypotheses), numbers=numbers)
+
+
 def untranslated_lines(hypotheses: Sequence[str]) -> Untranslated:
     indices = tuple(i for i, text in enumerate(hypotheses) if THAI_PATTERN.search(text))
     return Untranslated(count=len(indices), lines=len(hypotheses), indices=indices)
@@ -118,8 +160,11 @@ def score_corpus(
     sources: Sequence[str] | None = None,
 ) -> CorpusScores:
     bleu, chrf, ter = sacrebleu_scores(hypotheses, references)
-    terms = term_keeping(sources, references, hypotheses) if sources is not None else None
-    return CorpusScores(bleu, chrf, ter, untranslated_lines(hypotheses), terms)
+    if sources is None:
+        return CorpusScores(bleu, chrf, ter, untranslated_lines(hypotheses), None, None)
+    terms = term_keeping(sources, references, hypotheses)
+    invented = invented_numbers(sources, hypotheses)
+    return CorpusScores(bleu, chrf, ter, untranslated_lines(hypotheses), terms, invented)
 
 
 def _check_aligned(hypotheses: Sequence[str], other: Sequence[str], what: str) -> None:

@@ -16,6 +16,8 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 BUILTIN_TESTSETS: dict[str, tuple[str, str]] = {
     "flores200": ("flores200/tha_Thai.devtest", "flores200/eng_Latn.devtest"),
     "tatoeba": ("tatoeba/tatoeba-test-v2021-08-07.tha", "tatoeba/tatoeba-test-v2021-08-07.eng"),
+    # News (the domain thaimt's users translate); Thai is the translation side (see its README).
+    "ntrex": ("ntrex128/newstest2019-ref.tha.txt", "ntrex128/newstest2019-src.eng.txt"),
 }
 
 
@@ -78,7 +80,7 @@ def load_pair(source: Path | None, reference: Path, name: str, limit: int | None
 
 
 def load_testset(spec: Sequence[str], limit: int | None = None) -> TestSet:
-    """``["flores200"]``, ``["tatoeba"]`` or ``[SRC, REF]`` → the test set."""
+    """A built-in name (``["flores200"]``, ``["tatoeba"]``, ``["ntrex"]``) or ``[SRC, REF]``."""
     if limit is not None and limit < 1:
         raise TestSetError(f"--limit must be at least 1, got {limit}")
     if len(spec) == 1 and spec[0] in BUILTIN_TESTSETS:

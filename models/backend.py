@@ -33,6 +33,9 @@ class DecodeOptions:
     # Further hypotheses of the beam search to return besides the best one (n-best lists);
     # the beam is widened to at least ``1 + alternatives``.
     alternatives: int = 0
+    # The model's own score for each output (``ModelOutput.score``; confidence is built on it).
+    # Never changes the text, so it is not part of the cache key; off only to measure its cost.
+    scores: bool = True
 
     @property
     def beam_width(self) -> int:
@@ -61,6 +64,9 @@ class ModelOutput:
     text: str  # the best hypothesis, decoded
     tokens: int  # tokens generated for it (metrics)
     alternatives: tuple[str, ...] = ()  # the next-best hypotheses, best first (n-best)
+    # The model's score for ``text``: the mean log-probability of its generated tokens (≤ 0,
+    # see models.scoring); None when unknown (not asked for, or a cache entry from before).
+    score: float | None = None
 
 
 @dataclass(frozen=True)
@@ -97,6 +103,37 @@ class Backend(Protocol):
         """Translate one batch of token ids (from :meth:`encode`); one output per input, in
         order. An input longer than ``max_input_tokens`` raises ``ValueError``."""
         ...
+
+
+_BEAM_LENGTH_STEP = 8
+
+
+def decode_length(bound: int, options: DecodeOptions) -> int:
+    """How far a row with output ``bound`` is decoded before being cut back to it.
+
+    Greedy decoding gives a row the same tokens whatever the length it runs to, so rows of any
+    bounds share a call. Beam search does not (which hypotheses finish, and which wins, depends
+    on the length), so a row is decoded to its bound rounded up to a multiple of 8 (never past
+    ``max_output_tokens``) and only with rows of that same length: its output then depends on
+    its own input alone, not on what it was batched with (a file in a batch chunk, a request
+    among others).
+    """
+    if options.beam_width == 1:
+        return bound
+    rounded = -(-bound // _BEAM_LENGTH_STEP) * _BEAM_LENGTH_STEP
+    return max(bound, min(rounded, options.max_output_tokens))
+
+
+def decode_groups(bounds: Sequence[int], options: DecodeOptions) -> list[list[int]]:
+    """Row indexes, ordered by bound and grouped so that one call may decode each group to one
+    length (:func:`decode_length`): a single group for greedy decoding."""
+    order = sorted(range(len(bounds)), key=lambda i: bounds[i])
+    if options.beam_width == 1:
+        return [order] if order else []
+    groups: dict[int, list[int]] = {}
+    for i in order:
+        groups.setdefault(decode_length(bounds[i], options), []).append(i)
+    return list(groups.values())
 
 
 def check_budget(inputs: Sequence[Sequence[int]], budget: int) -> None:

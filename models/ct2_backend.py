@@ -25,7 +25,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from models.backend import DecodeOptions, ModelOutput, check_budget
+from models.backend import (
+    DecodeOptions,
+    ModelOutput,
+    check_budget,
+    decode_groups,
+    decode_length,
+)
 from models.convert import (
     QUANTIZATIONS,
     ConvertedModelInfo,
@@ -36,6 +42,7 @@ from models.convert import (
 from models.errors import ModelError
 from models.families import Family, detect_family
 from models.hf import default_max_input_tokens
+from models.scoring import from_normalised, mean_log_prob
 from models.source import (
     is_ct2_dir,
     is_local_path,
@@ -260,7 +267,11 @@ class Ct2Backend:
         if not texts:
             return []
         with self._tokenizer_lock:
-            encoded = self.tokenizer(list(texts), add_special_tokens=True, truncation=False)
+            # verbose=False: no "sequence length is longer than ... 512" warning; the pipeline
+            # counts long texts on purpose, to split them to the budget.
+            encoded = self.tokenizer(
+                list(texts), add_special_tokens=True, truncation=False, verbose=False
+            )
         return [list(row) for row in encoded["input_ids"]]
 
     def translate_batch(
@@ -272,42 +283,83 @@ class Ct2Backend:
         with self._tokenizer_lock:
             source = [self.tokenizer.convert_ids_to_tokens(list(row)) for row in inputs]
         bounds = [self.output_bound(len(row), options) for row in inputs]
+        lengths = [decode_length(bound, options) for bound in bounds]
         results: list[Any] = [None] * len(inputs)
         # One part per replica, of similar lengths; each decodes only as far as its own
-        # longest bound, and the replicas run their parts at once.
-        order = sorted(range(len(inputs)), key=lambda i: len(inputs[i]))
-        parts = _contiguous(order, min(self.layout.inter, len(inputs)))
-        pending = [(part, self._submit(source, part, bounds, options)) for part in parts]
-        for part, futures in pending:
-            for i, future in zip(part, futures, strict=True):
+        # longest bound, and the replicas run their parts at once. Beam search decodes each
+        # group of one length on its own (see ``decode_length``).
+        parts = [
+            part
+            for group in decode_groups(bounds, options)
+            for part in _contiguous(group, min(self.layout.inter, len(group)))
+        ]
+        pending = [(part, *self._submit(source, part, lengths, options)) for part in parts]
+        limits = [0] * len(inputs)  # the decoding length each row could run to
+        for part, futures, reach in pending:
+            for i, future, limit in zip(part, futures, reach, strict=True):
                 results[i] = future.result()
-        # Each row is cut back to its own bound, so a segment gets the same (greedy) output alone
-        # or in any batch.
+                limits[i] = limit
+        # Each row is cut back to its own bound (greedy rows stop there), so a segment gets the
+        # same output alone or in any batch; so does its score (see _scores).
+        scores = self._scores(source, results, bounds, limits) if options.scores else {}
         outputs = []
         with self._tokenizer_lock:
-            for result, bound in zip(results, bounds, strict=True):
+            for i, (result, bound) in enumerate(zip(results, bounds, strict=True)):
                 hypotheses = [tokens[:bound] for tokens in result.hypotheses]
                 texts = [self._decode(tokens) for tokens in hypotheses]
-                outputs.append(ModelOutput(texts[0], len(hypotheses[0]), tuple(texts[1:])))
+                score = scores.get(i)
+                outputs.append(ModelOutput(texts[0], len(hypotheses[0]), tuple(texts[1:]), score))
         return outputs
+
+    def _scores(
+        self, source: Sequence[Any], results: list[Any], bounds: list[int], limits: list[int]
+    ) -> dict[int, float | None]:
+        """Each row's mean token log-probability (models.scoring). CTranslate2 scores the
+        whole decoded row; a beam-search row that reached its own bound and was decoded past it
+        (to its ``decode_length``, then cut back above) is scored again on its kept tokens
+        alone (``score_batch``, teacher-forced), so that its score, like its text, is that of
+        the output it returns."""
+        scores = {
+            i: _score(r, limit) for i, (r, limit) in enumerate(zip(results, limits, strict=True))
+        }
+        again = [
+            i
+            for i, r in enumerate(results)
+            if bounds[i] < limits[i] and len(r.hypotheses[0]) >= bounds[i]
+        ]
+        if again:
+            kept = [results[i].hypotheses[0][: bounds[i]] for i in again]
+            forced = 1 if self._target_prefix else 0  # the target-language token: not scored
+            scored = self.translator.score_batch(
+                [source[i] for i in again], kept, max_input_length=0, offset=forced
+            )
+            for i, result in zip(again, scored, strict=True):
+                # log_probs end with the end token's, which the cut row never produced
+                scores[i] = mean_log_prob([*result.log_probs[:-1], *[0.0] * forced])
+        return scores
 
     def _submit(
         self,
         source: Sequence[Any],
         part: list[int],
-        bounds: list[int],
+        lengths: list[int],
         options: DecodeOptions,
-    ) -> list[Any]:
-        """Queue the rows ``part`` on a free replica; their (asynchronous) results."""
+    ) -> tuple[list[Any], list[int]]:
+        """Queue the rows ``part`` on a free replica: their (asynchronous) results, and how far
+        each may decode. Greedy rows stop at their own bound (a step callback), which saves
+        the work of rows that would be cut back and keeps each row's score its own; beam
+        search (which takes no callback) decodes every row to the part's longest bound."""
         prefix = [[self._target_prefix]] * len(part) if self._target_prefix else None
-        return list(
-            self.translator.translate_batch(
-                [source[i] for i in part],
-                prefix,
-                asynchronous=True,
-                **self.translation_kwargs(max(bounds[i] for i in part), options),
-            )
+        own = [lengths[i] for i in part]
+        kwargs = self.translation_kwargs(max(own), options)
+        reach = [max(own)] * len(part)
+        if options.beam_width == 1 and len(set(own)) > 1:
+            kwargs["callback"] = _stop_at(own)
+            reach = own
+        futures = self.translator.translate_batch(
+            [source[i] for i in part], prefix, asynchronous=True, **kwargs
         )
+        return list(futures), reach
 
     def output_bound(self, input_tokens: int, options: DecodeOptions) -> int:
         """Most tokens a segment may produce: ``max_new_tokens`` counts every generated
@@ -326,6 +378,7 @@ class Ct2Backend:
             "max_decoding_length": max_length,
             "min_decoding_length": max_length if options.forced_output_tokens is not None else 1,
             "max_batch_size": 0,  # the engine already formed the batch
+            "return_scores": options.scores,  # one log-softmax per step; the confidence's base
         }
 
     def _token_ids(self, tokens: list[str]) -> list[int]:
@@ -335,6 +388,24 @@ class Ct2Backend:
     def _decode(self, tokens: list[str]) -> str:
         ids = [i for i in self._token_ids(tokens) if i not in self._skip_ids]
         return str(self.tokenizer.decode(ids, skip_special_tokens=True)).strip()
+
+
+def _stop_at(bounds: list[int]) -> Any:
+    """A greedy-search step callback: a row is finished once it holds its own bound."""
+
+    def finished(step: Any) -> bool:
+        return bool(step.step + 1 >= bounds[step.batch_id])
+
+    return finished
+
+
+def _score(result: Any, limit: int) -> float | None:
+    """The best hypothesis's mean token log-probability (models.scoring); it ended with an end
+    token when it is shorter than the length its part decoded to."""
+    if not result.scores:
+        return None
+    tokens = len(result.hypotheses[0])
+    return from_normalised(float(result.scores[0]), tokens, ended=tokens < limit)
 
 
 def _contiguous(order: list[int], count: int) -> list[list[int]]:

@@ -11,12 +11,20 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
-from models.backend import DecodeOptions, ModelOutput, check_budget
+from models.backend import (
+    DecodeOptions,
+    ModelOutput,
+    check_budget,
+    decode_groups,
+    decode_length,
+)
 from models.errors import ModelError
 from models.families import family_of
 from models.hf import default_max_input_tokens, load_config, quiet_transformers
+from models.scoring import mean_log_prob
 from models.source import model_revision, resolve_model_dir
 from models.spec import ModelSpec
+from models.torch_scoring import StepRecorder
 
 _DTYPES = {
     "float32": "float32",
@@ -101,17 +109,26 @@ class TorchBackend:
         self._skip_ids = record.output_skip_ids(self.tokenizer)
         pad = self.tokenizer.pad_token_id
         self._pad_id = int(pad if pad is not None else self.model.config.pad_token_id or 0)
+        eos = self.model.generation_config.eos_token_id
+        self._end_ids = set(eos if isinstance(eos, list) else [] if eos is None else [eos])
 
     def encode(self, texts: Sequence[str]) -> list[list[int]]:
         if not texts:
             return []
         with self._tokenizer_lock, quiet_transformers():
-            encoded = self.tokenizer(list(texts), add_special_tokens=True, truncation=False)
+            # verbose=False: no "sequence length is longer than ... 512" warning; the pipeline
+            # counts long texts on purpose, to split them to the budget.
+            encoded = self.tokenizer(
+                list(texts), add_special_tokens=True, truncation=False, verbose=False
+            )
         return [list(ids) for ids in encoded["input_ids"]]
 
-    def generation_kwargs(self, longest_input: int, options: DecodeOptions) -> dict[str, Any]:
-        """Arguments for ``model.generate`` (exposed so tests can check the language handling)."""
-        max_new = options.max_new_tokens(longest_input)
+    def generation_kwargs(
+        self, longest_input: int, options: DecodeOptions, max_new: int | None = None
+    ) -> dict[str, Any]:
+        """Arguments for ``model.generate`` (exposed so tests can check the language handling);
+        ``max_new`` overrides the output bound of ``longest_input``."""
+        max_new = options.max_new_tokens(longest_input) if max_new is None else max_new
         kwargs: dict[str, Any] = {
             "num_beams": options.beam_width,
             "num_return_sequences": 1 + options.alternatives,
@@ -128,32 +145,77 @@ class TorchBackend:
     def translate_batch(
         self, inputs: Sequence[Sequence[int]], options: DecodeOptions
     ) -> list[ModelOutput]:
-        import torch
-
         if not inputs:
             return []
         check_budget(inputs, self.max_input_tokens)
+        bounds = [options.max_new_tokens(len(ids)) for ids in inputs]
+        results: list[ModelOutput | None] = [None] * len(inputs)
+        # Greedy: one call for all. Beam search: one call per decoding length (see
+        # ``decode_length``), so a row's output does not depend on what it is batched with.
+        for group in decode_groups(bounds, options):
+            length = max(decode_length(bounds[i], options) for i in group)
+            outputs = self._generate([inputs[i] for i in group], length, options)
+            for i, output in zip(group, outputs, strict=True):
+                results[i] = output
+        return [r for r in results if r is not None]
+
+    def _generate(
+        self, inputs: Sequence[Sequence[int]], length: int, options: DecodeOptions
+    ) -> list[ModelOutput]:
+        """One ``generate`` call decoding up to ``length`` tokens; each row is then cut back to
+        its own bound, so a segment gets the same (greedy) output alone or in any batch. Row 0
+        of the output is the decoder start token."""
+        import torch
+
         lengths = [len(ids) for ids in inputs]
         batch = self._padded(inputs)
+        kwargs = self.generation_kwargs(max(lengths), options, max_new=length)
+        recorder = self._recorder(options, kwargs)
         with quiet_transformers(), torch.inference_mode():
-            output = self.model.generate(**batch, **self.generation_kwargs(max(lengths), options))
-        # The batch decodes up to the longest input's bound; each row is cut back to its own
-        # bound, so a segment gets the same (greedy) output alone or in any batch. Row 0 of the
-        # output is the decoder start token.
+            output = self.model.generate(**batch, **kwargs)
+        sequences, beam_rows = (output, None) if torch.is_tensor(output) else _beam_output(output)
         per_input = 1 + options.alternatives
-        rows = output.tolist()
+        rows = sequences.tolist()
         results = []
         with self._tokenizer_lock:
             for number, n in enumerate(lengths):
                 bound = options.max_new_tokens(n)
-                mine = [
-                    row[1 : 1 + bound]
-                    for row in rows[number * per_input : (number + 1) * per_input]
-                ]
+                first = number * per_input
+                mine = [row[1 : 1 + bound] for row in rows[first : first + per_input]]
                 texts = [self._decode(ids) for ids in mine]
                 generated = sum(1 for i in mine[0] if i != self._pad_id)
-                results.append(ModelOutput(texts[0], generated, tuple(texts[1:])))
+                score = self._score(recorder, first, mine[0], beam_rows)
+                results.append(ModelOutput(texts[0], generated, tuple(texts[1:]), score))
         return results
+
+    def _recorder(self, options: DecodeOptions, kwargs: dict[str, Any]) -> StepRecorder | None:
+        """A log-probability recorder added to ``kwargs`` when scores are asked for (beam
+        search also returns its beam indices, to follow each kept token to its row)."""
+        if not options.scores:
+            return None
+        from transformers import LogitsProcessorList
+
+        beams = options.beam_width
+        recorder = StepRecorder(keep=1 if beams == 1 else 2 * beams)
+        kwargs["logits_processor"] = LogitsProcessorList([recorder])
+        if beams > 1:
+            kwargs["return_dict_in_generate"] = True
+        return recorder
+
+    def _score(
+        self,
+        recorder: StepRecorder | None,
+        sequence: int,
+        tokens: list[int],
+        beam_rows: list[list[int]] | None,
+    ) -> float | None:
+        """Mean log-probability of ``tokens`` up to and including the end token."""
+        if recorder is None:
+            return None
+        ends = self._end_ids
+        kept = next((i + 1 for i, t in enumerate(tokens) if t in ends), len(tokens))
+        rows = None if beam_rows is None else beam_rows[sequence]
+        return mean_log_prob(recorder.token_log_probs(sequence, tokens[:kept], rows))
 
     def _padded(self, inputs: Sequence[Sequence[int]]) -> dict[str, Any]:
         """Right-padded input ids and their attention mask, on the model's device."""
@@ -170,3 +232,8 @@ class TorchBackend:
     def _decode(self, ids: list[int]) -> str:
         kept = [i for i in ids if i not in self._skip_ids]
         return str(self.tokenizer.decode(kept, skip_special_tokens=True)).strip()
+
+
+def _beam_output(output: Any) -> tuple[Any, list[list[int]]]:
+    """Beam search's sequences and, per sequence and step, the row its token came from."""
+    return output.sequences, output.beam_indices.tolist()

@@ -12,17 +12,48 @@ end.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Protocol
 
 from models.backend import DecodeOptions, ModelOutput, Segment
 from service.text.budget import split_to_budget
+from service.text.confidence import aggregate_confidence, segment_confidence
 from service.text.flags import finish_output
-from service.text.normalize import has_thai, normalize, split_lines
+from service.text.normalize import has_thai, normalize, split_lines_and_breaks
 from service.text.protect import ProtectedSpan, SpanMap, find_spans, mask
 from service.text.restore import restore
 from service.text.sentences import split_sentences
+
+
+class Remembered(Protocol):
+    """An approved human translation of a masked segment (the desk's translation memory,
+    :mod:`service.desk.memory`)."""
+
+    @property
+    def unconditional(self) -> bool:
+        """Whether it applies to every segment with this masked text (then the model is not
+        asked); otherwise :meth:`target_for` decides segment by segment."""
+        ...
+
+    @property
+    def masked_target(self) -> str: ...
+
+    def target_for(self, span_map: SpanMap) -> str | None:
+        """The English with this segment's spans put in, or None where it does not apply."""
+        ...
+
+
+class MemoryLookup(Protocol):
+    """A team's translation memory as the workflow asks it: before the cache and the model,
+    the exact matches; after assembling, close matches offered beside the translation."""
+
+    def exact(self, segments: Sequence[str]) -> Mapping[str, Remembered]: ...
+
+    def suggest(self, segments: Sequence[SegmentResult]) -> None:
+        """Set ``suggestion`` on the segments that have a close match (when asked for)."""
+        ...
 
 
 class Encoder(Protocol):
@@ -37,11 +68,13 @@ class Encoder(Protocol):
 
 @dataclass(frozen=True)
 class TranslateOptions:
-    """Per-request options: glossary ``{Thai: English}``, terms never translated, decoding."""
+    """Per-request options: glossary ``{Thai: English}``, terms never translated, decoding,
+    and the translation memory to consult (a team's, on the server)."""
 
     glossary: Mapping[str, str] = field(default_factory=dict)
     do_not_translate: tuple[str, ...] = ()
     decode: DecodeOptions = field(default_factory=DecodeOptions)
+    memory: MemoryLookup | None = None
 
 
 @dataclass
@@ -53,6 +86,11 @@ class SegmentResult:
     spans: list[ProtectedSpan]
     alternatives: list[str] = field(default_factory=list)  # next-best, restored, distinct
     flags: tuple[str, ...] = ()  # see service.text.flags
+    origin: str = "machine"  # or "memory": an approved translation, used as it is
+    suggestion: dict[str, Any] | None = None  # a close match in the memory (when asked for)
+    # In [0, 1] (service.text.confidence); None when the model did not translate the segment
+    # (no Thai, or an approved translation from the memory) or its score is unknown.
+    confidence: float | None = None
 
 
 def distinct_alternatives(best: str, candidates: Iterable[str]) -> list[str]:
@@ -75,6 +113,7 @@ class ParagraphResult:
     source: str
     text: str
     segments: list[SegmentResult]
+    confidence: float | None = None  # its segments', weighted by source length
 
     def alternative(self, rank: int) -> str:
         """The paragraph built from each segment's ``rank``-th alternative (its best
@@ -85,7 +124,8 @@ class ParagraphResult:
             s.alternatives[rank] if rank < len(s.alternatives) else s.target for s in self.segments
         ]
         indent = self.text[: len(self.text) - len(self.text.lstrip())]
-        return indent + " ".join(t for t in (p.strip() for p in picked) if t)
+        trail = self.text[len(self.text.rstrip()) :] if self.text.strip() else ""
+        return indent + " ".join(t for t in (p.strip() for p in picked) if t) + trail
 
     def alternatives(self, count: int) -> list[str]:
         """At most ``count`` alternative translations of the paragraph, each unlike the text."""
@@ -96,13 +136,15 @@ class ParagraphResult:
 class DocumentResult:
     text: str
     paragraphs: list[ParagraphResult]
+    line_breaks: list[str] = field(default_factory=list)  # after each paragraph but the last
+    confidence: float | None = None  # its segments', weighted by source length
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     def alternative(self, rank: int) -> str:
         """The document built from each paragraph's ``rank``-th alternative."""
-        return "\n".join(p.alternative(rank) for p in self.paragraphs)
+        return join_lines([p.alternative(rank) for p in self.paragraphs], self.line_breaks)
 
     def alternatives(self, count: int) -> list[str]:
         """At most ``count`` alternative translations of the whole document (n-best, per
@@ -132,8 +174,9 @@ class PreparedParagraph:
     """One input line. ``passthrough`` lines (no Thai) are copied to the output unchanged."""
 
     source: str
-    indent: str  # leading whitespace of the line, kept in the output
+    indent: str  # leading whitespace of the line, kept in the output as written
     segments: list[PreparedSegment]
+    trail: str = ""  # trailing whitespace of the line, kept in the output as written
 
     @property
     def passthrough(self) -> bool:
@@ -151,6 +194,7 @@ class PreparedParagraph:
 @dataclass
 class PreparedDocument:
     paragraphs: list[PreparedParagraph]
+    line_breaks: list[str] = field(default_factory=list)  # as written: "\n", "\r\n", ...
 
     @property
     def requests(self) -> list[str]:
@@ -198,27 +242,46 @@ def prepare_document(text: str, options: TranslateOptions, encoder: Encoder) -> 
 def _prepare_document(
     text: str, options: TranslateOptions, encoder: Encoder, encodings: _Encodings
 ) -> PreparedDocument:
-    return PreparedDocument(
-        [_prepare_paragraph(line, options, encoder, encodings) for line in split_lines(text)]
-    )
+    lines, breaks = split_lines_and_breaks(text)
+    paragraphs = [_prepare_paragraph(line, options, encoder, encodings) for line in lines]
+    return PreparedDocument(paragraphs, breaks)
 
 
 def _prepare_paragraph(
     raw_line: str, options: TranslateOptions, encoder: Encoder, encodings: _Encodings
 ) -> PreparedParagraph:
-    """One line: copied through as it is when it has no Thai, else split and masked."""
+    """One line: copied through as it is when it has no Thai, else split and masked; the
+    whitespace around a translated line comes back as written."""
     line = normalize(raw_line)
     if not has_thai(line):
         return PreparedParagraph(_passthrough(raw_line, line), "", [])
-    body = line.strip()
-    indent = line[: len(line) - len(line.lstrip())]
+    indent = raw_line[: len(raw_line) - len(raw_line.lstrip())]
+    trail = raw_line[len(raw_line.rstrip()) :]
+    body = normalize(raw_line.strip()).strip()
     spans = find_spans(body, options.glossary, options.do_not_translate)
     segments: list[PreparedSegment] = []
-    offset = 0
-    for sentence in split_sentences(body, [(s.start, s.end) for s in spans]):
-        segments.extend(_prepare_sentence(sentence, offset, spans, encoder, encodings))
-        offset += len(sentence)
-    return PreparedParagraph(_passthrough(raw_line, line), indent, segments)
+    sentences = split_sentences(body, [(s.start, s.end) for s in spans])
+    for sentence, offset in zip(sentences, _offsets(sentences), strict=True):
+        local = _spans_within(spans, offset, offset + len(sentence))
+        segments.extend(_prepare_sentence(sentence, offset, local, encoder, encodings))
+    return PreparedParagraph(_passthrough(raw_line, line), indent, segments, trail)
+
+
+def _offsets(pieces: Sequence[str]) -> list[int]:
+    """Where each of consecutive ``pieces`` starts."""
+    offsets, position = [], 0
+    for piece in pieces:
+        offsets.append(position)
+        position += len(piece)
+    return offsets
+
+
+def _spans_within(spans: Sequence[ProtectedSpan], start: int, end: int) -> Sequence[ProtectedSpan]:
+    """The spans (sorted, disjoint) inside ``[start, end)``, found by bisection: a line of many
+    sentences and many spans costs no more than its length."""
+    first = bisect.bisect_left(spans, start, key=lambda s: s.start)
+    last = bisect.bisect_left(spans, end, key=lambda s: s.start)
+    return spans[first:last]
 
 
 def _passthrough(raw_line: str, normalized: str) -> str:
@@ -261,9 +324,12 @@ def _prepare_sentence(
 
 
 def assemble_paragraph(
-    paragraph: PreparedParagraph, outputs: Sequence[ModelOutput]
+    paragraph: PreparedParagraph,
+    outputs: Sequence[ModelOutput | None],
+    memory: Mapping[str, Remembered] | None = None,
 ) -> ParagraphResult:
-    """Restore spans in each model output and rebuild the line."""
+    """Restore spans in each model output and rebuild the line. A segment the memory has
+    (and applies to) takes the approved English instead; its output may then be None."""
     expected = len(paragraph.requests)
     if len(outputs) != expected:
         raise ValueError(f"expected {expected} translations, got {len(outputs)}")
@@ -273,34 +339,62 @@ def assemble_paragraph(
     results = []
     for seg in paragraph.segments:
         output = next(given) if seg.needs_model else ModelOutput(seg.masked, 0)
-        done = finish_output(seg.source, seg.span_map, output.text, modelled=seg.needs_model)
-        alternatives = distinct_alternatives(
-            done.text,
-            (finish_output(seg.source, seg.span_map, a).text for a in output.alternatives),
-        )
-        results.append(
-            SegmentResult(
-                seg.source,
-                seg.masked,
-                output.text,
-                done.text,
-                seg.span_map.spans,
-                alternatives,
-                done.flags,
-            )
-        )
+        remembered = memory.get(seg.masked) if memory and seg.needs_model else None
+        approved = remembered.target_for(seg.span_map) if remembered is not None else None
+        if approved is not None and remembered is not None:
+            results.append(_remembered(seg, remembered.masked_target, approved))
+            continue
+        if output is None:
+            raise ValueError(f"no translation of {seg.masked!r}")
+        results.append(_translated(seg, output))
     body = " ".join(t for t in (r.target.strip() for r in results) if t)
-    return ParagraphResult(paragraph.source, paragraph.indent + body, results)
+    text = paragraph.indent + body + (paragraph.trail if body else "")
+    confidence = aggregate_confidence((r.confidence, len(r.source)) for r in results)
+    return ParagraphResult(paragraph.source, text, results, confidence)
+
+
+def _translated(seg: PreparedSegment, output: ModelOutput) -> SegmentResult:
+    done = finish_output(seg.source, seg.span_map, output.text, modelled=seg.needs_model)
+    alternatives = distinct_alternatives(
+        done.text,
+        (finish_output(seg.source, seg.span_map, a).text for a in output.alternatives),
+    )
+    confidence = segment_confidence(output.score, done.flags) if seg.needs_model else None
+    return SegmentResult(
+        seg.source, seg.masked, output.text, done.text, seg.span_map.spans, alternatives,
+        done.flags, confidence=confidence,
+    )  # fmt: skip
+
+
+def _remembered(seg: PreparedSegment, raw: str, approved: str) -> SegmentResult:
+    """An approved translation: as the editor wrote it (no flags: a person checked it)."""
+    return SegmentResult(seg.source, seg.masked, raw, approved, seg.span_map.spans, origin="memory")
 
 
 def assemble_document(
-    prepared: PreparedDocument, outputs: Mapping[str, ModelOutput]
+    prepared: PreparedDocument,
+    outputs: Mapping[str, ModelOutput],
+    memory: Mapping[str, Remembered] | None = None,
 ) -> DocumentResult:
-    """The document from a ``{masked segment: model output}`` mapping."""
+    """The document from a ``{masked segment: model output}`` mapping (and the memory's
+    approved translations, which need no output)."""
     paragraphs = [
-        assemble_paragraph(p, [outputs[r] for r in p.requests]) for p in prepared.paragraphs
+        assemble_paragraph(p, [outputs.get(r) for r in p.requests], memory)
+        for p in prepared.paragraphs
     ]
-    return DocumentResult("\n".join(p.text for p in paragraphs), paragraphs)
+    text = join_lines([p.text for p in paragraphs], prepared.line_breaks)
+    confidence = aggregate_confidence(
+        (s.confidence, len(s.source)) for p in paragraphs for s in p.segments
+    )
+    return DocumentResult(text, paragraphs, list(prepared.line_breaks), confidence)
+
+
+def join_lines(lines: Sequence[str], breaks: Sequence[str]) -> str:
+    """Lines joined with the line breaks that followed them in the source ("\n" if unknown)."""
+    parts = [lines[0]] if lines else []
+    for number, line in enumerate(lines[1:]):
+        parts += [breaks[number] if number < len(breaks) else "\n", line]
+    return "".join(parts)
 
 
 def unique_inputs(prepared: Sequence[PreparedDocument]) -> list[Segment]:

@@ -14,6 +14,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from models.loading import BACKEND_CHOICES, DEFAULT_MODEL, default_cache_dir
 from service import defaults
+from service.desk.teams import Access, Role, parse_membership
 
 if TYPE_CHECKING:
     from models.backend import DecodeOptions
@@ -21,10 +22,23 @@ if TYPE_CHECKING:
     from service.formats.base import DocumentLimits
 
 CACHE_FILE = "cache.sqlite3"  # the translation cache's name inside the cache directory
+DESK_FILE = "desk.sqlite3"  # glossaries and translation memory, inside the data directory
+
+
+def default_data_dir() -> Path:
+    """Where thaimt keeps what users made (glossaries, memory): ``$XDG_DATA_HOME/thaimt``, else
+    ``~/.local/share/thaimt``. Not the cache directory: nothing here may be thrown away."""
+    import os
+
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base).expanduser() / "thaimt"
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="THAIMT_", extra="ignore")
+    # Inputs are kept out of error messages: some are secrets (keys, a Redis URL's password).
+    model_config = SettingsConfigDict(
+        env_prefix="THAIMT_", extra="ignore", hide_input_in_errors=True
+    )
 
     # Model and engine
     model: str = Field(DEFAULT_MODEL, description="Hub id or local model directory")
@@ -77,6 +91,13 @@ class Settings(BaseSettings):
     max_texts_per_request: int = Field(128, ge=1, description="Texts per request (413)")
     max_body_bytes: int = Field(2_000_000, ge=1, description="Request body bytes (413)")
     api_keys: list[str] = Field(default_factory=list, description="Accepted API keys (JSON list)")
+    key_teams: dict[str, str] = Field(
+        default_factory=dict,
+        description='Keys with a team and role: {"KEY": "team:read|write"} (accepted keys too)',
+    )
+    open_role: Role = Field(
+        "write", description="Desk role of everyone on a server without keys: read or write"
+    )
     key_char_limit: int | None = Field(
         None, ge=1, description="Characters per API key (or client address) per window"
     )
@@ -193,6 +214,16 @@ class Settings(BaseSettings):
     )
     cache_max_entries: int = Field(1_000_000, ge=1, description="Cache size cap (LRU eviction)")
 
+    # The translation desk: glossaries and translation memory (docs/desk.md)
+    desk: bool = Field(True, description="Server glossaries and translation memory (off: 404)")
+    desk_path: Path = Field(
+        default_factory=lambda: default_data_dir() / DESK_FILE,
+        description="SQLite file of glossaries and memory (unused with THAIMT_REDIS_URL)",
+    )
+    memory_fuzzy_threshold: float = Field(
+        0.8, ge=0.5, le=1.0, description="Close-match score (0.5-1) for a memory suggestion"
+    )
+
     # Clients of a running server (thaimt translate, thaimt batch)
     server: str | None = Field(
         None, description="URL of a running thaimt server that translate and batch use"
@@ -244,6 +275,27 @@ class Settings(BaseSettings):
                     raise ValueError(f"not an IP address or network: {entry!r}") from None
         return value
 
+    @field_validator("key_teams")
+    @classmethod
+    def _memberships(cls, value: dict[str, str]) -> dict[str, str]:
+        for key, membership in value.items():
+            if not key:
+                raise ValueError("an empty key in THAIMT_KEY_TEAMS")
+            parse_membership(membership)  # says what is wrong, without naming the key
+        return value
+
+    @model_validator(mode="after")
+    def _team_keys_are_accepted(self) -> Self:
+        """A key given a team is an accepted key: THAIMT_KEY_TEAMS alone is enough."""
+        extra = [k for k in self.key_teams if k not in self.api_keys]
+        if extra:
+            self.api_keys = [*self.api_keys, *extra]
+        return self
+
+    def memberships(self) -> dict[str, Access]:
+        """Key → team and role, from ``THAIMT_KEY_TEAMS``."""
+        return {key: parse_membership(value) for key, value in self.key_teams.items()}
+
     @field_validator("public_url")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
@@ -266,7 +318,7 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown backend {value!r}; choose {', '.join(BACKEND_CHOICES)}")
         return value
 
-    @field_validator("cache_dir", "cache_path", "jobs_dir")
+    @field_validator("cache_dir", "cache_path", "desk_path", "jobs_dir")
     @classmethod
     def _expand_home(cls, value: Path) -> Path:
         return value.expanduser()  # "~/x" in an environment variable is not expanded by a shell

@@ -1,8 +1,8 @@
 """The one translation workflow every front end calls.
 
-    prepare (pipeline) → de-duplicate → cache lookup → model → cache store → assemble
+    prepare (pipeline) → de-duplicate → memory → cache lookup → model → cache store → assemble
 
-:func:`stage` does the first three steps, :func:`complete` the last two; in between the model
+:func:`stage` does the first four steps, :func:`complete` the last two; in between the model
 segments are run by the engine (:func:`translate_documents`: ``translate``, ``batch``, ``eval``)
 or by the server's shared batcher (:func:`translate_documents_async` for ``/v1/translate`` and
 the LibreTranslate routes, :func:`start_stream` / :func:`stream_paragraphs` for
@@ -10,6 +10,11 @@ the LibreTranslate routes, :func:`start_stream` / :func:`stream_paragraphs` for
 interactive requests and a chunk at a time). Front ends differ only in their I/O;
 :func:`translate_formatted` adds a file format (HTML, Markdown, ...) around either way of
 running the model.
+
+The translation memory (``options.memory``, a team's on the server) comes first: a segment it
+has an approved translation for skips the cache and the model (unless the unit applies only to
+some values of the segment's spans; then the machine translation stays the fallback), and
+after assembling, close matches are offered beside the machine translations when asked for.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from service.pipeline import (
     DocumentResult,
     ParagraphResult,
     PreparedDocument,
+    Remembered,
     TranslateOptions,
     assemble_document,
     assemble_paragraph,
@@ -45,23 +51,36 @@ Runner = Callable[[Sequence[Segment], DecodeOptions], list[ModelOutput]]
 @dataclass
 class Staged:
     """A request between preparing and the model: its documents, its distinct model segments,
-    and the outputs the cache already had."""
+    the memory's approved translations of some, and the outputs the cache already had."""
 
     prepared: list[PreparedDocument]
     segments: list[Segment]
     found: dict[str, ModelOutput]
+    remembered: dict[str, Remembered] = field(default_factory=dict)
 
     @property
     def missing(self) -> list[Segment]:
-        return [s for s in self.segments if s.text not in self.found]
+        return [s for s in self.segments if s.text not in self.found and not self.settled(s)]
+
+    def settled(self, segment: Segment) -> bool:
+        """Whether the memory answers this segment wherever it occurs."""
+        unit = self.remembered.get(segment.text)
+        return unit is not None and unit.unconditional
+
+    def outputs(self, requests: Sequence[str]) -> list[ModelOutput | None]:
+        return [self.found.get(r) for r in requests]
 
 
 def stage(engine: Engine, texts: Sequence[str], options: TranslateOptions) -> Staged:
-    """Prepare the documents, keep each distinct segment once, and look them up in the cache."""
+    """Prepare the documents, keep each distinct segment once, ask the memory, and look the
+    rest up in the cache."""
     prepared = prepare_documents(texts, options, engine.backend)
     segments = unique_inputs(prepared)
-    found = engine.outputs.lookup([s.text for s in segments], options.decode)
-    return Staged(prepared, segments, found)
+    remembered = dict(options.memory.exact([s.text for s in segments])) if options.memory else {}
+    staged = Staged(prepared, segments, {}, remembered)
+    asked = [s.text for s in segments if not staged.settled(s)]
+    staged.found = engine.outputs.lookup(asked, options.decode)
+    return staged
 
 
 def complete(
@@ -70,10 +89,22 @@ def complete(
     fresh: Mapping[str, ModelOutput],
     options: TranslateOptions,
 ) -> list[DocumentResult]:
-    """Store the model's fresh outputs in the cache and assemble every document."""
+    """Store the model's fresh outputs in the cache and assemble every document (with the
+    memory's close matches, when the request asked for them)."""
     engine.outputs.remember(fresh, options.decode)
+    return assemble(staged, fresh, options)
+
+
+def assemble(
+    staged: Staged, fresh: Mapping[str, ModelOutput], options: TranslateOptions
+) -> list[DocumentResult]:
+    """Every document from what the memory, the cache and the model gave (the fresh outputs
+    already cached)."""
     outputs = {**staged.found, **fresh}
-    return [assemble_document(doc, outputs) for doc in staged.prepared]
+    results = [assemble_document(doc, outputs, staged.remembered) for doc in staged.prepared]
+    if options.memory is not None:
+        options.memory.suggest([s for r in results for p in r.paragraphs for s in p.segments])
+    return results
 
 
 def translate_documents(
@@ -174,10 +205,7 @@ async def translate_documents_background(
     async with asyncio.TaskGroup() as group:  # one failure cancels the rest
         tasks = [group.create_task(run(number)) for number in range(len(chunks))]
     fresh = {text: out for task in tasks for text, out in task.result().items()}
-    outputs = {**staged.found, **fresh}
-    results = await asyncio.to_thread(
-        lambda: [assemble_document(doc, outputs) for doc in staged.prepared]
-    )
+    results = await asyncio.to_thread(assemble, staged, fresh, options)  # cached chunk by chunk
     return results, len(staged.segments)
 
 
@@ -220,8 +248,11 @@ async def stream_paragraphs(job: StreamJob) -> AsyncGenerator[tuple[int, int, Pa
                     job.staged.found.update(fresh)
                     for request in fresh:
                         del job.futures[request]
-                outputs = [job.staged.found[r] for r in paragraph.requests]
-                yield index, number, assemble_paragraph(paragraph, outputs)
+                outputs = job.staged.outputs(paragraph.requests)
+                result = assemble_paragraph(paragraph, outputs, job.staged.remembered)
+                if job.options.memory is not None:
+                    await asyncio.to_thread(job.options.memory.suggest, result.segments)
+                yield index, number, result
     finally:
         job.cancel()  # drops whatever the client no longer waits for
 

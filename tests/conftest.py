@@ -26,6 +26,9 @@ os.environ["THAIMT_CACHE_PATH"] = str(Path(_CACHE_DIR) / "cache.sqlite3")
 # other XDG cache (the Hugging Face hub's included) go to a fresh directory too.
 os.environ["XDG_CACHE_HOME"] = str(Path(_CACHE_DIR) / "xdg")
 os.environ.pop("THAIMT_CACHE_DIR", None)
+# Glossaries and memory (the desk) likewise: never the user's data directory.
+os.environ["THAIMT_DESK_PATH"] = str(Path(_CACHE_DIR) / "desk.sqlite3")
+os.environ["XDG_DATA_HOME"] = str(Path(_CACHE_DIR) / "xdg-data")
 os.environ["THAIMT_CACHE"] = "false"
 # One torch thread: several test processes (servers, CLIs) share 2 cores, and oversubscribed
 # OpenMP threads slow generation down by an order of magnitude.

@@ -8,7 +8,7 @@ pipeline are concerned (token ids in, :class:`ModelOutput` out); only the model 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -34,10 +34,12 @@ class StandInBackend:
         respond: Callable[[str], str] = lambda text: text,
         max_input_tokens: int = 64,
         count: Callable[[str], int] = default_count,
+        score: Callable[[str], float | None] = lambda text: None,
     ) -> None:
         self.respond = respond
         self.max_input_tokens = max_input_tokens
         self.count = count
+        self.score = score  # the model's mean token log-prob for its output to a text
         self.encoded: list[str] = []  # every text encoded, in order (repeats included)
         self._ids: dict[str, int] = {}
         self._texts: list[str] = []
@@ -55,7 +57,8 @@ class StandInBackend:
             text = self.respond(self._texts[ids[0]])
             # n-best: distinct hypotheses, as a beam search returns them
             others = tuple(f"alt{k} {text}" for k in range(1, 1 + options.alternatives))
-            outputs.append(ModelOutput(text, len(text.split()), others))
+            score = self.score(self._texts[ids[0]]) if options.scores else None
+            outputs.append(ModelOutput(text, len(text.split()), others, score))
         return outputs
 
     def _id(self, text: str) -> int:
@@ -113,3 +116,89 @@ class PlaceholderDroppingBackend:
 
         outputs = self._inner.translate_batch(*args, **kwargs)
         return [replace(o, text=TOLERANT_PLACEHOLDER.sub("", o.text)) for o in outputs]
+
+
+# Distinct English words for CorruptingBackend's clean outputs (a cycle far longer than the
+# repetition guard's 40-character unit, so a clean output never looks like a loop).
+WORDS = [
+    "market",
+    "report",
+    "shows",
+    "steady",
+    "growth",
+    "across",
+    "several",
+    "regional",
+    "sectors",
+    "while",
+    "government",
+    "officials",
+    "expect",
+    "further",
+    "investment",
+    "from",
+    "foreign",
+    "partners",
+    "during",
+    "the",
+    "coming",
+    "quarter",
+    "although",
+    "some",
+    "analysts",
+    "remain",
+    "cautious",
+    "about",
+    "exports",
+    "prices",
+    "wages",
+    "and",
+    "local",
+    "demand",
+]
+CORRUPTIONS = ("drop_placeholder", "repeat", "leave_thai", "low_score")
+
+
+class CorruptingBackend(StandInBackend):
+    """A model with a known good output for every segment, which spoils the segments named in
+    ``corrupt`` (masked text → one of CORRUPTIONS) the way a real model goes wrong.
+
+    Clean output: each Thai run of the masked text becomes distinct English words of about its
+    length, placeholders kept in place (no flag can fire). Corruptions: ``drop_placeholder``
+    loses every placeholder; ``repeat`` ends in a loop ("again again ..."); ``leave_thai`` keeps
+    a Thai run untranslated; ``low_score`` is the clean text with the low score the test gives
+    it. ``scores`` is the model's mean token log-prob per masked text (``default_score``
+    otherwise), so a test decides what the model "thought" of each output."""
+
+    def __init__(
+        self,
+        corrupt: Mapping[str, str],
+        scores: Mapping[str, float],
+        default_score: float = -0.3,
+    ) -> None:
+        super().__init__(self._respond, max_input_tokens=512)
+        self.corrupt = dict(corrupt)
+        self.score = lambda text: scores.get(text, default_score)
+
+    def _respond(self, masked: str) -> str:
+        import regex
+
+        from service.text.protect import TOLERANT_PLACEHOLDER
+
+        words = iter(WORDS * 20)
+
+        def english(run: regex.Match[str]) -> str:
+            out: list[str] = []
+            while sum(len(w) + 1 for w in out) < len(run.group()):
+                out.append(next(words))
+            return " ".join(out)
+
+        clean = regex.sub(r"\p{Thai}+", english, masked)
+        kind = self.corrupt.get(masked)
+        if kind == "drop_placeholder":
+            return " ".join(TOLERANT_PLACEHOLDER.sub(" ", clean).split())
+        if kind == "repeat":
+            return clean + " again" * 8
+        if kind == "leave_thai":
+            return clean + " " + regex.findall(r"\p{Thai}+", masked)[0]
+        return clean

@@ -48,9 +48,11 @@ def test_compose_fleet() -> None:
         env["THAIMT_TRUSTED_PROXIES"]
         == compose["networks"]["default"]["ipam"]["config"][0]["subnet"]
     )
-    # Only keys with an expiry are evicted: cache entries and budget windows, never the
-    # record of a document job; whose files are on one volume every replica mounts.
-    assert "volatile-lru" in services["redis"]["command"]
+    # Cache and budget keys (TTL) are evicted; the desk's glossaries and memory and the
+    # records of document jobs are kept; the jobs' files are on one volume every replica mounts.
+    command = services["redis"]["command"]
+    assert "volatile-lru" in command and command[command.index("--appendonly") + 1] == "yes"
+    assert "redis-data:/data" in services["redis"]["volumes"]
     assert f"jobs:{env['THAIMT_JOBS_DIR']}" in app["volumes"] and "jobs" in compose["volumes"]
     assert app["depends_on"]["redis"]["condition"] == "service_healthy"
     mounts = services["lb"]["volumes"] + services["prometheus"]["volumes"]
@@ -116,8 +118,11 @@ def test_kubernetes_services_and_autoscaler() -> None:
     assert hpa["spec"]["metrics"][0]["pods"]["metric"]["name"] == "thaimt_queue_depth"
     redis_args = docs[("Deployment", "thaimt-redis")]["spec"]["template"]["spec"]["containers"][0]
     assert "volatile-lru" in redis_args["args"]
-    claim = docs[("PersistentVolumeClaim", "thaimt-jobs")]
-    assert claim["spec"]["accessModes"] == ["ReadWriteMany"]
+    assert redis_args["args"][redis_args["args"].index("--appendonly") + 1] == "yes"
+    claim = docs[("Deployment", "thaimt-redis")]["spec"]["template"]["spec"]["volumes"][0]
+    assert ("PersistentVolumeClaim", claim["persistentVolumeClaim"]["claimName"]) in docs
+    jobs_claim = docs[("PersistentVolumeClaim", "thaimt-jobs")]
+    assert jobs_claim["spec"]["accessModes"] == ["ReadWriteMany"]
     pod = docs[("Deployment", "thaimt")]["spec"]["template"]["spec"]
     (container,) = pod["containers"]
     env = {e["name"]: e.get("value") for e in container["env"]}

@@ -24,8 +24,9 @@ if TYPE_CHECKING:
 
 
 def encode_output(output: ModelOutput) -> str:
-    """The cached form of an output: what a later hit needs (no token count: nothing ran)."""
-    fields = {"text": output.text, "alternatives": list(output.alternatives)}
+    """The cached form of an output: what a later hit needs (no token count: nothing ran), the
+    model's score included, so that a hit keeps its confidence."""
+    fields = {"text": output.text, "alternatives": list(output.alternatives), "score": output.score}
     return json.dumps(fields, ensure_ascii=False)
 
 
@@ -38,7 +39,15 @@ def decode_output(value: str) -> ModelOutput | None:
     text, alternatives = fields.get("text"), fields.get("alternatives", [])
     if not isinstance(text, str) or not isinstance(alternatives, list):
         return None
-    return ModelOutput(text, 0, tuple(str(a) for a in alternatives))
+    return ModelOutput(text, 0, tuple(str(a) for a in alternatives), _score(fields.get("score")))
+
+
+def _score(value: Any) -> float | None:
+    """The model's score from its cached form; None where unknown (entries written before
+    scores were kept, or not a number)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
 
 
 def _fields(data: Any) -> dict[str, Any]:

@@ -3,7 +3,7 @@
 Same keys as the SQLite cache (:mod:`service.cache.keys`, a SHA-256 hex digest), stored as
 ``thaimt:tr:<digest>`` strings holding the UTF-8 value. Size policy: every entry has a
 TTL (``THAIMT_REDIS_CACHE_TTL_S``, 30 days by default), renewed when it is hit, and Redis itself
-bounds memory: run it with ``maxmemory`` and ``maxmemory-policy allkeys-lru`` (see deploy/), so
+bounds memory: run it with ``maxmemory`` and ``maxmemory-policy volatile-lru`` (see deploy/), so
 the least recently used translations go first. Under ``noeviction`` a full Redis refuses writes:
 those are counted (kind ``full``) and skipped, and lookups still work.
 

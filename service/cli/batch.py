@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from service.cli.common import (
+    GLOSSARY_ID_NEEDS_SERVER,
     add_glossary_options,
     add_model_options,
     add_server_options,
@@ -73,6 +74,13 @@ def register(sub: Any) -> None:
         help="no progress bar and no summary (the bar is drawn only on a terminal)",
     )
     parser.add_argument(
+        "--review",
+        type=int,
+        default=10,
+        metavar="N",
+        help="list the N least confident segments in the summary, to check first (0: none)",
+    )
+    parser.add_argument(
         "--chunk-chars",
         type=int,
         default=200_000,
@@ -93,7 +101,13 @@ def _translator(args: argparse.Namespace, options: Any, settings: Any) -> Any:
         from service.files.client import ServerError, ServerKeyRefused, ServerTranslator
 
         try:
-            return ServerTranslator(server, options, api_key=args.api_key)
+            return ServerTranslator(
+                server,
+                options,
+                api_key=args.api_key,
+                glossary_id=args.glossary_id,
+                review=args.review > 0,
+            )
         except (ServerError, ServerKeyRefused) as exc:
             raise CLIError(str(exc), code=1) from exc
     from service.cli.common import load_checked_engine
@@ -115,8 +129,12 @@ def run(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
     if args.api_key and not explicit_server(args, settings):
         raise CLIError("--api-key goes with --server URL (or THAIMT_SERVER)", code=2)
+    if args.glossary_id and not explicit_server(args, settings):
+        raise CLIError(GLOSSARY_ID_NEEDS_SERVER, code=2)
     if args.chunk_chars < 1:
         raise CLIError("--chunk-chars must be at least 1", code=2)
+    if args.review < 0:
+        raise CLIError(f"--review must be 0 or more, got {args.review}", code=2)
     forced = None if args.format == "auto" else args.format
     try:
         found = discover_all(args.inputs, args.output, forced, args.follow_symlinks)
@@ -131,7 +149,9 @@ def run(args: argparse.Namespace) -> int:
         args.overwrite_targets,
         settings.document_limits,
     )
-    config = BatchConfig(args.output, options, format_options, args.chunk_chars, args.fail_fast)
+    config = BatchConfig(
+        args.output, options, format_options, args.chunk_chars, args.fail_fast, args.review
+    )
     progress = Progress(quiet=args.quiet)
     translator = _translator(args, options, settings)
     try:

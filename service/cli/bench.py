@@ -48,6 +48,25 @@ def register(subparsers: Any) -> None:
         help="the server's RSS around a series of large requests, memory trimming off and on "
         "(memory.md/.json)",
     )
+    mode.add_argument(
+        "--confidence",
+        action="store_true",
+        help="what the model's own score (confidence) costs the engine at batch 32, with and "
+        "without it side by side (confidence.md/.json)",
+    )
+    mode.add_argument(
+        "--desk",
+        action="store_true",
+        help="the translation memory's cost: cache-hit requests without and with 10,000 units "
+        "(exact lookup, close matches), close-match queries at 10,000 and 100,000 units "
+        "(desk.md/.json)",
+    )
+    mode.add_argument(
+        "--long-line",
+        action="store_true",
+        help="one line of 10k, 50k and 200k characters through the whole workflow: time per "
+        "character at each size and their ratio, 1 = linear (long-line.md/.json)",
+    )
     parser.add_argument("--clients", type=int, default=200, help="--overload: clients")
     parser.add_argument("--seconds", type=float, default=60.0, help="--overload: duration")
     parser.add_argument(
@@ -138,6 +157,12 @@ def _run(args: argparse.Namespace) -> int:
         return _overload(args, config, progress)
     if args.memory:
         return _memory(args, config, progress)
+    if args.confidence:
+        return _confidence(args, config, progress)
+    if args.desk:
+        return _desk(args, config, progress)
+    if args.long_line:
+        return _long_line(args, config, progress)
     if args.sweep:
         from bench.sweep import run_sweep
 
@@ -166,6 +191,19 @@ def _overload(args: argparse.Namespace, config: Any, progress: Any) -> int:
     return 0
 
 
+def _desk(args: argparse.Namespace, config: Any, progress: Any) -> int:
+    from bench.report import memory_section
+    from bench.run import run_desk
+
+    report = run_desk(config, log=progress)
+    args.out.mkdir(parents=True, exist_ok=True)
+    table = "\n".join(memory_section(report)).strip() + "\n"
+    (args.out / "desk.md").write_text(table, encoding="utf-8")
+    (args.out / "desk.json").write_text(json.dumps(report.to_dict(), indent=2), encoding="utf-8")
+    print(json.dumps(report.summary) if args.json else table)
+    return 0
+
+
 def _memory(args: argparse.Namespace, config: Any, progress: Any) -> int:
     from bench.memory import markdown, run_memory, summary, to_dict
 
@@ -175,5 +213,31 @@ def _memory(args: argparse.Namespace, config: Any, progress: Any) -> int:
     table = markdown(runs, requests, chars)
     (args.out / "memory.md").write_text(table, encoding="utf-8")
     (args.out / "memory.json").write_text(json.dumps(to_dict(runs), indent=2), encoding="utf-8")
+    print(json.dumps(summary(runs)) if args.json else table)
+    return 0
+
+
+def _confidence(args: argparse.Namespace, config: Any, progress: Any) -> int:
+    from bench.confidence import dumps, markdown, run_confidence_cost
+
+    rows = run_confidence_cost(config, log=progress)
+    args.out.mkdir(parents=True, exist_ok=True)
+    command = "thaimt bench --confidence"
+    table = markdown(rows, command)
+    (args.out / "confidence.md").write_text(table, encoding="utf-8")
+    (args.out / "confidence.json").write_text(dumps(rows), encoding="utf-8")
+    summary = {f"{r.variant} {r.lengths}": round(r.ratio, 4) for r in rows}
+    print(json.dumps(summary) if args.json else table)
+    return 0
+
+
+def _long_line(args: argparse.Namespace, config: Any, progress: Any) -> int:
+    from bench.longline import markdown, run_long_line, summary, to_dict
+
+    runs = run_long_line(config, log=progress)
+    args.out.mkdir(parents=True, exist_ok=True)
+    table = markdown(runs)
+    (args.out / "long-line.md").write_text(table, encoding="utf-8")
+    (args.out / "long-line.json").write_text(json.dumps(to_dict(runs), indent=2), encoding="utf-8")
     print(json.dumps(summary(runs)) if args.json else table)
     return 0

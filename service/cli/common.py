@@ -88,9 +88,21 @@ def local_server_url(settings: Settings) -> str | None:
     return settings.model_copy(update={"host": host}).server_url()
 
 
+GLOSSARY_ID_NEEDS_SERVER = (
+    "--glossary-id names a glossary stored on a server: give --server URL (or THAIMT_SERVER); "
+    "in this process use --glossary FILE (GET /v1/glossaries/ID/entries exports one as TSV)"
+)
+
+
 def add_glossary_options(parser: argparse.ArgumentParser) -> None:
-    """--glossary FILE and --keep TERM (repeatable)."""
+    """--glossary FILE, --glossary-id ID (a server's) and --keep TERM (repeatable)."""
     parser.add_argument("--glossary", type=Path, help="glossary file: TSV (th<TAB>en) or JSON")
+    parser.add_argument(
+        "--glossary-id",
+        metavar="ID",
+        help="a glossary stored on the server (with --server; under --glossary's entries, "
+        "which win on a conflict)",
+    )
     parser.add_argument(
         "--keep",
         action="append",

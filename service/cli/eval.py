@@ -18,11 +18,14 @@ if TYPE_CHECKING:
 def register(sub: Any) -> None:
     parser = sub.add_parser(
         "eval",
-        help="BLEU / chrF++ / TER, term keeping and speed on FLORES-200, Tatoeba or your files",
+        help="BLEU / chrF++ / TER, term keeping, confidence calibration and speed on "
+        "FLORES-200, NTREX-128 (news), Tatoeba or your files",
         description=(
             "Translate a test set with one or more models through the service pipeline, and/or "
             "score existing hypotheses files, into one comparison report (report.md, "
-            "report.json, hyps/, report.png)."
+            "report.json, hyps/, report.png), with sacrebleu's paired significance test "
+            "between every pair of systems and how each model's confidence ranks sentence "
+            "quality. --compare-raw adds each model with the pipeline off."
         ),
     )
     systems = parser.add_argument_group("systems")
@@ -46,7 +49,10 @@ def register(sub: Any) -> None:
     )
     data = parser.add_argument_group("test set")
     data.add_argument(
-        "--testset", nargs="+", metavar="SET", help="flores200 (default), tatoeba, or SRC REF files"
+        "--testset",
+        nargs="+",
+        metavar="SET",
+        help="flores200 (default), ntrex (news), tatoeba, or SRC REF files",
     )
     data.add_argument("--refs", type=Path, metavar="FILE", help="references for --hyps (no model)")
     data.add_argument("--src", type=Path, metavar="FILE", help="sources for --refs (term keeping)")
@@ -84,6 +90,27 @@ def register(sub: Any) -> None:
         metavar="K",
         help="test lines per paragraph in article mode",
     )
+    compare = parser.add_argument_group("comparison")
+    compare.add_argument(
+        "--compare-raw",
+        action="store_true",
+        help="also run each model with the pipeline off (each test line to the model as it is: "
+        "no sentence splitting, no protected terms), side by side with the pipeline",
+    )
+    compare.add_argument(
+        "--paired-test",
+        choices=["bs", "ar", "none"],
+        default="bs",
+        help="sacrebleu's significance test between every pair of systems: paired bootstrap "
+        "(bs, default), approximate randomisation (ar) or none",
+    )
+    compare.add_argument(
+        "--paired-samples",
+        type=int,
+        default=0,
+        metavar="N",
+        help="bootstrap resamples or randomisation trials (default: sacrebleu's, 1000 / 10000)",
+    )
     parser.add_argument("-o", "--out", type=Path, default=Path("eval-report"), help="output folder")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     parser.set_defaults(handler=handle)
@@ -100,16 +127,53 @@ def handle(args: argparse.Namespace) -> int:
         results = _evaluate(args, testset, config)
     except TestSetError as exc:
         raise CLIError(str(exc), code=2) from None
-    paths = write_report(results, _context(args, testset, config), args.out)
-    table = [
-        ln for ln in paths["md"].read_text(encoding="utf-8").splitlines() if ln.startswith("|")
-    ]
-    print("\n".join(table))
+    significance = _significance(args, testset, config, results)
+    paths = write_report(results, _context(args, testset, config), args.out, significance)
+    print("\n".join(_tables(paths["md"].read_text(encoding="utf-8"))))
     chart = f", {paths['png']}" if "png" in paths else ""
     print(f"\nwrote {paths['md']}, {paths['json']}{chart} and {paths['hyps']}/")
     if "png" not in paths:
         print("report.png skipped: the chart needs matplotlib (pip install 'thaimt[plot]')")
     return 0
+
+
+def _tables(markdown: str) -> list[str]:
+    """The report's tables (systems, significance, calibration), each after its heading."""
+    out: list[str] = []
+    heading = ""
+    previous = False
+    for line in markdown.splitlines():
+        if line.startswith(("## ", "**")):
+            heading = line.removeprefix("## ")
+        table = line.startswith("|")
+        if table and not previous:
+            out += [*([""] if out else []), *([heading] if heading else [])]
+            heading = ""
+        if table:
+            out.append(line)
+        previous = table
+    return out
+
+
+def _significance(
+    args: argparse.Namespace, testset: TestSet, config: EvalConfig, results: list[SystemResult]
+) -> Any:
+    """sacrebleu's paired test between every pair of systems (None for one system)."""
+    from eval.runner import Granularity
+    from eval.significance import paired_significance
+
+    if args.paired_test == "none" or len(results) < 2:
+        return None
+    grain = Granularity.for_mode(config.mode, len(testset), config.article_size)
+    print(
+        f"paired significance ({args.paired_test}) between {len(results)} systems", file=sys.stderr
+    )
+    return paired_significance(
+        [(r.name, r.hypotheses) for r in results],
+        grain.apply(testset.references),
+        args.paired_test,
+        args.paired_samples,
+    )
 
 
 def _check_arguments(args: argparse.Namespace) -> None:
@@ -126,7 +190,9 @@ def _check_arguments(args: argparse.Namespace) -> None:
     if args.hyps and not args.model and args.refs is None and not args.testset:
         raise CLIError("--hyps needs references: --refs FILE (or --testset)", code=2)
     if args.testset and len(args.testset) > 2:
-        raise CLIError("--testset takes a name (flores200, tatoeba) or two files SRC REF", 2)
+        raise CLIError("--testset takes a name (flores200, ntrex, tatoeba) or two files SRC REF", 2)
+    if args.compare_raw and not args.model:
+        raise CLIError("--compare-raw runs a model with the pipeline off: give --model M", code=2)
     for flag, value in (
         ("--limit", args.limit),
         ("--beam", args.beam),
@@ -136,6 +202,10 @@ def _check_arguments(args: argparse.Namespace) -> None:
     ):
         if value is not None and value < 1:
             raise CLIError(f"{flag} must be at least 1, got {value}", code=2)
+    if args.paired_samples < 0:
+        raise CLIError(
+            f"--paired-samples must be 0 (default) or more, got {args.paired_samples}", 2
+        )
 
 
 def _config(args: argparse.Namespace) -> EvalConfig:
@@ -156,6 +226,7 @@ def _config(args: argparse.Namespace) -> EvalConfig:
         max_output_tokens=args.max_output_tokens,
         progress=not args.quiet and sys.stderr.isatty(),  # a bar only where a person watches
         cache=args.cache,
+        compare_raw=args.compare_raw,
     )
 
 

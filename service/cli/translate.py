@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from service.cli.common import (
+    GLOSSARY_ID_NEEDS_SERVER,
     add_glossary_options,
     add_model_options,
     add_server_options,
@@ -116,6 +117,8 @@ def run(args: argparse.Namespace) -> int:
     if args.api_key and not explicit_server(args, settings) and model_flags_given(args):
         raise CLIError("--api-key goes with a server (--server URL); drop the model flags", 2)
     server, found = _server_to_use(args, settings)
+    if args.glossary_id and server is None:
+        raise CLIError(GLOSSARY_ID_NEEDS_SERVER, code=2)
     if server is not None:
         out = _on_server(server, found, text, options, args, started)
     else:
@@ -177,7 +180,7 @@ def _on_server(
     from service.files.client import ServerError, ServerKeyRefused, ServerTranslator
 
     try:
-        client = ServerTranslator(url, options, api_key=args.api_key)
+        client = ServerTranslator(url, options, api_key=args.api_key, glossary_id=args.glossary_id)
         if found and not args.quiet:
             print(
                 f"thaimt: translating with the thaimt server at {url} (model {client.model}); "

@@ -50,7 +50,10 @@ class DriverBackend:
         if not texts:
             return []
         with self._lock, quiet_transformers():
-            encoded = self.tokenizer(list(texts), add_special_tokens=True, truncation=False)
+            # verbose=False: long texts are counted on purpose (to split them to the budget)
+            encoded = self.tokenizer(
+                list(texts), add_special_tokens=True, truncation=False, verbose=False
+            )
         return [list(ids) for ids in encoded["input_ids"]]
 
     def translate_batch(

@@ -3,7 +3,8 @@
 The server runs the same pipeline, so the outputs equal the in-process ones. Documents go in
 batches bounded by count and characters (within the server's limits); 503/429 answers are retried
 after their Retry-After; any other failure raises ServerError with the server's message. An API
-key, when given, goes with every request as ``Authorization: Bearer KEY``; a refused or missing
+key, when given, goes with every request as ``Authorization: Bearer KEY``, and a stored
+glossary's id (``--glossary-id``) with every translation; a refused or missing
 key (401/403) raises ServerKeyRefused, which is not a ServerError: no other request could succeed,
 so a batch run stops there instead of failing every file one by one.
 """
@@ -18,6 +19,7 @@ import httpx
 
 from service.files.translator import TranslatorStats
 from service.pipeline import TranslateOptions
+from service.review import ReviewItem, lowest, review_items_from_detail
 
 RETRY_STATUSES = (429, 503)
 
@@ -53,13 +55,18 @@ class ServerTranslator:
         retries: int = 8,
         timeout_s: float = 300.0,
         api_key: str | None = None,
+        glossary_id: str | None = None,
+        review: bool = True,
     ) -> None:
         self.url = url.rstrip("/")
         self.options = options
+        self.glossary_id = glossary_id
         self.max_texts, self.max_chars, self.retries = max_texts, max_chars, retries
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self.client = httpx.Client(base_url=self.url, timeout=timeout_s, headers=headers)
         self.stats = TranslatorStats()
+        self.review = review  # ask for detail, for the least confident segments
+        self.last_review: list[list[ReviewItem]] = []
         self.model = self._model_id()
         self.identity = f"server {self.model}"
         self.max_chars = self._fit_server_limit(max_chars)
@@ -86,6 +93,7 @@ class ServerTranslator:
 
     def translate_documents(self, texts: Sequence[str]) -> list[str]:
         out: list[str] = []
+        self.last_review = []
         for batch in self._batches(texts):
             out += self._translate_batch(batch)
         self.stats.documents += len(texts)
@@ -114,11 +122,21 @@ class ServerTranslator:
         return detail[0]
 
     def _translate_batch(self, batch: list[str]) -> list[str]:
-        data = self._post(batch)
+        data = self._post(batch, detail=self.review)
         translations = data.get("translations")
         if not isinstance(translations, list) or len(translations) != len(batch):
             raise ServerError(f"{self.url}: unexpected answer without {len(batch)} translations")
+        self._keep_review(batch, data.get("detail") if self.review else None)
         return [str(t) for t in translations]
+
+    def _keep_review(self, batch: list[str], details: Any) -> None:
+        """Each document's least confident segments, from the server's detail (none without)."""
+        if isinstance(details, list) and len(details) == len(batch):
+            self.last_review += [
+                lowest(review_items_from_detail(d)) if isinstance(d, dict) else [] for d in details
+            ]
+        else:
+            self.last_review += [[] for _ in batch]
 
     def _post(self, batch: list[str], detail: bool = False) -> dict[str, Any]:
         body: dict[str, Any] = {
@@ -128,6 +146,8 @@ class ServerTranslator:
             "beam_size": self.options.decode.beam_size,
             "detail": detail,
         }
+        if self.glossary_id:
+            body["glossary_id"] = self.glossary_id
         try:
             response = self._request("POST", "/v1/translate", json=body)
             data = response.json()

@@ -34,6 +34,7 @@ from service.formats.base import FormatError, FormatOptions
 from service.formats.opening import OpenedFile, open_bytes
 from service.formats.rounds import translation_rounds_sync
 from service.pipeline import TranslateOptions
+from service.review import REVIEW_COUNT, LeastConfident, ReviewItem, relabel
 from service.testhold import hold_for_tests
 
 __all__ = [
@@ -58,6 +59,7 @@ class BatchConfig:
     format_options: FormatOptions = field(default_factory=FormatOptions)
     chunk_chars: int = 200_000  # documents' characters per engine call
     fail_fast: bool = False
+    review: int = REVIEW_COUNT  # least confident segments listed in the summary
 
 
 @dataclass
@@ -67,6 +69,7 @@ class _Loaded:
     options_key: str
     opened: OpenedFile
     characters: int  # of the source file (text formats) or of its texts (binary formats)
+    review: list[ReviewItem] = field(default_factory=list)  # its least confident segments
 
 
 # The tests hold a run before a chunk to interrupt or kill it between two files, provably
@@ -109,6 +112,7 @@ class BatchRunner:
         except OSError as exc:
             raise BatchError(f"cannot use the manifest: {_reason(exc)}") from None
         self.summary = BatchSummary()
+        self._review = LeastConfident(config.review)
 
     def run(
         self,
@@ -140,6 +144,7 @@ class BatchRunner:
             self.summary.seconds = time.monotonic() - started
             self.summary.segments = self.translator.stats.segments
             self.summary.model_calls = self.translator.stats.model_calls
+            self.summary.least_confident = self._review.items()
             self.progress.close()
         return self.summary
 
@@ -218,10 +223,32 @@ class BatchRunner:
 
     def _translate_rounds(self, chunk: list[_Loaded]) -> tuple[list[list[str]], list[list[str]]]:
         """Every document of the chunk in one call, then the fallback texts (HTML elements whose
-        markers the model lost) of every file in one more call when there are any."""
+        markers the model lost) of every file in one more call when there are any. The first
+        call's least confident segments are kept with their files (the run's summary)."""
         extracted = [loaded.opened.extracted for loaded in chunk]
-        rounds = translation_rounds_sync(extracted, self.translator.translate_documents)
+        calls = 0
+
+        def translate(texts: list[str]) -> list[str]:
+            nonlocal calls
+            out = self.translator.translate_documents(texts)
+            if calls == 0:
+                self._keep_review(chunk)
+            calls += 1
+            return out
+
+        rounds = translation_rounds_sync(extracted, translate)
         return rounds.first, rounds.fallbacks
+
+    def _keep_review(self, chunk: list[_Loaded]) -> None:
+        """Each file's share of the translator's last review list, labelled with the file."""
+        per_document = iter(self.translator.last_review)
+        for loaded in chunk:
+            where = str(loaded.job.source)
+            loaded.review = [
+                item
+                for number in range(len(loaded.opened.extracted.texts))
+                for item in relabel(next(per_document, []), where, number)
+            ]
 
     def _finish(self, loaded: _Loaded, translations: list[str], fallbacks: list[str]) -> None:
         job = loaded.job
@@ -251,6 +278,7 @@ class BatchRunner:
             self._fail(job, f"cannot record it in the manifest: {_reason(exc)}")
             return
         self.summary.ok.append(str(job.source))
+        self._review.add(loaded.review)
         self.summary.characters += characters
         self.progress.file_done("ok")
 

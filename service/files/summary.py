@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from service.review import ReviewItem, format_review
+
 UNCHANGED = "unchanged since the last run"
 
 
@@ -20,6 +22,8 @@ class BatchSummary:
     seconds: float = 0.0  # wall time from the start of the command
     loading_seconds: float | None = None  # of which loading the model (the CLI knows it)
     interrupted: bool = False
+    # The segments to check first: the run's least confident, least first (written files only).
+    least_confident: list[ReviewItem] = field(default_factory=list)
 
     @property
     def exit_code(self) -> int:
@@ -33,7 +37,7 @@ MAX_LISTED = 20  # skipped files listed per reason; the rest are counted
 
 def format_summary(summary: BatchSummary) -> str:
     """The counts, then every failed file with its reason, then the skipped files by reason
-    (files unchanged since the last run are only counted)."""
+    (files unchanged since the last run are only counted), then the least confident segments."""
     loading = summary.loading_seconds
     working = summary.seconds - (loading or 0.0)  # the rate is the translation's own
     rate = summary.segments / working if working > 0 else 0.0
@@ -56,4 +60,8 @@ def format_summary(summary: BatchSummary) -> str:
         lines += [f"  skipped: {source}: {reason}" for source in sources[:MAX_LISTED]]
         if len(sources) > MAX_LISTED:
             lines.append(f"  skipped: ... and {len(sources) - MAX_LISTED} more: {reason}")
+    if summary.least_confident:
+        count = len(summary.least_confident)
+        lines.append(f"least confident {count} segment(s), check these first (confidence 0–1):")
+        lines += format_review(summary.least_confident)
     return "\n".join(lines)

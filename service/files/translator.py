@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from service.pipeline import TranslateOptions
+from service.review import ReviewItem, least_confident
 from service.text.normalize import has_thai
 from service.workflow import translate_documents
 
@@ -35,6 +36,9 @@ class TranslatorStats:
 class DocumentTranslator(Protocol):
     identity: str  # names the model and backend; recorded in the manifest
     stats: TranslatorStats
+    # Per document of the last translate_documents call: its least confident segments (at most
+    # REVIEW_COUNT, least first; empty where unknown), for the run's summary.
+    last_review: list[list[ReviewItem]]
 
     def translate_documents(self, texts: Sequence[str]) -> list[str]: ...
 
@@ -52,6 +56,7 @@ class LocalTranslator:
         self.stats = TranslatorStats()
         self._memory: dict[str, ModelOutput] = {}  # masked segment -> model output, this run
         self._memory_limit = memory_limit
+        self.last_review: list[list[ReviewItem]] = []
 
     def translate_documents(self, texts: Sequence[str]) -> list[str]:
         results = translate_documents(self.engine, texts, self.options, run=self._run)
@@ -60,6 +65,7 @@ class LocalTranslator:
         self.stats.segments += sum(
             1 for r in results for p in r.paragraphs for seg in p.segments if has_thai(seg.masked)
         )
+        self.last_review = [least_confident([r]) for r in results]
         return [result.text for result in results]
 
     def _run(self, segments: Sequence[Segment], options: DecodeOptions) -> list[ModelOutput]:

@@ -13,7 +13,12 @@ are translated as texts of their own. Elements named in ``TagOptions.ignore`` (D
 When the model loses an inline element's markers (or leaves no text between them) while the
 source had text there, the element is not left empty: its own text pieces are translated on their
 own in a second round (``Extracted.fallback_texts``) and the element is rebuilt from the source's
-structure with them; an empty translation keeps the source text.
+structure with them; an empty translation keeps the source text (``markers.MarkedSentence``).
+
+Nothing outside the translated text changes: a Private Use character in the text is an item of
+its own (it comes back once), a run keeps its leading and trailing whitespace as written, a run
+whose translation is the text it was given is left untouched, and whitespace between blocks is
+kept as written.
 
 Every walk over the tree is iterative and linear in its size, so any nesting depth works
 (BeautifulSoup's own parser and serialiser are iterative too; a test holds both to that).
@@ -32,15 +37,7 @@ from bs4.dammit import EntitySubstitution
 from bs4.formatter import HTMLFormatter
 
 from service.formats.base import Extracted, FormatOptions
-from service.formats.markers import (
-    Piece,
-    detach_lost,
-    lost_pairs,
-    marker,
-    order_markers,
-    split_markers,
-    strip_pua,
-)
+from service.formats.markers import MarkedSentence, escape_reserved, has_text, marker
 
 INLINE_TAGS = frozenset(
     {
@@ -66,6 +63,22 @@ class _SourceOrderFormatter(HTMLFormatter):
         return list(tag.attrs.items())
 
 
+class _Tag(Tag):
+    """A tag equal only to itself. bs4's ``Tag.__eq__`` compares whole subtrees, recursively,
+    and its serialiser compares a child's parent with ``!=``: a deep tree then hits the recursion
+    limit (and whether it does depends on the tags' contents, not only on the depth)."""
+
+    __eq__ = object.__eq__
+    __ne__ = object.__ne__
+    __hash__ = object.__hash__
+
+
+class _Soup(BeautifulSoup):
+    """Whitespace-only strings kept as written (bs4 turns them into one space or newline)."""
+
+    ASCII_SPACES = ""
+
+
 class _Doctype(Doctype):
     SUFFIX = ">"  # bs4 adds a newline after a doctype; the source's own newline follows anyway
 
@@ -83,7 +96,8 @@ _XHTML_FORMATTER = _SourceOrderFormatter(
     empty_attributes_are_booleans=False,
 )
 _XHTML_NAMESPACE = re.compile(r"""xmlns\s*=\s*["']http://www\.w3\.org/1999/xhtml["']""")
-_SPACES = re.compile(r"[ \t\n\r\f]+")  # HTML whitespace; a no-break space is content
+_HTML_SPACE = " \t\n\r\f"  # a no-break space is content
+_SPACES = re.compile(r"[ \t\n\r\f]+")
 
 
 def _is_skipped(tag: Tag, ignored: frozenset[str] = frozenset()) -> bool:
@@ -124,32 +138,35 @@ class _InlineRun:
 
     parent: Tag
     nodes: list[PageElement]
-    sentence: str = ""
     items: list[PageElement] = field(default_factory=list)  # marker index -> element
     pairs: dict[int, int] = field(default_factory=dict)  # open marker -> close marker
-    source: list[Piece] = field(default_factory=list)  # the sentence split at its markers
-    lead: str = ""
+    lead: str = ""  # the run's leading and trailing HTML whitespace, kept as written
     trail: str = ""
     ignored: frozenset[str] = frozenset()  # elements copied as they are (DeepL's ignore_tags)
+    inline: MarkedSentence = field(init=False)
+
+    @property
+    def sentence(self) -> str:
+        return self.inline.sentence
 
     def build(self) -> None:
         parts: list[str] = []
         for node in self.nodes:
             self._serialise(node, parts)
         text = "".join(parts)
-        core = text.strip(" ")
-        self.lead = text[: len(text) - len(text.lstrip(" "))]
-        self.trail = text[len(text.rstrip(" ")) :]
-        self.sentence = core
-        self.source = split_markers(core, len(self.items))
+        core = text.strip(_HTML_SPACE)
+        self.lead = text[: len(text) - len(text.lstrip(_HTML_SPACE))]
+        self.trail = text[len(self.lead) + len(core) :]
+        self.inline = MarkedSentence(_SPACES.sub(" ", core), len(self.items), self.pairs)
 
     def _add(self, element: PageElement) -> str:
         self.items.append(element)
         return marker(len(self.items) - 1)
 
     def _serialise(self, root: PageElement, parts: list[str]) -> None:
-        """Text as it is, an inline element as open marker + children + close marker, anything
-        else (void element, comment, untranslatable element) as one marker; no recursion."""
+        """Text as it is (a Private Use character in it as an item of its own), an inline
+        element as open marker + children + close marker, anything else (void element, comment,
+        untranslatable element) as one marker; no recursion."""
         stack: list[tuple[PageElement, int | None]] = [(root, None)]
         while stack:
             node, open_index = stack.pop()
@@ -157,7 +174,7 @@ class _InlineRun:
                 self.pairs[open_index] = len(self.items)
                 parts.append(self._add(node))
             elif isinstance(node, NavigableString) and type(node) is NavigableString:
-                parts.append(_SPACES.sub(" ", strip_pua(str(node))))
+                parts.append(escape_reserved(str(node), self._add_character))
             elif (
                 isinstance(node, Tag)
                 and not _is_skipped(node, self.ignored)
@@ -170,30 +187,22 @@ class _InlineRun:
             else:
                 parts.append(self._add(node))
 
-    def has_text(self) -> bool:
-        return any(c.strip() and not (0xE000 <= ord(c) <= 0xF8FF) for c in self.sentence)
+    def _add_character(self, char: str) -> str:
+        return self._add(NavigableString(char))
 
-    def _pieces(self, translation: str) -> tuple[list[Piece], list[int]]:
-        """The translation's pieces in a valid order, and the elements that lost their text."""
-        pieces = order_markers(split_markers(translation, len(self.items)), self.pairs)
-        lost = lost_pairs(self.source, pieces, self.pairs)
-        return detach_lost(pieces, self.pairs, lost), lost
+    def has_text(self) -> bool:
+        return has_text(self.sentence)
 
     def fallback_texts(self, translation: str) -> list[str]:
         """The source text pieces inside each element that lost its text, in source order."""
-        return [(p.text or "").strip() for p in self._inside_lost(self._pieces(translation)[1])]
-
-    def _inside_lost(self, lost: list[int]) -> Iterator[Piece]:
-        for open_ in lost:
-            for piece in self.source[self._position(open_) + 1 : self._position(self.pairs[open_])]:
-                if piece.index is None and (piece.text or "").strip():
-                    yield piece
-
-    def _position(self, index: int) -> int:
-        return next(i for i, p in enumerate(self.source) if p.index == index)
+        return self.inline.fallback_texts(translation)
 
     def rebuild(self, translation: str, fallbacks: Iterator[str]) -> None:
-        pieces, lost = self._pieces(translation)
+        """Put the translation in place of the run's nodes; a run whose translation is the
+        sentence it was given stays exactly as it was (whitespace included)."""
+        if translation == self.sentence:
+            return
+        pieces = self.inline.pieces(translation, fallbacks)
         closers = set(self.pairs.values())
         for index in self.pairs:
             element = self.items[index]
@@ -215,9 +224,7 @@ class _InlineRun:
                 else self.items[piece.index]
             )
             (stack[-1].append(new) if stack else top_level.append(new))
-            if piece.index in lost:
-                self._refill(piece.index, fallbacks)
-            elif piece.index in self.pairs:
+            if piece.index in self.pairs:
                 assert isinstance(new, Tag)
                 stack.append(new)
         top_level.append(NavigableString(self.trail))
@@ -226,32 +233,6 @@ class _InlineRun:
         for node in top_level:
             if isinstance(node, NavigableString) and not str(node):
                 node.extract()
-
-    def _refill(self, open_: int, fallbacks: Iterator[str]) -> None:
-        """Rebuild a lost element from the source's structure, each text piece translated on its
-        own (the source text where that translation came back empty)."""
-        element = self.items[open_]
-        assert isinstance(element, Tag)
-        stack: list[Tag] = [element]
-        closers = set(self.pairs.values())
-        start, end = self._position(open_), self._position(self.pairs[open_])
-        for piece in self.source[start + 1 : end]:
-            if piece.index is None:
-                text = piece.text or ""
-                if text.strip():
-                    core = strip_pua(next(fallbacks)).strip() or text.strip()
-                    text = (
-                        text[: len(text) - len(text.lstrip())] + core + (text[len(text.rstrip()) :])
-                    )
-                stack[-1].append(NavigableString(text))
-            elif piece.index in closers:
-                stack.pop()
-            else:
-                node = self.items[piece.index]
-                stack[-1].append(node)
-                if piece.index in self.pairs:
-                    assert isinstance(node, Tag)
-                    stack.append(node)
 
 
 def _collect_runs(root: Tag, ignored: frozenset[str]) -> list[_InlineRun]:
@@ -342,7 +323,7 @@ class HtmlFormat:
         """The texts of ``content``; ``rebuild`` may be called once (it edits the parsed tree)."""
         xhtml = is_xhtml(content) if self.xhtml is None else self.xhtml
         formatter = _XHTML_FORMATTER if xhtml else _FORMATTER
-        soup = BeautifulSoup(content, "html.parser")
+        soup = _Soup(content, "html.parser", element_classes={Tag: _Tag})
         runs = _collect_runs(soup, self.ignored)
         for run in runs:
             run.build()

@@ -4,7 +4,8 @@ A paragraph is read as a sequence of text, *opaque* items (a tab, an image, a fi
 reference, an inline code: one PUA marker each) and *spans* (a run of bold text, a link: an open
 and a close marker around their content). The markers travel through the pipeline as protected
 spans, and :meth:`InlineSentence.resolve` turns a translation back into a properly nested list of
-pieces with the same items, exactly as the HTML format does (``service.formats.markers``): the
+pieces with the same items, with the HTML and Markdown formats' own mechanism
+(``service.formats.markers.MarkedSentence``): the
 translation's order when it nests, the source's order otherwise, and a span that lost its text
 (its markers dropped or emptied by the model) refilled from the source's structure with its own
 text pieces translated on their own (the second round, :meth:`fallback_texts`). So a bold or
@@ -20,15 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
-from service.formats.markers import (
-    Piece,
-    detach_lost,
-    lost_pairs,
-    marker,
-    marker_index,
-    order_markers,
-    split_markers,
-)
+from service.formats.markers import MarkedSentence, Piece, has_text, marker, marker_index
 
 P = TypeVar("P")  # what a format keeps for each marker (its XML nodes, its run properties, ...)
 
@@ -78,7 +71,9 @@ class InlineBuilder(Generic[P]):
 
 @dataclass
 class InlineSentence(Generic[P]):
-    """A sentence with markers (``sentence``, spaces around it in ``lead``/``trail``)."""
+    """A sentence with markers (``sentence``, spaces around it in ``lead``/``trail``); putting a
+    translation back is :class:`~service.formats.markers.MarkedSentence`'s, as for HTML and
+    Markdown."""
 
     sentence: str
     lead: str
@@ -86,57 +81,27 @@ class InlineSentence(Generic[P]):
     items: list[P | None]
     pua: list[str]  # per item: the source PUA character it stands for, or ""
     pairs: dict[int, int]
-    source: list[Piece] = field(default_factory=list)
+    marked: MarkedSentence = field(init=False)
 
     def __post_init__(self) -> None:
-        self.source = split_markers(self.sentence, len(self.items))
+        self.marked = MarkedSentence(self.sentence, len(self.items), self.pairs)
 
     def has_text(self) -> bool:
-        return any(not c.isspace() and marker_index(c) is None for c in self.sentence)
-
-    def _pieces(self, translation: str) -> tuple[list[Piece], list[int]]:
-        pieces = order_markers(split_markers(translation, len(self.items)), self.pairs)
-        lost = lost_pairs(self.source, pieces, self.pairs)
-        return detach_lost(pieces, self.pairs, lost), lost
+        return has_text(self.sentence)
 
     def fallback_texts(self, translation: str) -> list[str]:
         """The source text pieces inside each span that lost its text, in source order."""
-        lost = self._pieces(translation)[1]
-        return [(p.text or "").strip() for open_ in lost for p in self._inside(open_) if _has(p)]
-
-    def _inside(self, open_: int) -> list[Piece]:
-        start, end = self._position(open_), self._position(self.pairs[open_])
-        return self.source[start + 1 : end]
-
-    def _position(self, index: int) -> int:
-        return next(i for i, p in enumerate(self.source) if p.index == index)
+        return self.marked.fallback_texts(translation)
 
     def resolve(self, translation: str, fallbacks: Iterator[str]) -> list[Piece]:
         """The translation as properly nested pieces (``lead``/``trail`` included); a lost span
-        is rebuilt from the source with its text pieces taken from ``fallbacks`` in order (the
-        source text where a fallback came back empty). A source PUA character comes back as a
-        text piece."""
-        pieces, lost = self._pieces(translation)
-        out: list[Piece] = [Piece(self.lead, None)] if self.lead else []
-        for piece in pieces:
-            if piece.index in lost:
-                out.append(piece)
-                out += [self._refilled(p, fallbacks) for p in self._inside(piece.index)]
-                out.append(Piece(None, self.pairs[piece.index]))
-            else:
-                out.append(piece)
-        if self.trail:
-            out.append(Piece(self.trail, None))
-        return [self._pua_as_text(p) for p in out]
-
-    def _refilled(self, piece: Piece, fallbacks: Iterator[str]) -> Piece:
-        if not _has(piece):
-            return piece
-        text = piece.text or ""
-        core = next(fallbacks, "").strip() or text.strip()
-        return Piece(
-            text[: len(text) - len(text.lstrip())] + core + text[len(text.rstrip()) :], None
-        )
+        is rebuilt from the source with its text pieces taken from ``fallbacks`` (the source
+        text where a fallback came back empty). A source PUA character comes back as a text
+        piece."""
+        pieces = self.marked.pieces(translation, fallbacks)
+        lead = [Piece(self.lead, None)] if self.lead else []
+        trail = [Piece(self.trail, None)] if self.trail else []
+        return [self._pua_as_text(p) for p in [*lead, *pieces, *trail]]
 
     def _pua_as_text(self, piece: Piece) -> Piece:
         if piece.index is not None and self.pua[piece.index]:
@@ -147,10 +112,6 @@ class InlineSentence(Generic[P]):
         payload = self.items[index]
         assert payload is not None
         return payload
-
-
-def _has(piece: Piece) -> bool:
-    return piece.index is None and bool((piece.text or "").strip())
 
 
 def walk(pieces: list[Piece], pairs: dict[int, int]) -> Iterator[tuple[str, int | str]]:

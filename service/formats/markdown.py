@@ -3,26 +3,31 @@ translated; code, URLs, front matter and raw HTML are left exactly as written.
 
 The file is parsed with markdown-it-py; each inline run (a paragraph, heading or table cell) is
 located in the source, its text pieces become one sentence for the pipeline and the syntax between
-them (``**``, ``[``, ``](url)``, code spans, escapes, line breaks with their ``>`` prefixes) becomes
-one PUA marker each. The rebuilt file replaces only those runs; every other byte is the source's.
+them (``**``, ``[``, ``](url)``, code spans, escapes, line breaks with their ``>`` prefixes, and any
+Private Use character of the source) becomes one marker each. The rebuilt file replaces only the
+text pieces; every other byte is the source's. A text piece the translation left empty (a link
+text, an emphasis) gets its own text translated on its own, the second round of
+:class:`~service.formats.markers.MarkedSentence`, as HTML elements do.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from service.formats.base import Extracted, FormatOptions
-from service.formats.markers import Piece, marker, order_markers, split_markers, strip_pua
+from service.formats.markers import RESERVED, MarkedSentence, marker, with_source_edges
 
+_LONE_CR = re.compile(r"\r(?!\n)")
+_NOT_NEWLINE = re.compile(r"[^\n]")
 _FRONT_MATTER = re.compile(r"\A(---|\+\+\+)[ \t]*\n.*?\n(---|\.\.\.|\+\+\+)[ \t]*(\n|\Z)", re.S)
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Run:
     """One translatable inline run: text pieces at source offsets and the syntax between them."""
 
@@ -30,78 +35,38 @@ class _Run:
     end: int  # source offset just after the last text piece
     texts: list[str]
     gaps: list[str]  # gaps[i] lies between texts[i] and texts[i + 1]
+    inline: MarkedSentence = field(init=False)
 
+    def __post_init__(self) -> None:
+        parts: list[str] = [self.texts[0]]
+        for i, text in enumerate(self.texts[1:]):
+            parts += [marker(i), text]
+        self.inline = MarkedSentence("".join(parts), len(self.gaps), None)
+
+    @property
     def sentence(self) -> str:
-        parts: list[str] = [strip_pua(self.texts[0])]
-        for i, _gap in enumerate(self.gaps):
-            parts += [marker(i), strip_pua(self.texts[i + 1])]
-        return "".join(parts)
+        return self.inline.sentence
 
-    def rebuild(self, translation: str) -> str:
+    def rebuild(self, translation: str, fallbacks: Iterator[str]) -> str:
         """The translated run with the source's syntax between its text pieces.
 
         Markdown syntax only parses with text in the right places (``**x**``, not ``****x``), so
-        text slots keep the source's edge whitespace, and when markers come back out of order or
-        leave a slot empty the translated words are shared out over the slots in source order.
+        the markers stay in source order, each text slot keeps the source's edge whitespace, and
+        a slot the translation left empty where the source had text gets its own text
+        translated on its own (``fallbacks``, the second round).
         """
-        pieces = split_markers(translation, len(self.gaps))
-        slots = _slots(pieces)
-        if order_markers(pieces, None) != pieces or any(
-            source.strip() and not slot.strip()
-            for source, slot in zip(self.texts, slots, strict=True)
-        ):
-            units = _units(" ".join(slots).split(), "".join(self.texts))
-            slots = _share_words(units, [len(t.strip()) for t in self.texts])
+        slots = [""]
+        for piece in self.inline.pieces(translation, fallbacks):
+            if piece.index is None:
+                slots[-1] += piece.text or ""
+            else:
+                slots.append("")
         out = []
         for i, (source, slot) in enumerate(zip(self.texts, slots, strict=True)):
-            core = slot.strip()
-            lead = source[: len(source) - len(source.lstrip())]
-            trail = source[len(source.rstrip()) :] if source.strip() else ""
-            out.append(lead + core + trail if core else source if not source.strip() else "")
+            out.append(with_source_edges(source, slot))
             if i < len(self.gaps):
                 out.append(self.gaps[i])
         return "".join(out)
-
-
-def _slots(pieces: list[Piece]) -> list[str]:
-    """Text between markers, in the translation's order: len(markers) + 1 slots."""
-    slots = [""]
-    for piece in pieces:
-        if piece.index is None:
-            slots[-1] += piece.text or ""
-        else:
-            slots.append("")
-    return slots
-
-
-def _units(words: list[str], source: str) -> list[str]:
-    """Words, with runs copied verbatim from the source (protected English terms, names) kept
-    as one unit so sharing words out never splits them."""
-    units: list[str] = []
-    i = 0
-    while i < len(words):
-        j = i + 1
-        while j < len(words) and " ".join(words[i : j + 1]) in source:
-            j += 1
-        units.append(" ".join(words[i:j]))
-        i = j
-    return units
-
-
-def _share_words(words: list[str], weights: list[int]) -> list[str]:
-    """Spread ``words`` over slots in proportion to ``weights``; a slot of weight 0 stays empty,
-    every other slot gets at least one word while words last."""
-    slots: list[list[str]] = [[] for _ in weights]
-    wanted = [i for i, w in enumerate(weights) if w > 0] or [0]
-    total = sum(weights[i] for i in wanted) or 1
-    position = 0
-    for rank, i in enumerate(wanted):
-        remaining_slots = len(wanted) - rank - 1
-        share = round(len(words) * weights[i] / total) if remaining_slots else len(words)
-        share = max(1, min(share, len(words) - position - remaining_slots))
-        slots[i] = words[position : position + share]
-        position += share
-    return [" ".join(s) for s in slots]
 
 
 def _parser() -> MarkdownIt:
@@ -111,11 +76,12 @@ def _parser() -> MarkdownIt:
 
 
 def _blank_front_matter(source: str) -> str:
-    """Front matter replaced by empty lines, so the parser skips it and line numbers stay."""
+    """Front matter made blank lines (spaces, same length), so the parser skips it and every
+    offset and line number stays."""
     match = _FRONT_MATTER.match(source)
     if not match:
         return source
-    return "\n" * match.group(0).count("\n") + source[match.end() :]
+    return _NOT_NEWLINE.sub(" ", match.group(0)) + source[match.end() :]
 
 
 def _line_starts(source: str) -> list[int]:
@@ -211,25 +177,40 @@ def _to_source(content: str, offsets: list[int]) -> list[int]:
     return mapping
 
 
-def _find_runs(source: str, tokens: list[Token]) -> list[_Run]:
-    starts = _line_starts(source)
+def _find_runs(source: str, parsed: str, tokens: list[Token]) -> list[_Run]:
+    """The runs of ``source``, located through ``parsed`` (its :func:`_parse_copy`)."""
+    starts = _line_starts(parsed)
     cursors: dict[int, int] = {}
     runs: list[_Run] = []
     for token in tokens:
         if token.type != "inline" or not token.content.strip():
             continue
-        offsets = _content_offsets(token, source, starts, cursors)
+        offsets = _content_offsets(token, parsed, starts, cursors)
         spans: list[tuple[int, int]] = []
         if offsets is None or _text_spans(token.children or [], token.content, 0, spans) is None:
             continue  # could not align this run with the source: leave it as written
         to_source = _to_source(token.content, offsets)
         merged = _merge([(to_source[a], to_source[b - 1] + 1) for a, b in spans])
-        merged = _trim(source, merged)
-        if merged:
+        merged = _trim(source, _split_reserved(source, merged))
+        if any(source[a:b].strip() for a, b in merged):
             texts = [source[a:b] for a, b in merged]
             gaps = [source[merged[k][1] : merged[k + 1][0]] for k in range(len(merged) - 1)]
             runs.append(_Run(merged[0][0], merged[-1][1], texts, gaps))
     return runs
+
+
+def _split_reserved(source: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The spans cut at Private Use characters, which stay in the syntax between text pieces
+    (copied from the source, so they come back as written and never pose as markers)."""
+    cut: list[tuple[int, int]] = []
+    for start, end in spans:
+        for match in RESERVED.finditer(source, start, end):
+            if match.start() > start:
+                cut.append((start, match.start()))
+            start = match.end()
+        if end > start:
+            cut.append((start, end))
+    return cut
 
 
 def _trim(source: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -257,23 +238,35 @@ def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return merged
 
 
+def _parse_copy(source: str) -> str:
+    """What markdown-it reads: front matter blanked, and the characters it would replace on
+    its own (a lone CR is a line break to it, NUL becomes U+FFFD) replaced here by characters of
+    the same length, so line numbers and offsets still point into ``source``."""
+    return _LONE_CR.sub("\n", _blank_front_matter(source)).replace("\0", "\ufffd")
+
+
 class MarkdownFormat:
     name = "md"
 
     def extract(self, content: str) -> Extracted:
-        tokens = _parser().parse(_blank_front_matter(content))
-        runs = _find_runs(content, tokens)
+        parsed = _parse_copy(content)
+        runs = _find_runs(content, parsed, _parser().parse(parsed))
 
-        def rebuild(translations: Sequence[str]) -> str:
+        def fallback_texts(translations: Sequence[str]) -> list[str]:
+            pairs = zip(runs, translations, strict=True)
+            return [text for run, tr in pairs for text in run.inline.fallback_texts(tr)]
+
+        def rebuild(translations: Sequence[str], fallbacks: Sequence[str]) -> str:
             out: list[str] = []
             pos = 0
+            remaining = iter(fallbacks)
             for run, translation in zip(runs, translations, strict=True):
-                out += [content[pos : run.start], run.rebuild(translation)]
+                out += [content[pos : run.start], run.rebuild(translation, remaining)]
                 pos = run.end
             out.append(content[pos:])
             return "".join(out)
 
-        return Extracted([run.sentence() for run in runs], rebuild)
+        return Extracted([run.sentence for run in runs], rebuild, fallback_texts)
 
 
 def make_format(options: FormatOptions) -> MarkdownFormat:

@@ -21,6 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from models.backend import encode_segments
 from service.batching import Batcher, BatcherConfig
+from service.desk.factory import desk_from_settings
 from service.engine import Engine, load_engine
 from service.http import (
     routes_deepl,
@@ -28,13 +29,16 @@ from service.http import (
     routes_deepl_glossaries,
     routes_documents,
     routes_files,
+    routes_glossaries,
     routes_libre,
+    routes_memory,
     routes_ops,
     routes_v1,
     routes_web,
 )
 from service.http.body import BodyGuard, BodyLimits
 from service.http.cors import install_cors
+from service.http.deepl_desk import DeepLGlossaries
 from service.http.memory import MemoryTrim
 from service.http.metrics import ServerMetrics
 from service.http.openapi import install_openapi
@@ -111,6 +115,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     state = ServerState(settings=settings, engine=engine, metrics=ServerMetrics())
     state.redis = redis_link(settings)
     state.char_budget = budget_from_settings(settings, state.redis)
+    state.desk = desk_from_settings(settings)
     state.metrics.watch_shared_state(state.redis, state.char_budget)
 
     @asynccontextmanager
@@ -123,9 +128,13 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             await stop_jobs(state)
             if state.batcher is not None:
                 await state.batcher.stop()
+            if state.desk is not None:
+                state.desk.store.close()
 
     app = _application(settings, lifespan)
     app.state.thaimt = state
+    if state.desk is not None:  # DeepL's glossary routes on the desk's one store
+        app.state.thaimt_glossaries = DeepLGlossaries(state.desk.glossaries)
     install_error_handlers(app)
     install_openapi(app, settings)
     routers = (
@@ -135,6 +144,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         routes_files.router,  # file uploads: /v1
         routes_files.libre_router,  # and LibreTranslate's
         routes_documents.router,  # document jobs
+        routes_glossaries.router,  # the desk: glossaries, memory
+        routes_memory.router,
         routes_deepl.router,  # DeepL's /v2
         routes_deepl_glossaries.router,  # DeepL's /v2 and /v3 glossaries (the desk's store)
         routes_deepl_documents.router,  # DeepL's /v2/document (on the document jobs)

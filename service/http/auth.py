@@ -27,10 +27,12 @@ from typing import Any
 
 from starlette.requests import Request
 
+from service.desk.teams import OPEN_TEAM, Access, access_for
 from service.http.errors import ApiError
 from service.http.state import get_state
 from service.settings import Settings
 
+OPEN_ACCESS = Access(OPEN_TEAM)
 KEY_TRANSPORT = "header X-API-Key or Authorization: Bearer"
 # Authorization schemes that carry a key (lower case), and every parameter name that may carry
 # one on some API (the log redaction hides their values whatever the route).
@@ -49,21 +51,28 @@ class KeyRefused(ApiError):
 
 @dataclass(frozen=True)
 class KeyRecord:
-    """One accepted key. (A team and permissions per key belong here.)"""
+    """One accepted key, with its team and role on the desk (:mod:`service.desk.teams`)."""
 
     key: str
+    access: Access
 
 
 @dataclass(frozen=True)
 class Caller:
-    """Who a request (or a job) is from: the accepted key, if any, and whom budgets charge."""
+    """Who a request (or a job) is from: the accepted key, if any, whom budgets charge, and
+    which team's glossaries and memory it reaches (read, or read and write)."""
 
     identity: str  # "key:<key>" or "addr:<client network>": the budget and download quota owner
     record: KeyRecord | None = None  # None: the server has no keys
+    open_access: Access = OPEN_ACCESS  # everyone's, on a server without keys
 
     @property
     def key(self) -> str | None:
         return self.record.key if self.record is not None else None
+
+    @property
+    def access(self) -> Access:
+        return self.record.access if self.record is not None else self.open_access
 
 
 def request_key(
@@ -136,8 +145,9 @@ def caller_for(key: str | None, host: str, settings: Settings) -> Caller:
     """The caller with an already accepted ``key`` (or none) from ``host``: its key when keys
     are configured, otherwise its address (a key given to an open server is ignored)."""
     if settings.api_keys and key:
-        return Caller(f"key:{key}", KeyRecord(key))
-    return Caller(f"addr:{client_network(host)}")
+        access = access_for(key, settings.memberships(), settings.open_role)
+        return Caller(f"key:{key}", KeyRecord(key, access))
+    return Caller(f"addr:{client_network(host)}", None, access_for(None, {}, settings.open_role))
 
 
 def client_host(request: Request) -> str:

@@ -27,6 +27,7 @@ ERROR_STATUSES: dict[int, str] = {
     422: "A field has the wrong type or value",
     429: "The API key's character budget is spent (LibreTranslate routes: also a full queue)",
     500: "The model failed on this request (a fault: see the server log)",
+    501: "This server lacks an optional package the request needs (the message names it)",
     503: "The queue is full, the model is still loading, or the connection cap is reached",
     504: "The translation did not finish within THAIMT_REQUEST_TIMEOUT_S",
     507: "The document jobs' disk quota (THAIMT_JOBS_MAX_BYTES, _PER_KEY) has no room",

@@ -75,13 +75,19 @@ def form_json(form: FormData, name: str) -> Any:
 
 
 def v1_form_options(form: FormData) -> TranslateRequest:
-    """The glossary, do-not-translate list and beam size of a form, validated as
-    /v1/translate's are."""
+    """The glossary, do-not-translate list, glossary id, memory switch and beam size of a
+    form, validated as /v1/translate's are."""
     fields: dict[str, Any] = {"text": ""}
     for name in ("glossary", "do_not_translate"):
         value = form_json(form, name)
         if value is not None:
             fields[name] = value
+    glossary_id = form_text(form, "glossary_id")
+    if glossary_id is not None:
+        fields["glossary_id"] = glossary_id
+    memory = form_text(form, "memory")
+    if memory is not None:
+        fields["memory"] = memory.lower() not in ("false", "0", "no")
     beam = form_text(form, "beam_size")
     if beam is not None:  # a form field is a string; the schema's integer is strict
         fields["beam_size"] = (

@@ -31,6 +31,7 @@ from service.http.deepl_schemas import (
     deepl_body,
     deepl_responses,
 )
+from service.http.desk_access import with_memory
 from service.http.errors import ApiError
 from service.http.glossary_terms import stored_terms
 from service.http.lifecycle import Size, serve, usage
@@ -76,6 +77,7 @@ async def translate(request: Request) -> dict[str, Any]:
     glossary, keep = await stored_terms(request, caller, asked.glossary_ids)
     decode = state.settings.decode_options(asked.beam_size)
     options = TranslateOptions(glossary=glossary, do_not_translate=keep, decode=decode)
+    options = with_memory(options, state, caller)  # the team's translation memory, as on /v1
     formats = FormatOptions(tags=asked.tags)
 
     def work(engine: Engine, batcher: Batcher) -> Awaitable[Translated]:

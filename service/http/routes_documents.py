@@ -26,7 +26,7 @@ from service.http.documents import access_of, server_jobs
 from service.http.downloads import attachment_headers
 from service.http.errors import error_responses
 from service.http.parsing import form_flag, form_list, form_text, form_upload, v1_form_options
-from service.http.schemas import CreatedDocumentJob, DocumentJob, SegmentProgress
+from service.http.schemas import CreatedDocumentJob, DocumentJob, ReviewSegment, SegmentProgress
 from service.http.styles import V1, route_class
 from service.http.uploads import choose_format
 from service.jobs import JobRequest, JobView
@@ -145,6 +145,7 @@ def _status_fields(view: JobView) -> dict[str, Any]:
         "progress": round(view.segments_done / total, 4) if total else 0.0,
         "seconds_remaining": view.seconds_remaining,
         "flags": view.flags,
+        "least_confident": [ReviewSegment(**item) for item in view.least_confident],
         "characters": view.characters,
         "created": _iso(view.created),
         "finished": _iso(view.finished) if view.finished is not None else None,

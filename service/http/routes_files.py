@@ -19,6 +19,7 @@ from starlette.datastructures import FormData
 
 from service.formats.registry import media_type_for_path
 from service.http.auth import Caller
+from service.http.desk_access import desk_options, with_memory
 from service.http.downloads import (
     DownloadStore,
     StoreFull,
@@ -68,15 +69,16 @@ _NO_OPTIONS = TranslateRequest.model_validate({"text": ""})
 
 
 @router.post(
-    "/v1/translate/file", responses=error_responses(400, 401, 403, 413, 422, 429, 500, 504)
+    "/v1/translate/file", responses=error_responses(400, 401, 403, 404, 413, 422, 429, 500, 504)
 )
 async def translate_uploaded_file(request: Request, caller: Caller = V1_CALLER) -> dict[str, Any]:
     """Multipart: ``file``; optional ``format`` (default by extension: txt, md, html, srt,
     jsonl, csv, tsv, po, docx, pptx, xlsx, odt, odp, ods, epub, xliff, pdf), ``fields`` (JSONL,
     comma-separated; default ``text``), ``columns`` (CSV/TSV, comma-separated header names or
     numbers; default every column with Thai), ``overwrite_targets`` (XLIFF/PO, true/false),
-    ``glossary`` (a JSON object), ``do_not_translate`` (a JSON list), ``beam_size``, ``detail``
-    (true/false). The answer's ``content`` is the translated file: text, or base64 when
+    ``glossary`` (a JSON object), ``do_not_translate`` (a JSON list), ``glossary_id`` (a stored
+    glossary of the team), ``memory`` (true/false), ``beam_size``, ``detail`` (true/false). The
+    answer's ``content`` is the translated file: text, or base64 when
     ``content_encoding`` is ``base64`` (binary formats; ``media_type`` names it)."""
     state = get_state(request)
     if not state.settings.files_translation:
@@ -92,7 +94,7 @@ async def translate_uploaded_file(request: Request, caller: Caller = V1_CALLER) 
         format_name,
         _upload_options(form, state.settings),
     )
-    options = translate_options(body, state)
+    options = await desk_options(body, state, caller)
     size = Size.of_file(loaded.characters + body.term_chars())
     served = await serve(request, caller, size, _translation(loaded, options))
     done = served.value
@@ -142,7 +144,8 @@ async def libre_translate_file(request: Request) -> dict[str, str]:
         choose_format(filename, None),
         _upload_options(None, state.settings),
     )
-    options = translate_options(_NO_OPTIONS, state)  # no glossary, the default beam
+    # No glossary, the default beam; the team's memory.
+    options = with_memory(translate_options(_NO_OPTIONS, state), state, caller)
     translation = _translation(loaded, options)
     store = _store(request)
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, Request
 
+from service.http.desk_access import with_memory
 from service.http.errors import ApiError, error_responses
 from service.http.lifecycle import Size, check_size, serve
 from service.http.params import read_params
@@ -124,7 +125,8 @@ async def translate(request: Request) -> dict[str, Any]:
     alternatives = alternatives_param(params.get("alternatives"), state.settings.max_alternatives)
     # HTML gets no alternatives, so its beam is not widened for them.
     searched = alternatives if text_format == "text" else 0
-    options = TranslateOptions(decode=state.settings.decode_options(alternatives=searched))
+    decode = state.settings.decode_options(alternatives=searched)
+    options = with_memory(TranslateOptions(decode=decode), state, caller)
 
     def work(engine: Engine, batcher: Batcher) -> Awaitable[Translated]:
         return translate_any(engine, batcher, texts, options, text_format)

@@ -54,13 +54,15 @@ async def ready(request: Request) -> JSONResponse:
 
 
 def dependencies(state: ServerState) -> dict[str, str]:
-    """``cache``: off, ok or degraded; ``redis``: up or down (only when configured). Pings
+    """``cache`` and ``desk`` (glossaries and memory): off, ok or degraded; ``redis``: up or
+    down (only when configured). Pings
     Redis, so it runs in a thread."""
     out: dict[str, str] = {}
     if state.redis is not None:
         out["redis"] = "up" if state.redis.check() else "down"
     cache = getattr(state.engine, "cache", None)
     out["cache"] = "off" if cache is None else str(getattr(cache, "status", "ok"))
+    out["desk"] = "off" if state.desk is None else state.desk.store.status
     return out
 
 

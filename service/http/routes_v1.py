@@ -13,9 +13,9 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import StreamingResponse
 
 from service.http.auth import Caller
+from service.http.desk_access import desk_options
 from service.http.errors import ApiError, error_responses
 from service.http.lifecycle import Size, guarded, serve
-from service.http.parsing import translate_options
 from service.http.schemas import TranslateRequest, TranslateResponse, Usage
 from service.http.state import ServerState, get_state
 from service.http.styles import V1, route_class
@@ -47,7 +47,7 @@ def check_alternatives(body: TranslateRequest, state: ServerState) -> None:
         raise ApiError(400, "alternatives are given for format text only, not html")
 
 
-V1_REFUSALS = error_responses(400, 401, 403, 413, 422, 429, 500, 504)
+V1_REFUSALS = error_responses(400, 401, 403, 404, 413, 422, 429, 500, 504)
 
 
 @router.post(
@@ -62,7 +62,7 @@ async def translate(
     """Translate ``text`` or ``texts``; ``detail`` adds segments and protected spans."""
     state = get_state(request)
     check_alternatives(body, state)
-    options = translate_options(body, state)
+    options = await desk_options(body, state, caller)
 
     def work(engine: Engine, batcher: Batcher) -> Awaitable[Translated]:
         return translate_any(engine, batcher, body.all_texts(), options, body.format)
@@ -91,13 +91,13 @@ async def translate_stream(
     body: TranslateRequest, request: Request, caller: Caller = V1_CALLER
 ) -> StreamingResponse:
     """NDJSON: one line per paragraph, in order, each as soon as it is translated (with its
-    ``alternatives`` when asked for); then a ``{"done": true, ...}`` line (or an
-    ``{"error": ...}`` line if the request failed)."""
+    ``confidence``, and its ``alternatives`` when asked for); then a ``{"done": true, ...}``
+    line (or an ``{"error": ...}`` line if the request failed)."""
     state = get_state(request)
     if body.format == "html":
         raise ApiError(400, "format html is not streamed; use POST /v1/translate")
     check_alternatives(body, state)
-    options = translate_options(body, state)
+    options = await desk_options(body, state, caller)
 
     def work(engine: Engine, batcher: Batcher) -> Awaitable[StreamJob]:
         return start_stream(engine, batcher, body.all_texts(), options)
@@ -132,6 +132,7 @@ async def ndjson_lines(
                 "paragraph": number,
                 "source": result.source,
                 "translation": result.text,
+                "confidence": result.confidence,  # None: nothing in it was translated
             }
             if body.alternatives:
                 line["alternatives"] = result.alternatives(body.alternatives)

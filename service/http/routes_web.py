@@ -3,9 +3,11 @@
 Plain HTML, CSS and JavaScript (``service/web/static``): no build step, no CDN, no external
 font, so it works air-gapped. ``THAIMT_WEB_UI=false`` turns it off (404). The page talks to the
 same API as every client (``/frontend/settings``, ``/v1/translate/stream``,
-``/v1/translate/file``, and ``/v1/documents`` for files over ``THAIMT_PAGE_JOB_BYTES``, whose
-progress it shows); ``/web/config.json`` adds what only the page needs: the words for each
-segment flag and span kind, and that size.
+``/v1/translate/file``, ``/v1/documents`` for files over ``THAIMT_PAGE_JOB_BYTES`` (whose
+progress it shows), and the desk's ``/v1/team``, ``/v1/glossaries``, ``/v1/memory``,
+``/v1/export``); ``/web/config.json`` adds what only the page needs: the words for each segment
+flag and span kind, whether the desk is on, the alternatives bound, the default review
+threshold for confidence, and the job size.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from fastapi.responses import Response
 from service.http.errors import ApiError
 from service.http.schemas import MAX_GLOSSARY_ENTRIES, MAX_TERM_CHARS, MAX_TERMS
 from service.http.state import get_state
+from service.text.confidence import REVIEW_THRESHOLD
 from service.text.flags import FLAG_REASONS
 
 router = APIRouter(tags=["web page"], include_in_schema=False)
@@ -82,11 +85,13 @@ async def index(request: Request) -> Response:
 
 @router.get("/web/config.json")
 async def page_config(request: Request) -> dict[str, Any]:
-    if not get_state(request).settings.web_ui:
+    state = get_state(request)
+    if not state.settings.web_ui:
         raise ApiError(404, "the web page is turned off on this server (THAIMT_WEB_UI=false)")
     return {
         "flags": FLAG_REASONS,
         "spanKinds": SPAN_KINDS,
+        "confidence": {"threshold": REVIEW_THRESHOLD},
         # Files larger than this go as a document job (progress, behind interactive work).
         "jobBytes": get_state(request).settings.page_job_bytes,
         "limits": {
@@ -94,6 +99,8 @@ async def page_config(request: Request) -> dict[str, Any]:
             "terms": MAX_TERMS,
             "termChars": MAX_TERM_CHARS,
         },
+        "desk": state.desk is not None,  # server glossaries, memory, editing
+        "maxAlternatives": state.settings.max_alternatives,
     }
 
 

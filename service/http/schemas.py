@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -31,6 +32,7 @@ def reject_lone_surrogates(text: str, field: str) -> str:
 MAX_GLOSSARY_ENTRIES = 1000
 MAX_TERMS = 1000
 MAX_TERM_CHARS = 200
+GLOSSARY_ID = re.compile(r"[A-Za-z0-9-]{1,64}")
 
 
 def check_term(term: str, field: str) -> None:
@@ -92,12 +94,37 @@ class TranslateRequest(BaseModel):
     )
     format: Literal["text", "html"] = "text"
     detail: bool = Field(False, description="Include segments and protected spans")
+    glossary_id: str | None = Field(
+        None,
+        description="A stored glossary of the key's team (/v1/glossaries), under this "
+        "request's glossary and do_not_translate (the request's entries win on a conflict)",
+        json_schema_extra={"maxLength": 64, "pattern": r"^[A-Za-z0-9-]+$"},
+    )
+    memory: bool = Field(
+        True,
+        description="Use the team's translation memory: an approved translation replaces the "
+        "machine's (detail marks it origin memory); false: the machine translation only",
+    )
+    suggestions: bool = Field(
+        False,
+        description="With detail: each segment's closest memory unit as its suggestion "
+        "(score at least THAIMT_MEMORY_FUZZY_THRESHOLD)",
+    )
 
     @model_validator(mode="after")
     def _one_of_text_or_texts(self) -> TranslateRequest:
         if (self.text is None) == (self.texts is None):
             raise ValueError("give exactly one of 'text' (a string) or 'texts' (a list)")
+        if self.suggestions and not self.detail:
+            raise ValueError("suggestions are given per segment in detail: send detail true")
         return self
+
+    @field_validator("glossary_id")
+    @classmethod
+    def _glossary_id_valid(cls, value: str | None) -> str | None:
+        if value is not None and not GLOSSARY_ID.fullmatch(value):
+            raise ValueError("glossary_id: an id from GET /v1/glossaries (letters, digits, '-')")
+        return value
 
     @field_validator("text")
     @classmethod
@@ -235,11 +262,25 @@ class ReadyStatus(BaseModel):
     error: str | None = Field(None, description="Why the model failed to load")
     cache: str | None = Field(None, description="off, ok or degraded (translation goes on)")
     redis: str | None = Field(None, description="up or down, when configured")
+    desk: str | None = Field(None, description="glossaries and memory: off, ok or degraded")
 
 
 class SegmentProgress(BaseModel):
     done: int = Field(description="Distinct segments translated (cache hits included)")
     total: int = Field(description="Distinct segments of the document (0 until it is read)")
+
+
+class ReviewSegment(BaseModel):
+    """A segment to check first (service/review.py)."""
+
+    confidence: float = Field(description="In [0, 1]; see the confidence rule in the docs")
+    source: str
+    target: str
+    flags: list[str]
+    document: int = Field(description="Always 0 for a job (one document)")
+    paragraph: int = Field(description="The text's number in the document (0-based)")
+    segment: int = Field(description="The sentence within it (0-based)")
+    where: str = ""
 
 
 class DocumentJob(BaseModel):
@@ -256,6 +297,10 @@ class DocumentJob(BaseModel):
         description="At this run's pace so far; null until its first segments are done"
     )
     flags: dict[str, int] = Field(description="Flagged segments by flag (see /v1 detail)")
+    least_confident: list[ReviewSegment] = Field(
+        description="Once done: the document's least confident segments (at most 10), least "
+        "first: what to check first"
+    )
     characters: int = Field(description="Characters charged for the document")
     created: str = Field(description="ISO 8601, UTC")
     finished: str | None

@@ -15,6 +15,7 @@ from service.settings import Settings
 from service.state.budgets import Budget
 
 if TYPE_CHECKING:
+    from service.desk.books import Desk
     from service.engine import Engine
     from service.state.redis_link import RedisLink
 
@@ -29,6 +30,7 @@ class ServerState:
     load_error: str | None = None
     char_budget: Budget | None = None
     redis: RedisLink | None = None  # THAIMT_REDIS_URL: the shared cache's and budgets' link
+    desk: Desk | None = None  # glossaries and translation memory (THAIMT_DESK)
     # Document jobs, once the model is ready: a service.http.documents.ServerJobs (not imported
     # here: it builds on this module).
     documents: object | None = None

@@ -68,6 +68,7 @@ class JobRecord:
     segments_done: int = 0
     done_at_start: int = 0  # segments done (cached) when this run started: for the estimate
     flags: dict[str, int] = field(default_factory=dict)
+    least_confident: list[dict[str, Any]] = field(default_factory=list)  # service/review.py
     result_bytes: int = 0
     error: str | None = None
     runner: str | None = None  # the replica that runs it (None: anyone may take it)
@@ -126,6 +127,7 @@ class JobView:
     segments_total: int
     seconds_remaining: float | None
     flags: dict[str, int]
+    least_confident: list[dict[str, Any]]  # ReviewItem.to_dict(), least confident first
     characters: int
     created: float
     finished: float | None
@@ -144,6 +146,7 @@ class JobView:
             record.segments_total,
             record.seconds_remaining(now),
             dict(record.flags),
+            list(record.least_confident),
             record.characters,
             record.created,
             record.finished,

@@ -328,6 +328,7 @@ class JobRunner:
             expires=now + self.settings.jobs_ttl_s,
             segments_done=record.segments_total,
             flags=output.flags,
+            least_confident=output.least_confident,
             result_bytes=len(output.data),
             runner=None,
         )

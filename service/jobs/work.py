@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from service.formats.base import (
     DocumentLimits,
@@ -22,6 +22,7 @@ from service.formats.registry import media_type_for_path
 from service.jobs.errors import BadDocument, DocumentTooLarge
 from service.jobs.records import JobRequest
 from service.pipeline import DocumentResult, TranslateOptions
+from service.review import REVIEW_COUNT, least_confident
 from service.workflow import Chunking, Tally, translate_documents_background, translate_extracted
 
 if TYPE_CHECKING:
@@ -62,6 +63,8 @@ def media_type(name: str) -> str:
 class JobOutput:
     data: bytes  # the whole translated file
     flags: dict[str, int]  # segments flagged, by flag (service/text/flags.py)
+    # The segments to check first (service/review.py), least confident first, as JSON.
+    least_confident: list[dict[str, Any]]
 
 
 async def translate_document(
@@ -83,7 +86,9 @@ async def translate_document(
         done = await translate_extracted([opened.extracted], run)
     except FormatError as exc:
         raise BadDocument(f"cannot rebuild the file as {opened.format_name}: {exc}") from None
-    return JobOutput(done.texts[0], count_flags(done.results[0] + done.fallbacks[0]))
+    flags = count_flags(done.results[0] + done.fallbacks[0])
+    review = [item.to_dict() for item in least_confident(done.results[0], REVIEW_COUNT)]
+    return JobOutput(done.texts[0], flags, review)
 
 
 def count_flags(results: list[DocumentResult]) -> dict[str, int]:

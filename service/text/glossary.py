@@ -40,7 +40,7 @@ def load_glossary(path: Path) -> Glossary:
         raise ValueError(f"{path}: glossary must be UTF-8 ({error})") from error
     if path.suffix.lower() == ".json":
         return _parse_json(text, path)
-    return _parse_tsv(text, path)
+    return parse_tsv(text, path)
 
 
 def merge(*glossaries: Glossary | None) -> Glossary:
@@ -55,7 +55,8 @@ def merge(*glossaries: Glossary | None) -> Glossary:
     return Glossary(entries=entries, do_not_translate=tuple(keep))
 
 
-def _parse_tsv(text: str, path: Path) -> Glossary:
+def parse_tsv(text: str, path: Path | str) -> Glossary:
+    """TSV glossary text (``path`` names it in messages: a file, or "entries")."""
     entries: dict[str, str] = {}
     first_line: dict[str, int] = {}
     keep: list[str] = []

@@ -16,7 +16,7 @@ import regex
 # with U+FFFD so the loss stays visible instead of silently dropping text.
 _SURROGATE = regex.compile(r"[\ud800-\udfff]")
 _LINE_BREAKS = regex.compile(r"\r\n|[\r\u0085\u2028\u2029]")
-_ANY_LINE_BREAK = regex.compile(r"\r\n|[\n\r\u0085\u2028\u2029]")
+_ANY_LINE_BREAK = regex.compile(r"(\r\n|[\n\r\u0085\u2028\u2029])")
 # Whitespace control characters become a space so the words around them do not glue together.
 _SPACE_CONTROLS = regex.compile(r"[\t\x0b\x0c]")
 _INVISIBLE = regex.compile(r"[\p{Cf}\p{Cc}]")
@@ -69,7 +69,14 @@ def split_lines(text: str) -> list[str]:
     ``normalize(text).split("\\n")`` has the same number of lines, each the normalised form of
     the matching raw line; the pipeline copies lines without Thai through in their raw form.
     """
-    return _ANY_LINE_BREAK.split(text)
+    return split_lines_and_breaks(text)[0]
+
+
+def split_lines_and_breaks(text: str) -> tuple[list[str], list[str]]:
+    """The lines of ``text`` (as :func:`split_lines`) and the line break after each but the
+    last, as written (``\r\n``, ``\r``, U+2028, ...): the output puts the same ones back."""
+    parts = _ANY_LINE_BREAK.split(text)
+    return parts[0::2], parts[1::2]
 
 
 def has_thai(text: str) -> bool:

@@ -12,8 +12,9 @@ from typing import Any
 
 import regex
 
-# Inline markup markers of the file formats: each Private Use Area character is one span.
-MARKUP = regex.compile(r"[\uE000-\uF8FF]")
+# Inline markup markers of the file formats: each Private Use character (the BMP area and
+# planes 15 and 16, see service.formats.markers) is one span, kept exactly once.
+MARKUP = regex.compile(r"[\uE000-\uF8FF\U000F0000-\U000FFFFD\U00100000-\U0010FFFD]")
 
 # URLs: scheme or "www." + ASCII host + optional port + optional path (the path may contain
 # Thai, e.g. Wikipedia links). Trailing sentence punctuation is trimmed afterwards.
@@ -141,6 +142,11 @@ def terms_pattern(terms: tuple[str, ...]) -> regex.Pattern[str] | None:
     about the same for 10 or 10,000 terms. A term starting or ending with a Latin letter or
     digit must not touch another one there ("AI" does not match inside "MAIN"); Thai terms
     match anywhere (Thai has no spaces), but never cut a combining mark from its base.
+
+    Groups nest at most :data:`_MAX_NESTING` deep (terms that are prefixes of each other nest
+    one level per term, and both this code and the regex compiler recurse per level): below
+    that, a subtree is written as a flat alternation of its remaining suffixes, longest first,
+    which matches the same.
     """
     if not terms:
         return None
@@ -150,24 +156,30 @@ def terms_pattern(terms: tuple[str, ...]) -> regex.Pattern[str] | None:
         for char in term:
             node = node.setdefault(char, {})
         node[_END] = True
-    branches = [_start_guard(char) + regex.escape(char) + _trie_regex(child, char)
+    branches = [_start_guard(char) + regex.escape(char) + _trie_regex(child, char, 1)
                 for char, child in sorted(trie.items())]  # fmt: skip
     return regex.compile("|".join(branches))
 
 
 _END = ""  # trie key marking the end of a term (no character is the empty string)
 _WORDISH = regex.compile(r"[\p{Latin}\p{Nd}]")
+_MAX_NESTING = 24
 
 
 def _start_guard(char: str) -> str:
     return r"(?<![\p{Latin}\p{Nd}])" if _WORDISH.match(char) else ""
 
 
-def _trie_regex(node: dict[str, Any], last: str) -> str:
+def _end_guard(last: str) -> str:
+    return (r"(?![\p{Latin}\p{Nd}])" if _WORDISH.match(last) else "") + r"(?!\p{M})"
+
+
+def _trie_regex(node: dict[str, Any], last: str, depth: int) -> str:
     """Continuations first (greedy: longest term wins), then the end of a term if one ends.
 
     A chain of single-child nodes is emitted as one literal, so the recursion depth is the
-    number of branching points, not the length of a term (a 3,000-character term is fine).
+    number of branching points, not the length of a term (a 3,000-character term is fine);
+    at ``_MAX_NESTING`` branching points the rest is a flat alternation.
     """
     chain = ""
     while len(node) == 1 and _END not in node:
@@ -175,14 +187,30 @@ def _trie_regex(node: dict[str, Any], last: str) -> str:
         chain += regex.escape(char)
         last = char
     if chain:
-        return chain + _trie_regex(node, last) if node else chain
-    options = [regex.escape(char) + _trie_regex(child, char)
+        return chain + _trie_regex(node, last, depth) if node else chain
+    if depth >= _MAX_NESTING:
+        return _flat_regex(node, last)
+    options = [regex.escape(char) + _trie_regex(child, char, depth + 1)
                for char, child in sorted(node.items()) if char != _END]  # fmt: skip
     if _END in node:
-        end_guard = r"(?![\p{Latin}\p{Nd}])" if _WORDISH.match(last) else ""
-        options.append(end_guard + r"(?!\p{M})")
+        options.append(_end_guard(last))
     if len(options) == 1:
         return options[0]
+    return "(?:" + "|".join(options) + ")"
+
+
+def _flat_regex(node: dict[str, Any], last: str) -> str:
+    """The terms' remaining suffixes below ``node`` as one alternation, longest first (the
+    first alternative that matches wins, so the longest term still does); no recursion."""
+    suffixes: list[str] = []
+    stack: list[tuple[dict[str, Any], str]] = [(node, "")]
+    while stack:
+        current, suffix = stack.pop()
+        if _END in current:
+            suffixes.append(suffix)
+        stack.extend((child, suffix + char) for char, child in current.items() if char != _END)
+    suffixes.sort(key=lambda s: (-len(s), s))
+    options = [regex.escape(s) + _end_guard(s[-1] if s else last) for s in suffixes]
     return "(?:" + "|".join(options) + ")"
 
 

@@ -60,6 +60,7 @@ class SpanMap:
 
     spans: list[ProtectedSpan]
     ids: list[int] = field(default_factory=list)
+    _positions: dict[int, int] = field(init=False, repr=False, compare=False)
 
     pattern: ClassVar[regex.Pattern[str]] = TOLERANT_PLACEHOLDER
 
@@ -68,6 +69,7 @@ class SpanMap:
             self.ids = list(range(len(self.spans)))
         if len(self.ids) != len(self.spans):
             raise ValueError(f"SpanMap: {len(self.spans)} spans but {len(self.ids)} ids")
+        self._positions = {span_id: i for i, span_id in enumerate(self.ids)}
 
     @staticmethod
     def placeholder(i: int) -> str:
@@ -80,8 +82,9 @@ class SpanMap:
     def subset(self, masked_piece: str) -> SpanMap:
         """The map restricted to the placeholders that occur in ``masked_piece``."""
         present = {int(m.group(1)) for m in PLACEHOLDER.finditer(masked_piece)}
-        pairs = [(i, s) for i, s in zip(self.ids, self.spans, strict=True) if i in present]
-        return SpanMap(spans=[s for _, s in pairs], ids=[i for i, _ in pairs])
+        # Linear in the piece, not in the map: a long sentence is cut into many pieces.
+        kept = sorted(self._positions[i] for i in present if i in self._positions)
+        return SpanMap(spans=[self.spans[k] for k in kept], ids=[self.ids[k] for k in kept])
 
     def __len__(self) -> int:
         return len(self.spans)
@@ -207,11 +210,10 @@ def _url_finder(text: str, start: int, end: int) -> Iterator[tuple[int, int, str
 
 
 def _separator_finder(text: str, start: int, end: int) -> Iterator[tuple[int, int, str, str]]:
-    # Searched up to the end of the text, not the gap: whether a dash stands alone depends on
-    # the character after it, even when that one belongs to a span.
-    for m in patterns.STRUCTURAL_SEPARATOR.finditer(text, start):
-        if m.start() >= end:
-            return
+    # Searched up to one character past the gap: whether a dash stands alone depends on the
+    # character after it, even when that one belongs to a span (no further: each gap is
+    # searched once, so the cost stays linear in the text).
+    for m in patterns.STRUCTURAL_SEPARATOR.finditer(text, start, min(len(text), end + 1)):
         if m.end() <= end:
             yield m.start(), m.end(), m.group(), "separator"
 

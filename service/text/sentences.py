@@ -7,12 +7,19 @@ byte for byte, whatever crfcut does to whitespace.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 from collections.abc import Sequence
 
 import regex
 
 _NON_SPACE = regex.compile(r"\S")
+_SPACE = regex.compile(r"\s")
+_GRAPHEME = regex.compile(r"\X", regex.DOTALL)
+# crfcut's word segmentation (newmm) costs more per character the longer the text, so a long
+# paragraph is cut into windows of about this many characters first (at a space if there is
+# one), each segmented on its own: the cost stays linear in the paragraph's length.
+WINDOW = 5_000
 # "... ประกอบด้วย 1.ด้าน..." : a list number glued to the next word, after whitespace.
 _ENUMERATOR_BEFORE = regex.compile(r"(?<=\s)\d{1,3}\.$")
 
@@ -28,11 +35,52 @@ def split_sentences(paragraph: str, keep_together: Sequence[tuple[int, int]] = (
         return []
     if _NON_SPACE.search(paragraph) is None:
         return [paragraph]
-    starts = _sentence_starts(paragraph, _crfcut(paragraph))
-    starts = _fix_glued_dots(paragraph, starts)
+    starts: list[int] = []
+    windows = _windows(paragraph, keep_together)
+    for start, end in itertools.pairwise(windows):
+        window = paragraph[start:end]
+        starts += [start + s for s in _sentence_starts(window, _crfcut(window))]
+    starts += windows[1:-1]  # a window's end ends a sentence, as the paragraph's end does
+    starts = _fix_glued_dots(paragraph, sorted(set(starts)))
     starts = _outside_ranges(starts, keep_together)
     bounds = [0, *starts, len(paragraph)]
     return [paragraph[a:b] for a, b in itertools.pairwise(bounds) if a < b]
+
+
+def _windows(paragraph: str, keep_together: Sequence[tuple[int, int]]) -> list[int]:
+    """Offsets ``0 = w0 < w1 < ... = len(paragraph)`` cutting it into windows of at most about
+    :data:`WINDOW` characters: after the last whitespace of a window, else at a grapheme
+    boundary; never inside a ``keep_together`` range. One window for any ordinary paragraph."""
+    cuts = [0]
+    ranges = sorted(keep_together)
+    while len(paragraph) - cuts[-1] > WINDOW:
+        limit = cuts[-1] + WINDOW
+        space = None
+        for match in _SPACE.finditer(paragraph, cuts[-1] + WINDOW // 2, limit):
+            space = match.end()
+        cut = space if space is not None else _grapheme_start(paragraph, limit)
+        cut = _outside(cut, ranges)
+        if cut <= cuts[-1] or cut >= len(paragraph):
+            break  # one range covers the rest: no cut possible
+        cuts.append(cut)
+    return [*cuts, len(paragraph)]
+
+
+def _grapheme_start(text: str, position: int) -> int:
+    """The start of the grapheme cluster at ``position`` (a cut never splits one)."""
+    start = max(0, position - 64)
+    for match in _GRAPHEME.finditer(text, start, min(len(text), position + 64)):
+        if match.end() > position:
+            return match.start() if match.start() > 0 else match.end()
+    return position
+
+
+def _outside(position: int, ranges: Sequence[tuple[int, int]]) -> int:
+    """``position`` moved to the end of the (sorted, disjoint) range it falls strictly inside."""
+    at = bisect.bisect_left(ranges, (position, position)) - 1
+    if at >= 0 and ranges[at][0] < position < ranges[at][1]:
+        return ranges[at][1]
+    return position
 
 
 def _crfcut(paragraph: str) -> list[str]:

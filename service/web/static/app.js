@@ -4,14 +4,19 @@
 "use strict";
 
 const $ = (id) => document.getElementById(id);
-const STORE = { glossary: "thaimt.glossary", keep: "thaimt.keep", apiKey: "thaimt.apiKey" };
+const STORE = {
+  glossary: "thaimt.glossary",
+  keep: "thaimt.keep",
+  apiKey: "thaimt.apiKey",
+  threshold: "thaimt.reviewThreshold",
+};
 // The server splits lines exactly here (service/text/normalize.py, split_lines).
 const LINE_BREAK = /\r\n|[\n\r\u0085\u2028\u2029]/;
 const PUA = /[\uE000-\uF8FF]/g; // inline-markup markers of HTML/Markdown uploads
 
 const state = {
   settings: { charLimit: null, keyRequired: false, filesTranslation: false, supportedFilesFormat: [] },
-  config: { flags: {}, spanKinds: {} },
+  config: { flags: {}, spanKinds: {}, confidence: { threshold: 0.5 } },
   controller: null, // AbortController of the running request
   outputs: [], // translated lines, in order (what Copy and Download give)
   download: null, // {name, content} of the current result
@@ -19,6 +24,7 @@ const state = {
   segCount: 0,
   flagged: 0,
   flagCursor: -1,
+  reviewCursor: -1,
 };
 
 // ---------------------------------------------------------------- start-up
@@ -55,16 +61,25 @@ function bindEvents() {
     });
   }
   $("api-key").addEventListener("input", () => localStorage.setItem(STORE.apiKey, $("api-key").value));
+  $("api-key").addEventListener("change", loadTeam);
   $("file").addEventListener("change", fileChosen);
   $("clear-file").addEventListener("click", clearFile);
   $("copy").addEventListener("click", copyTranslation);
   $("download").addEventListener("click", downloadTranslation);
   $("next-flag").addEventListener("click", nextFlag);
+  $("review").addEventListener("click", nextLeastConfident);
+  $("threshold").addEventListener("input", () => {
+    const value = Number($("threshold").value);
+    if ($("threshold").value === "" || !(value >= 0 && value <= 1)) return;
+    localStorage.setItem(STORE.threshold, String(value));
+    markDoubts();
+  });
   const panes = $("panes");
   panes.addEventListener("mouseover", (e) => highlight(e.target.closest(".seg")));
   panes.addEventListener("mouseleave", () => highlight(null));
   panes.addEventListener("focusin", (e) => highlight(e.target.closest(".seg")));
   panes.addEventListener("keydown", moveBetweenSentences);
+  bindDesk(); // desk.js: editing, memory, team glossaries, exports
 }
 
 async function loadServerSettings() {
@@ -80,8 +95,10 @@ async function loadServerSettings() {
   $("upload-group").hidden = !state.settings.filesTranslation;
   $("file").accept = state.settings.supportedFilesFormat.join(",");
   fillLegend();
+  $("threshold").value = String(reviewThreshold());
   updateCounter();
   watchReadiness();
+  loadTeam();
 }
 
 async function watchReadiness() {
@@ -253,7 +270,7 @@ async function translate() {
     $("source").focus();
     return;
   }
-  const options = { glossary: entries, do_not_translate: keepTerms() };
+  const options = { glossary: entries, do_not_translate: keepTerms(), ...deskOptions() };
   state.controller = new AbortController();
   setBusy(true);
   try {
@@ -292,7 +309,7 @@ function askForKey() {
 async function translateText(text, options, signal) {
   const lines = text.split(LINE_BREAK);
   startResults(lines.length, "translation.txt");
-  const body = { text, detail: true, ...options };
+  const body = { text, detail: true, ...options, ...deskStreamOptions() };
   const response = await fetch("/v1/translate/stream", {
     method: "POST",
     headers: headers({ "Content-Type": "application/json" }),
@@ -337,6 +354,7 @@ async function translateFile(file, options, signal) {
   form.append("file", file);
   form.append("glossary", JSON.stringify(options.glossary));
   form.append("do_not_translate", JSON.stringify(options.do_not_translate));
+  if (options.glossary_id) form.append("glossary_id", options.glossary_id);
   form.append("fields", $("fields").value);
   form.append("detail", "true");
   const response = await fetch("/v1/translate/file", { method: "POST", headers: headers(), body: form, signal });
@@ -431,8 +449,17 @@ function startResults(lines, name) {
   for (const pane of [$("source-view"), $("target")]) {
     pane.querySelectorAll(".para").forEach((node) => node.remove());
   }
-  Object.assign(state, { outputs: [], download: { name, content: "" }, rows: 0, segCount: 0, flagged: 0, flagCursor: -1 });
+  Object.assign(state, {
+    outputs: [],
+    download: { name, content: "" },
+    rows: 0,
+    segCount: 0,
+    flagged: 0,
+    flagCursor: -1,
+    reviewCursor: -1,
+  });
   $("panes").style.setProperty("--rows", "1");
+  resetDesk();
   $("results").hidden = false;
   $("progress-row").hidden = false;
   $("progress").value = 0;
@@ -452,18 +479,23 @@ function showProgressText(text) {
 function finishResults() {
   $("progress").value = 1;
   updateSummary(true);
+  deskFinished();
 }
 
 function updateSummary(done = false) {
   const parts = [`${state.rows} paragraphs`, `${state.segCount} sentences`];
   parts.push(state.flagged ? `${state.flagged} flagged` : "none flagged");
+  const doubts = reviewList().length;
+  parts.push(`${doubts} below ${reviewThreshold().toFixed(2)} confidence`);
   $("summary").textContent = parts.join(" · ") + (done ? "" : " so far");
   $("next-flag").hidden = !state.flagged;
+  $("review").hidden = !doubts;
 }
 
 // One input line: kept lines (no Thai) are copied through; blank lines separate paragraphs.
 function addParagraph(number, source, translation, segments) {
   state.outputs[number] = translation;
+  deskParagraph(number, source, translation, segments);
   if (!source.trim()) return;
   const sourceBox = el("div", { class: "para", "data-paragraph": String(number) });
   const targetBox = el("div", { class: "para", "data-paragraph": String(number) });
@@ -497,6 +529,10 @@ function renderSegments(number, segments, sourceBox, targetBox) {
     sourceSeg.append(...markSource(segment.source, spans));
     const targetSeg = el("span", { class: "seg", "data-seg": id, tabindex: "-1" });
     targetSeg.append(...markTarget(segment.target, spans));
+    if (typeof segment.confidence === "number") {
+      targetSeg.setAttribute("data-confidence", segment.confidence.toFixed(3));
+    }
+    deskSegment(id, number, segment, targetSeg);
     const flags = segment.flags || [];
     if (flags.length) {
       const why = flags.map((f) => state.config.flags[f] || f);
@@ -515,6 +551,7 @@ function renderSegments(number, segments, sourceBox, targetBox) {
     }
     sourceBox.append(sourceSeg);
     targetBox.append(targetSeg);
+    markDoubt(targetSeg);
   });
   if (reasons.size) targetBox.append(el("span", { class: "flag-reason" }, `⚑ ${[...reasons].join(" · ")}`));
 }
@@ -626,6 +663,50 @@ function focusItem(pane, item) {
   item.setAttribute("tabindex", "0");
   item.focus();
   item.scrollIntoView({ block: "nearest" });
+}
+
+// ---------------------------------------------------------------- confidence
+
+// The review threshold: this browser's choice, else the server's default (/web/config.json).
+function reviewThreshold() {
+  const saved = Number(localStorage.getItem(STORE.threshold));
+  if (localStorage.getItem(STORE.threshold) !== null && saved >= 0 && saved <= 1) return saved;
+  return state.config.confidence ? state.config.confidence.threshold : 0.5;
+}
+
+// A quiet cue on a translated sentence below the threshold, and its confidence on hover.
+function markDoubt(seg) {
+  const value = seg.getAttribute("data-confidence");
+  if (value === null) return;
+  const below = Number(value) < reviewThreshold();
+  seg.classList.toggle("doubt", below);
+  const note = `confidence ${Number(value).toFixed(2)}`;
+  const title = (seg.title || "").replace(/ \(confidence [0-9.]+\)$|^confidence [0-9.]+$/, "");
+  seg.title = title ? `${title} (${note})` : note;
+}
+
+function markDoubts() {
+  $("target").querySelectorAll(".seg[data-confidence]").forEach(markDoubt);
+  state.reviewCursor = -1;
+  updateSummary(!state.controller);
+}
+
+// Sentences below the threshold, least confident first (ties in reading order).
+function reviewList() {
+  const threshold = reviewThreshold();
+  const rated = [...$("target").querySelectorAll(".seg[data-confidence]")]
+    .map((node, order) => ({ node, order, value: Number(node.getAttribute("data-confidence")) }))
+    .filter((item) => item.value < threshold);
+  rated.sort((a, b) => a.value - b.value || a.order - b.order);
+  return rated.map((item) => item.node);
+}
+
+function nextLeastConfident() {
+  const list = reviewList();
+  if (!list.length) return;
+  state.reviewCursor = (state.reviewCursor + 1) % list.length;
+  focusItem($("target"), list[state.reviewCursor]);
+  showProgressText(`Reviewing ${state.reviewCursor + 1} of ${list.length}, least confident first`);
 }
 
 function nextFlag() {

@@ -181,9 +181,14 @@ def test_server_mode_gives_the_same_outputs(tmp_path, server_url, run_batch):
         '<p>นายสมคิด <b>เผยว่า</b> <a href="/x">Startup Digital Hub</a></p>', encoding="utf-8"
     )
     (src / "sub.srt").write_text("1\n00:00:01,000 --> 00:00:02,000\nสวัสดี\nครับ\n", "utf-8")
-    assert len(run_batch([src], tmp_path / "local").ok) == 8
+    local = run_batch([src], tmp_path / "local")
+    assert len(local.ok) == 8
     env = dict(os.environ, HF_HUB_OFFLINE="1")
     result = _batch([str(src), "-o", str(tmp_path / "remote"), "--server", server_url], env)
     assert result.returncode == 0, result.stderr
     assert "8 ok" in result.stderr
     assert _tree(tmp_path / "remote") == _tree(tmp_path / "local")
+    # The server's detail gives the summary the same least confident segments.
+    assert f"least confident {len(local.least_confident)} segment(s)" in result.stderr
+    for item in local.least_confident:
+        assert f"{item.where} line {item.paragraph + 1}: " in result.stderr

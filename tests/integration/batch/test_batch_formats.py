@@ -135,3 +135,34 @@ def test_every_format_keeps_its_structure(tmp_path, run_batch, batch_engine):
         assert text.count(TERM) == original.count(TERM), name
     assert records[0]["title"].count(TERM) == 1
     assert "1,402.35" in md and "2024" in "\n".join(srt)
+
+
+def test_office_and_localisation_files_go_through_batch(tmp_path, run_batch):
+    """`thaimt batch` takes the document formats too (binary ones written as bytes): a .docx
+    keeps its bold term, an .xlsx its number and formula, a .po its placeholder."""
+    import docx
+    import openpyxl
+
+    src = tmp_path / "in"
+    src.mkdir()
+    word = docx.Document()
+    paragraph = word.add_paragraph("ข่าว ")
+    paragraph.add_run(TERM).bold = True
+    paragraph.add_run(" เปิดตัวแล้ว")
+    word.save(src / "a.docx")
+    book = openpyxl.Workbook()
+    book.active.append(["สวัสดี EEC", 42, "=B1*2"])
+    book.save(src / "b.xlsx")
+    header = 'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n'
+    po = header + '\nmsgid "ราคา %s บาท"\nmsgstr ""\n'
+    (src / "c.po").write_text(po, encoding="utf-8")
+
+    summary = run_batch([src], tmp_path / "out")
+    assert summary.failed == [] and len(summary.ok) == 3
+    out = tmp_path / "out"
+    runs = docx.Document(str(out / "a.docx")).paragraphs[0].runs
+    assert any(r.bold and TERM in r.text for r in runs) and all(r.text for r in runs)
+    row = [c.value for c in openpyxl.load_workbook(out / "b.xlsx").active[1]]
+    assert "EEC" in row[0] and row[1:] == [42, "=B1*2"]
+    translated = (out / "c.po").read_text(encoding="utf-8")
+    assert 'msgstr ""\n"Content-Type' in translated and "%s" in translated.split("msgstr")[-1]

@@ -64,3 +64,22 @@ def test_profile_names_where_the_time_goes(tiny_model_dir: Path, cli_env: dict[s
     assert "## ct2: " in done.stdout
     assert "| encoder (ablation: the batch decoding one token) |" in done.stdout
     assert "| source padding in the batch |" in done.stdout
+
+
+def test_confidence_cost_runs_both_sides_on_the_same_batches(
+    tiny_model_dir: Path, tmp_path: Path
+) -> None:
+    """``thaimt bench --confidence``'s measurement on the tiny model: both variants, both
+    output lengths, every round timed with and without scores (no timing is asserted)."""
+    from bench.confidence import markdown, run_confidence_cost
+
+    rows = run_confidence_cost(BenchConfig(model=tiny_model_dir), log=lambda _: None, rounds=2)
+    assert [(r.variant, r.lengths) for r in rows] == [
+        ("ct2-int8", "forced"),
+        ("ct2-int8", "natural"),
+        ("torch-float32", "forced"),
+        ("torch-float32", "natural"),
+    ]
+    assert all(len(r.with_s) == len(r.without_s) == 2 and r.ratio > 0 for r in rows)
+    table = markdown(rows, "thaimt bench --confidence")
+    assert table.count("\n| ct2-int8 |") == 2 and "| cost |" in table

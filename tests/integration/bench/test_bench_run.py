@@ -46,6 +46,9 @@ def quick_run(tiny_model_dir: Path) -> tuple[BenchConfig, BenchReport, list[str]
         cache_pass_segments=60,
         open_loop=TINY_OPEN_LOOP,
         raw_rounds=2,
+        memory_units=200,
+        memory_rounds=1,
+        memory_big_index=500,
     )
     lines: list[str] = []
     return config, run_bench(config, log=lines.append), lines
@@ -84,6 +87,9 @@ def test_quick_bench_on_the_tiny_model(
     assert report.cache is not None
     assert report.cache.identical
     assert (report.cache.hits, report.cache.misses) == (60, 60)
+    assert report.memory is not None and report.memory.units == 200
+    for key in ("memory_lookup_overhead", "memory_suggestions_overhead"):
+        assert isinstance(report.summary[key], float), key
 
     for key in ("batching_speedup", "server_vs_engine", "ct2_int8_vs_torch", *NEW_KEYS):
         assert isinstance(report.summary[key], float), key
@@ -91,6 +97,7 @@ def test_quick_bench_on_the_tiny_model(
     table = write_outputs(report, tmp_path / "out")
     assert "| torch-float32 | on | 32 |" in table
     assert "## Server vs engine, torch-float32" in table
+    assert "## Translation memory" in table
     saved = json.loads((tmp_path / "out" / "bench.json").read_text(encoding="utf-8"))
     assert saved["summary"] == report.summary
     assert (tmp_path / "out" / "bench.png").read_bytes().startswith(b"\x89PNG")

@@ -101,8 +101,10 @@ def test_model_system_has_every_field(two_systems: Path, tiny_model_dir: Path) -
 
 def test_two_systems_give_two_rows_and_two_bar_groups(two_systems: Path) -> None:
     md = (two_systems / "report.md").read_text(encoding="utf-8")
-    rows = [ln for ln in md.splitlines() if ln.startswith("| ")][1:]
+    table = md[md.index("| system |") :].split("\n\n")[0]  # the first table: one row per system
+    rows = [ln for ln in table.splitlines() if ln.startswith("| ")][1:]
     assert len(rows) == 2
+    assert "## Paired significance" in md  # two systems: the model against the references
     assert rows[1].startswith("| reference | 100.0 | 100.0 | 0.0 |")
     chart = _report(two_systems)["chart"]
     assert len(chart["systems"]) == 2

@@ -70,6 +70,12 @@ SERVER_CONFIGS: dict[str, dict[str, str]] = {
         "THAIMT_BODY_TIMEOUT_S": "1",
         "THAIMT_KEEP_ALIVE_S": "1",
     },
+    # The desk: keys in two teams (a writer and a reader in one), glossaries and memory in the
+    # session's desk file (THAIMT_DESK_PATH, set by tests/conftest.py).
+    "desk": {
+        "THAIMT_KEY_TEAMS": '{"alpha-w": "alpha:write", "alpha-r": "alpha:read", '
+        '"beta-w": "beta:write"}',
+    },
     # The DeepL-compatible API through the official clients: keys, a budget the quota test
     # spends (one window for the whole run).
     "deepl": {
@@ -185,3 +191,8 @@ def thai_sentences() -> list[str]:
     lines = TATOEBA_TH.read_text(encoding="utf-8").splitlines()
     short = [ln.strip() for ln in lines if 6 <= len(ln.strip()) <= 40 and " " not in ln.strip()]
     return list(dict.fromkeys(short))
+
+
+@pytest.fixture(scope="session")
+def desk_server(server_pool: dict[str, Server]) -> Server:
+    return _ready(server_pool, "desk")

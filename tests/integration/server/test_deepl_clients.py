@@ -239,3 +239,22 @@ def test_openapi_lists_the_deepl_routes(deepl_server: Server) -> None:
     ):
         assert path in paths, path
     assert "456" in paths["/v2/translate"]["post"]["responses"]
+
+
+def test_a_glossary_through_the_python_client_is_the_desks(deepl_server: Server) -> None:
+    client = translator(deepl_server)
+    made = client.create_glossary("ข่าว", "TH", "EN-US", {"อาลีบาบา": "Alibaba Group", "EEC": "EEC"})
+    assert made.ready and made.entry_count == 2 and made.source_lang == "TH"
+    assert made.glossary_id in [g.glossary_id for g in client.list_glossaries()]
+    entries = client.get_glossary_entries(made)
+    assert entries == {"อาลีบาบา": "Alibaba Group", "EEC": "EEC"}
+    text = "อาลีบาบา ลงทุนใน EEC และ อาลีบาบา เปิดสำนักงานใหม่"
+    result = client.translate_text(text, source_lang="TH", target_lang="EN-US", glossary=made)
+    assert result.text.count("Alibaba Group") == 2 and "EEC" in result.text
+    on_v1 = httpx.get(f"{deepl_server.url}/v1/glossaries/{made.glossary_id}",
+                      headers={"X-API-Key": "dk-main"}).json()  # fmt: skip
+    assert on_v1["entries"] == {"อาลีบาบา": "Alibaba Group"} and on_v1["do_not_translate"] == ["EEC"]
+    with pytest.raises(deepl.GlossaryNotFoundException):  # another key: another team
+        translator(deepl_server, "dk-other").get_glossary(made.glossary_id)
+    client.delete_glossary(made)
+    assert made.glossary_id not in [g.glossary_id for g in client.list_glossaries()]

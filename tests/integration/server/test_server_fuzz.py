@@ -33,8 +33,8 @@ CHECKS = [
     response_schema_conformance,
 ]
 
-# DeepL's glossary routes: fewer examples (without the desk's store on this server each answers
-# 403, turned off, at once; the store's own tests cover the stored glossaries).
+# DeepL's glossary routes: fewer examples (on the desk's store, as /v1/glossaries; the store's
+# own tests and tests/integration/server/test_server_desk.py cover the stored glossaries).
 GLOSSARY_ROUTES = [
     ("POST", "/v2/glossaries"),
     ("GET", "/v2/glossaries"),
@@ -78,12 +78,45 @@ ROUTES = [
     ("GET", "/health"),
     ("GET", "/ready"),
     ("GET", "/metrics"),
+    # The desk (an open server: one team, write access).
+    ("GET", "/v1/team"),
+    ("POST", "/v1/glossaries"),
+    ("GET", "/v1/glossaries"),
+    ("POST", "/v1/glossaries/import"),
+    ("GET", "/v1/glossaries/{glossary_id}"),
+    ("PUT", "/v1/glossaries/{glossary_id}"),
+    ("DELETE", "/v1/glossaries/{glossary_id}"),
+    ("GET", "/v1/glossaries/{glossary_id}/entries"),
+    ("GET", "/v1/memory"),
+    ("POST", "/v1/memory"),
+    ("DELETE", "/v1/memory"),
+    ("POST", "/v1/memory/lookup"),
+    ("DELETE", "/v1/memory/units/{unit_id}"),
+    ("GET", "/v1/memory/export"),
+    ("POST", "/v1/memory/import"),
+    ("POST", "/v1/export"),
 ]
+DESK_PREFIXES = ("/v1/glossaries", "/v1/memory", "/v1/team", "/v1/export")
+DESK = {p for _, p in ROUTES if p.startswith(DESK_PREFIXES)}
+DESK_EXAMPLES = 15  # fewer: the desk's checks are its own tests' subject, the fuzz its shape
 # Invalid input only where the schema describes a body (a path parameter that is any string has
 # no invalid value; the file routes read their multipart form by hand and describe none).
-WITH_INPUT = {"/v1/translate", "/v1/translate/stream", "/translate", "/detect", "/v2/translate"}
+WITH_INPUT = {
+    ("POST", "/v1/translate"), ("POST", "/v1/translate/stream"), ("POST", "/translate"),
+    ("POST", "/detect"), ("POST", "/v2/translate"), ("POST", "/v1/glossaries"),
+    ("PUT", "/v1/glossaries/{glossary_id}"), ("POST", "/v1/memory"), ("POST", "/v1/memory/lookup"),
+    ("POST", "/v1/export"),
+}  # fmt: skip
+
+
+def examples(method: str, path: str) -> int:
+    if (method, path) in GLOSSARY_ROUTES:
+        return FEW_EXAMPLES
+    return DESK_EXAMPLES if path in DESK else EXAMPLES_PER_ROUTE
+
+
 CASES = [(m, p, GenerationMode.POSITIVE) for m, p in ROUTES] + [
-    (m, p, GenerationMode.NEGATIVE) for m, p in ROUTES if p in WITH_INPUT
+    (m, p, GenerationMode.NEGATIVE) for m, p in ROUTES if (m, p) in WITH_INPUT
 ]
 
 
@@ -105,7 +138,7 @@ def test_every_route_survives_schema_fuzzing(
 ) -> None:
     @seed(20261201)
     @settings(
-        max_examples=FEW_EXAMPLES if (method, path) in GLOSSARY_ROUTES else EXAMPLES_PER_ROUTE,
+        max_examples=examples(method, path),
         derandomize=bool(os.environ.get("CI")),
         deadline=None,
         database=None,

@@ -175,6 +175,8 @@ def test_upload_progress_rises_then_the_whole_file(gated: dict[str, Any]) -> Non
     seen.append(status["segments"]["done"])
     assert seen == [0, CHUNK, 2 * CHUNK, total]  # rises, chunk by chunk, to the whole
     assert status["status"] == "done" and status["progress"] == 1.0
+    review = [item["confidence"] for item in status["least_confident"]]
+    assert 0 < len(review) <= 10 and review == sorted(review)  # what to check first
     result = jobs.result(job["id"])
     assert result.status_code == 200
     assert "filename*=UTF-8''report_en.docx" in result.headers["content-disposition"]

@@ -12,8 +12,9 @@ FORM = {"content-type": "application/x-www-form-urlencoded"}
 
 # Route -> the refusals it documents.
 REFUSALS = {
-    ("post", "/v1/translate"): {400, 401, 403, 408, 413, 422, 429, 500, 503, 504},
-    ("post", "/v1/translate/stream"): {400, 401, 403, 408, 413, 422, 429, 500, 503, 504},
+    # 404: a glossary_id the key's team does not have
+    ("post", "/v1/translate"): {400, 401, 403, 404, 408, 413, 422, 429, 500, 503, 504},
+    ("post", "/v1/translate/stream"): {400, 401, 403, 404, 408, 413, 422, 429, 500, 503, 504},
     ("post", "/translate"): {400, 403, 408, 413, 429, 500, 503, 504},
     ("post", "/detect"): {400, 403, 408, 413, 503},
     ("get", "/languages"): {408, 503},

@@ -92,9 +92,8 @@ def gated_server(tiny_model_dir: Path) -> Iterator[GatedServer]:
     thread.join(60)
 
 
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    """One headless Chromium for the module; downloads land in ``browser.download_dir``."""
+def start_browser(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """A headless Chromium with its own profile; downloads land in ``driver.download_dir``."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -113,7 +112,31 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         "Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)}
     )
     driver.download_dir = downloads
+    return driver
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """One headless Chromium for the module; downloads land in ``browser.download_dir``."""
+    driver = start_browser(tmp_path_factory)
     try:
         yield driver
     finally:
         driver.quit()
+
+
+@pytest.fixture(scope="module")
+def browsers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """Fresh browser sessions on demand (``browsers()``), each with its own profile, all quit
+    at the end of the module."""
+    started: list[Any] = []
+
+    def new() -> Any:
+        started.append(start_browser(tmp_path_factory))
+        return started[-1]
+
+    try:
+        yield new
+    finally:
+        for driver in started:
+            driver.quit()

@@ -311,3 +311,61 @@ def test_phone_width_is_one_readable_column(browser: Any, web_server: Server) ->
 def _no_stuck_gate(gated_server: GatedServer) -> Any:
     yield
     gated_server.backend.gate.set()
+
+
+READ_CONFIDENCE = """
+return [...document.querySelectorAll('#target .seg')].map(s => [
+  s.dataset.seg, s.dataset.confidence === undefined ? null : Number(s.dataset.confidence),
+  s.classList.contains('doubt'), s.title]);
+"""
+
+
+def test_confidence_cue_and_review_least_confident_first(browser: Any, web_server: Server) -> None:
+    """Each sentence carries the server's confidence; those below the threshold get the quiet
+    cue; "Review least confident first" visits them in rising order; the threshold is the
+    reader's to set."""
+    text = "สมคิด เผยผู้บริหารอาลีบาบา เลือกไทยเป็น Startup Digital Hub CLMVT\nวันนี้อากาศดีมาก ฝนไม่ตก"
+    expected = httpx.post(
+        f"{web_server.url}/v1/translate", json={"text": text, "detail": True}, timeout=120
+    ).json()["detail"][0]
+    server_values = [s["confidence"] for p in expected["paragraphs"] for s in p["segments"]]
+    open_page(browser, web_server.url)
+    try:
+        browser.execute_script("localStorage.removeItem('thaimt.reviewThreshold')")
+        browser.refresh()
+        open_page(browser, web_server.url)
+        paste(browser, text)
+        translate_and_wait(browser)
+        segs = browser.execute_script(READ_CONFIDENCE)
+        shown = [value for _, value, _, _ in segs]  # three decimals on the page
+        assert shown == pytest.approx(server_values, abs=0.0006)
+        threshold = 0.5  # the server's default (/web/config.json)
+        for _, value, doubt, title in segs:
+            assert doubt == (value < threshold) and f"confidence {value:.2f}" in title
+        below = sorted((value, seg) for seg, value, _, _ in segs if value < threshold)
+        summary = browser.find_element(By.ID, "summary").text
+        assert f"{len(below)} below 0.50 confidence" in summary
+        visited = []
+        review = browser.find_element(By.ID, "review")
+        for _ in below:
+            review.click()
+            visited.append(browser.switch_to.active_element.get_attribute("data-seg"))
+        assert visited == [seg for _, seg in below]  # least confident first
+        set_threshold(browser, 0)  # nothing is below 0: no cue, no review button
+        assert not any(doubt for _, _, doubt, _ in browser.execute_script(READ_CONFIDENCE))
+        assert not browser.find_element(By.ID, "review").is_displayed()
+        set_threshold(browser, 1)  # everything translated is below 1
+        assert all(doubt for _, _, doubt, _ in browser.execute_script(READ_CONFIDENCE))
+        browser.refresh()  # the choice is kept in this browser
+        open_page(browser, web_server.url)
+        assert browser.find_element(By.ID, "threshold").get_attribute("value") == "1"
+    finally:
+        browser.execute_script("localStorage.removeItem('thaimt.reviewThreshold')")
+
+
+def set_threshold(browser: Any, value: float) -> None:
+    browser.execute_script(
+        "const t = document.getElementById('threshold'); t.value = arguments[0];"
+        "t.dispatchEvent(new Event('input', {bubbles: true}));",
+        str(value),
+    )

@@ -8,6 +8,8 @@ import pytest
 from sacrebleu.metrics import BLEU, CHRF, TER
 
 from eval.metrics import (
+    invented_numbers,
+    numbers_in,
     score_corpus,
     term_keeping,
     term_tokens,
@@ -153,3 +155,27 @@ def test_score_corpus_without_sources_has_no_term_keeping() -> None:
     with_sources = score_corpus(HYPS, REFS, ["แมว", "หมา", "Bangkok มี 8 ล้านคน"])
     assert with_sources.term_keeping is not None
     assert (with_sources.term_keeping.kept, with_sources.term_keeping.needed) == (2, 2)
+
+
+@pytest.mark.parametrize(
+    ("text", "numbers"),
+    [
+        ("1,000 baht or 1000 baht", {"1000"}),  # group separators do not make a new number
+        ("๑๒ คน", {"12"}),  # Thai digits read as digits
+        ("3.5 times, 2,5 mm", {"3.5", "2,5"}),  # a decimal point or comma stays
+        ("no digits", set()),
+    ],
+)
+def test_numbers_in(text: str, numbers: set[str]) -> None:
+    assert numbers_in(text) == numbers
+
+
+def test_invented_numbers_counts_lines_and_numbers() -> None:
+    sources = ["ราคา 1,000 บาท", "ปี ๒๕๖๒", "สามคน"]
+    hypotheses = ["It costs 1000 baht", "In 2019 and 2562", "3 people and 4 dogs"]
+    result = invented_numbers(sources, hypotheses)
+    # line 1: none; line 2: 2019 (the source writes 2562); line 3: 3 and 4 (words in Thai)
+    assert (result.count, result.lines, result.numbers) == (2, 3, 3)
+    assert result.share == pytest.approx(2 / 3)
+    assert score_corpus(hypotheses, hypotheses, sources).invented_numbers == result
+    assert score_corpus(hypotheses, hypotheses).invented_numbers is None

@@ -146,3 +146,34 @@ def test_without_matplotlib_the_report_is_written_without_its_chart(
     data = json.loads(paths["json"].read_text("utf-8"))
     assert data["chart"] is None and len(data["systems"]) == 2
     assert paths["md"].read_text(encoding="utf-8").count("\n|") >= 3
+
+
+def test_significance_calibration_and_title(tmp_path: Path, results: list[SystemResult]) -> None:
+    """Two systems with confidences: the pair's p-values, the calibration tables, and a chart
+    titled with the test set, its lines and the model."""
+    from dataclasses import replace
+
+    from eval.calibration import calibrate
+    from eval.significance import paired_significance
+
+    rated = replace(
+        results[0],
+        confidences=[0.3, 0.9],
+        calibration=calibrate([0.3, 0.9], results[0].hypotheses, REFS),
+    )
+    systems = [rated, results[1]]
+    significance = paired_significance([(r.name, r.hypotheses) for r in systems], REFS, samples=50)
+    paths = write_report(systems, _context(), tmp_path, significance)
+    data = json.loads(paths["json"].read_text(encoding="utf-8"))
+    assert data["chart"]["title"] == "toy · 2 lines · some/model"
+    assert data["significance"]["test"] == "bs" and len(data["significance"]["pairs"]) == 3
+    a, b = data["systems"]
+    assert a["confidence"]["mean"] == pytest.approx(0.6) and a["confidence"]["units"] == 2
+    assert a["confidence"]["auc_poor"] == pytest.approx(1.0)  # the poor line is the unsure one
+    assert b["confidence"]["mean"] is None and b["confidence"]["thresholds"] == []
+    assert a["invented_numbers"]["count"] == 0 and b["invented_numbers"]["lines"] == 2
+    md = paths["md"].read_text(encoding="utf-8")
+    assert "## Paired significance" in md and "(p = " in md
+    assert "| ext/sys\\|B | model A | " in md  # the later system against the earlier one
+    assert "## Calibration" in md and "| model A | 2 | 0.600 |" in md
+    assert "| 0.5 | 1 | 50.0% |" in md  # one of the two lines below 0.5

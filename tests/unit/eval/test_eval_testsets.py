@@ -13,9 +13,12 @@ from eval.testsets import (
     load_pair,
     load_testset,
 )
+from service.text.normalize import has_thai
 
 
-@pytest.mark.parametrize(("name", "lines"), [("flores200", 1012), ("tatoeba", 1154)])
+@pytest.mark.parametrize(
+    ("name", "lines"), [("flores200", 1012), ("tatoeba", 1154), ("ntrex", 1997)]
+)
 def test_builtin_testsets_are_aligned(name: str, lines: int) -> None:
     testset = load_testset([name])
     assert testset.sources is not None
@@ -91,3 +94,17 @@ def test_join_groups_joins_with_a_space() -> None:
 def test_group_size_must_be_positive() -> None:
     with pytest.raises(TestSetError, match="at least 1"):
         group_spans(4, 0)
+
+
+def test_ntrex_is_thai_into_english_with_its_licence_beside_it() -> None:
+    from eval.testsets import DATA_DIR
+
+    testset = load_testset(["ntrex"], limit=3)
+    assert testset.sources is not None
+    assert all(has_thai(s) for s in testset.sources)
+    assert testset.references[0] == "Welsh AMs worried about 'looking like muppets'"
+    assert testset.total_lines == 1997
+    licence = (DATA_DIR / "ATTRIBUTION.md").read_text(encoding="utf-8")
+    assert "NTREX-128" in licence and "CC BY-SA 4.0" in licence
+    assert "ntrex128/" in (DATA_DIR / "README.md").read_text(encoding="utf-8")
+    assert "federmann-etal-2022-ntrex" in (DATA_DIR / "ntrex128" / "README.md").read_text("utf-8")

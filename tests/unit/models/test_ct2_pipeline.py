@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -10,7 +11,7 @@ from models.backend import Backend, DecodeOptions
 from models.convert import convert_model
 from models.loading import ModelSpec, load_backend
 from service.engine import Engine
-from service.pipeline import TranslateOptions
+from service.pipeline import DocumentResult, TranslateOptions
 from service.workflow import translate_document
 
 ARTICLE = (
@@ -47,4 +48,26 @@ def test_document_translation_is_the_same_with_both_backends(
     options = TranslateOptions(glossary=GLOSSARY, decode=DecodeOptions(max_output_tokens=32))
     with_ct2 = translate_document(Engine(ct2), ARTICLE, options)
     with_torch = translate_document(Engine(tiny_backend), ARTICLE, options)
-    assert with_ct2.to_dict() == with_torch.to_dict()
+    ct2_confidences, torch_confidences = confidences(with_ct2), confidences(with_torch)
+    assert without_confidence(with_ct2.to_dict()) == without_confidence(with_torch.to_dict())
+    assert ct2_confidences == pytest.approx(torch_confidences, abs=1e-5)  # float rounding apart
+
+
+def confidences(result: DocumentResult) -> list[float]:
+    """Every confidence of a result (the document's, then each translated paragraph's and its
+    segments'); all are known (each segment here has Thai for the model)."""
+    found = [result.confidence]
+    for paragraph in result.paragraphs:
+        if paragraph.segments:  # not the blank line
+            found += [paragraph.confidence, *(s.confidence for s in paragraph.segments)]
+    assert all(c is not None for c in found)
+    return [c for c in found if c is not None]
+
+
+def without_confidence(value: Any) -> Any:
+    """A result's dict with every confidence removed."""
+    if isinstance(value, dict):
+        return {k: without_confidence(v) for k, v in value.items() if k != "confidence"}
+    if isinstance(value, list):
+        return [without_confidence(v) for v in value]
+    return value

@@ -16,6 +16,7 @@ PACKAGE = Path(__file__).resolve().parents[3] / "models"
 # Bottom to top.
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("models", "models.errors", "models.spec", "models.backend", "models.testbuild"),
+    ("models.scoring", "models.torch_scoring"),  # the model's own score for an output
     ("models.download", "models.corpus", "models.hf"),  # hub access, shipped text, transformers
     ("models.source",),  # where a model's files are, which revision, what its config says
     ("models.families",),  # the registry

@@ -16,7 +16,7 @@ from service.pipeline import (
     assemble_paragraph,
     prepare_document,
 )
-from service.text.normalize import has_thai
+from service.text.normalize import has_thai, split_lines_and_breaks
 from service.workflow import translate_document, translate_documents
 
 LATIN_OR_NUMBER = regex.compile(r"[\p{Latin}]+|\d+")
@@ -69,12 +69,13 @@ def test_result_carries_segments_and_spans(tiny_engine: Engine, example_page: st
 def test_blank_lines_and_passthrough_lines_kept(tiny_engine: Engine) -> None:
     text = "Top\n\nสวัสดีครับ ผมชื่อสมชาย\n   \nShare: Facebook Twitter LINE\r\nจบ"
     result = translate_document(tiny_engine, text)
-    lines = result.text.split("\n")
+    lines, breaks = split_lines_and_breaks(result.text)
     assert len(lines) == 6
     assert lines[0] == "Top"
     assert lines[1] == ""
     assert lines[3] == "   "
     assert lines[4] == "Share: Facebook Twitter LINE"
+    assert breaks == ["\n", "\n", "\n", "\n", "\r\n"]  # line breaks come back as written
 
 
 def test_lines_without_thai_are_copied_exactly(tiny_engine: Engine) -> None:

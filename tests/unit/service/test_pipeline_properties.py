@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from service.engine import Engine
-from service.text.normalize import has_thai, normalize, split_lines
+from service.text.normalize import has_thai, normalize, split_lines, split_lines_and_breaks
 from service.text.protect import find_spans
 from service.workflow import translate_document
 from tests.standins import StandInBackend
@@ -155,4 +155,12 @@ def test_spans_survive_the_real_tiny_model(doc: str, tiny_engine: Engine) -> Non
 @given(st.text(max_size=300))
 def test_arbitrary_text_never_raises(text: str) -> None:
     result = translate_document(garbling_engine(), text)
-    assert len(result.text.split("\n")) == len(normalize(text).split("\n"))
+    lines, breaks = split_lines_and_breaks(text)
+    out_lines, out_breaks = split_lines_and_breaks(result.text)
+    assert out_breaks == breaks  # every line break comes back as written
+    for line, out in zip(lines, out_lines, strict=True):
+        if not has_thai(normalize(line)):
+            assert out == line
+        else:  # the whitespace around a translated line comes back as written
+            assert out.startswith(line[: len(line) - len(line.lstrip())])
+            assert not out.strip() or out.endswith(line[len(line.rstrip()) :])

@@ -93,8 +93,19 @@ OUTPUT = ModelOutput("Hello\ud800 \u0e01", 7, ("Hi", "Hey"))
 
 def test_the_cached_form_is_an_object_with_one_key_per_field() -> None:
     value = encode_output(OUTPUT)
-    assert json.loads(value) == {"text": OUTPUT.text, "alternatives": ["Hi", "Hey"]}
+    assert json.loads(value) == {"text": OUTPUT.text, "alternatives": ["Hi", "Hey"], "score": None}
     assert decode_output(value) == ModelOutput(OUTPUT.text, 0, OUTPUT.alternatives)
+
+
+def test_the_cache_keeps_the_models_score(tmp_path: Path) -> None:
+    """A hit keeps the score its confidence is computed from."""
+    backend = StandInBackend(lambda text: "a cat", score=lambda text: -0.25)
+    with SqliteCache(tmp_path / "c.sqlite3") as cache:
+        engine = Engine(backend, cache=cache)
+        fresh = engine.run(encode_segments(backend, ["แมว"]), OPTIONS)
+        engine.outputs.remember({"แมว": fresh[0]}, OPTIONS)
+        hit = engine.outputs.lookup(["แมว"], OPTIONS)["แมว"]
+    assert fresh[0].score == hit.score == -0.25
 
 
 @pytest.mark.parametrize(
@@ -103,6 +114,8 @@ def test_the_cached_form_is_an_object_with_one_key_per_field() -> None:
         ('["Hello", ["Hi"]]', ModelOutput("Hello", 0, ("Hi",))),  # the first format-2 shape
         ('{"text": "Hello"}', ModelOutput("Hello", 0, ())),  # a field it was written without
         ('{"text": "Hello", "alternatives": [], "later": 0.5}', ModelOutput("Hello", 0, ())),
+        ('{"text": "Hello", "score": -0.5}', ModelOutput("Hello", 0, (), -0.5)),
+        ('{"text": "Hello", "score": "high"}', ModelOutput("Hello", 0, ())),  # unknown score
         ("not json", None),
         ('{"alternatives": []}', None),
         ('{"text": 3}', None),

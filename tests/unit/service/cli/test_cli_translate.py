@@ -89,3 +89,21 @@ def test_bad_setting_is_a_usage_error(cli_env: dict[str, str], tiny_model_dir: P
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     assert "THAIMT_BEAM_SIZE" in proc.stderr and "THAIMT_MAX_BATCH_SIZE" in proc.stderr
+
+
+def test_glossary_of_terms_that_are_prefixes_of_each_other(
+    tiny_model_dir: Path, tmp_path: Path, cli_env: dict[str, str]
+) -> None:
+    # 200 terms, each a prefix of the next: the terms regex used to hit the recursion limit
+    # and the command printed a 3,000-line traceback (issue 19, point 5).
+    glossary = tmp_path / "glossary.tsv"
+    rows = [f"{'ก' * n}\tK{n}" if n % 2 else "ก" * n for n in range(1, 201)]
+    glossary.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    proc = run(
+        ["translate", "--model", str(tiny_model_dir), "--glossary", str(glossary)],
+        cli_env,
+        stdin="ข" + "ก" * 7 + "ข\n",
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "Traceback" not in proc.stderr
+    assert "K7" in proc.stdout  # the longest term at that position won

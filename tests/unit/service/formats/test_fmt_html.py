@@ -77,11 +77,9 @@ def test_structure_identical_apart_from_text(stand_in):
 
 
 def test_identity_translation_keeps_the_document():
+    # Every byte comes back, whitespace included; only a boolean attribute gets its "=".
     out = translate_html(PAGE, lambda texts: list(texts))
-    assert BeautifulSoup(out, "html.parser").get_text() == BeautifulSoup(
-        PAGE, "html.parser"
-    ).get_text().replace("\nเลือกไทย", " เลือกไทย").replace("โค้ด", "โค้ด")
-    assert _tree(out) == _tree(PAGE)
+    assert out == PAGE.replace(" disabled>", ' disabled="">')
 
 
 def test_fragment_stays_a_fragment():

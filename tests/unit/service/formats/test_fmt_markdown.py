@@ -3,6 +3,7 @@ from __future__ import annotations
 from markdown_it import MarkdownIt
 
 from service.formats.registry import get_format
+from tests.standins import rebuild_files
 
 DOC = """---
 title: ไม่แปล front matter
@@ -76,7 +77,7 @@ def test_only_text_is_extracted():
 
 def test_structure_identical_apart_from_text(stand_in):
     ex = get_format("md").extract(DOC)
-    out = ex.rebuild([stand_in(t) for t in ex.texts])
+    out = rebuild_files([ex], lambda texts: [stand_in(t) for t in texts])[0]
     assert _structure(out) == _structure(DOC)
     assert out.startswith(DOC[: DOC.index("# ")])  # front matter byte-identical
     assert DOC[DOC.index("```python") :].split("Setext")[0] in out  # code and html verbatim
@@ -85,6 +86,6 @@ def test_structure_identical_apart_from_text(stand_in):
 
 def test_escapes_urls_and_code_spans_survive_translation(stand_in):
     ex = get_format("md").extract(DOC)
-    out = ex.rebuild([stand_in(t) for t in ex.texts])
+    out = rebuild_files([ex], lambda texts: [stand_in(t) for t in texts])[0]
     for kept in ("\\*", "&amp;", '](http://example.com/ไทย "ชื่อ")', "`code ไทย`", "][ref]"):
         assert kept in out

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import pytest
 from fmt_standins import shout
 
+from service.formats.base import FormatError
 from service.formats.registry import format_name_for_path, get_format
 
 SRT = (
@@ -49,3 +51,26 @@ def test_srt_cue_never_gets_a_blank_line():
     ex = get_format("srt").extract(SRT)
     out = ex.rebuild(["a\n\nb", "c", "d"])
     assert "a\nb\n\n2\n" in out
+
+
+@pytest.mark.parametrize(
+    ("content", "line"),
+    [
+        ("1\n00:00:01 -> 00:00:02\nสวัสดี\n", 2),  # not a timing line
+        ("สวัสดีครับ\nทุกคน\n", 1),  # no cue at all: used to come back unchanged, 0 segments
+        ("1\n00:00:01,000 --> 00:00:02,000\nสวัสดี\n\nต่อ\n", 5),  # text outside any cue
+        ("1\n00:00:01,000 --> 00:00:02,000\nก\n\n2\n", 6),  # a number without its timing
+    ],
+)
+def test_malformed_srt_names_the_line(content: str, line: int) -> None:
+    with pytest.raises(
+        FormatError, match=f"^line {line}: expected a (subtitle number or a )?timing"
+    ):
+        get_format("srt").extract(content)
+
+
+def test_srt_cue_numbers_are_optional_and_crlf_stays() -> None:
+    content = "00:00:01,000 --> 00:00:02,000\r\nสวัสดี\r\nครับ\r\n\r\n"
+    ex = get_format("srt").extract(content)
+    assert ex.texts == ["สวัสดี\nครับ"]
+    assert ex.rebuild(["hello\nthere"]) == "00:00:01,000 --> 00:00:02,000\r\nhello\r\nthere\r\n\r\n"

@@ -1,7 +1,7 @@
 """DeepL's /v2 and /v3 glossary routes over the store interface they need (``DeskGlossaries``),
-with a stand-in book that keeps glossaries in a dict per caller: the shapes, the two API
-shapes over one store, and the refusals. (The real store is the desk's; the DeepL clients run
-against it in tests/integration/server/test_deepl_clients.py once it is on the server.)"""
+each test over a stand-in book that keeps glossaries in a dict per caller and over the desk's own
+store (SQLite, through service.http.deepl_desk): the shapes, the two API shapes over one store,
+and the refusals. (Over a real server: tests/integration/server/test_server_desk.py.)"""
 
 from __future__ import annotations
 
@@ -10,15 +10,19 @@ import csv
 import io
 import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
 
+from service.desk.books import Desk
+from service.desk.sqlite import SqliteDesk
 from service.http.auth import Caller
+from service.http.deepl_desk import DeepLGlossaries
 from service.http.routes_deepl_glossaries import router
 from service.http.state import ServerState
 from service.http.styles import install_error_handlers
@@ -92,14 +96,19 @@ def call(app: FastAPI, method: str, path: str, **kwargs: Any) -> httpx.Response:
     return asyncio.run(go())
 
 
-@pytest.fixture()
-def app() -> FastAPI:
+@pytest.fixture(params=["stand-in", "desk"])
+def app(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[FastAPI]:
+    """Each test over the stand-in and over the desk's own store (SQLite, the adapter)."""
     app = FastAPI()
     app.state.thaimt = ServerState(Settings(api_keys=["key-a", "key-b"]))
-    app.state.thaimt_glossaries = StandInBook()
+    store = SqliteDesk(tmp_path / "desk.sqlite3") if request.param == "desk" else None
+    book = DeepLGlossaries(Desk.over(store).glossaries) if store is not None else StandInBook()
+    app.state.thaimt_glossaries = book
     install_error_handlers(app)
     app.include_router(router)
-    return app
+    yield app
+    if store is not None:
+        store.close()
 
 
 def test_v2_create_list_get_entries_delete(app: FastAPI) -> None:
@@ -164,3 +173,33 @@ def test_no_key_and_no_store(app: FastAPI) -> None:
     app.state.thaimt_glossaries = None
     answer = call(app, "GET", "/v2/glossaries", headers=KEY)
     assert answer.status_code == 403 and "turned off" in answer.json()["message"]
+
+
+def test_over_the_desk_read_keys_csv_language_columns_and_a_store_down(tmp_path: Path) -> None:
+    """The adapter's own rules: a read key lists but cannot create (403); DeepL's CSV with its
+    language columns; term<TAB>term kept as written; a store that cannot answer is a 503."""
+    store = SqliteDesk(tmp_path / "desk.sqlite3")
+    app = FastAPI()
+    teams = {"key-a": "news:write", "key-r": "news:read"}
+    app.state.thaimt = ServerState(Settings(api_keys=["key-a"], key_teams=teams))
+    app.state.thaimt_glossaries = DeepLGlossaries(Desk.over(store).glossaries)
+    install_error_handlers(app)
+    app.include_router(router)
+    reader = {"Authorization": "DeepL-Auth-Key key-r"}
+    body = {"name": "n", "source_lang": "th", "target_lang": "en", "entries_format": "csv",
+            "entries": "สมคิด,Somkid,th,en\nEEC,EEC,th,en\n"}  # fmt: skip
+    refused = call(app, "POST", "/v2/glossaries", json=body, headers=reader)
+    assert refused.status_code == 403 and "read" in refused.json()["message"]
+    made = call(app, "POST", "/v2/glossaries", json=body, headers=KEY)
+    assert made.status_code == 201, made.text
+    gid = made.json()["glossary_id"]
+    tsv = call(app, "GET", f"/v2/glossaries/{gid}/entries", headers=reader).text
+    assert tsv == "สมคิด\tSomkid\nEEC\tEEC\n"
+    german = call(app, "POST", "/v2/glossaries", json={**body, "entries": "a,b,th,de"}, headers=KEY)
+    assert german.status_code == 400 and "th,en" in german.json()["message"]
+    store.close()
+    (tmp_path / "a-file").write_text("")
+    store.path = tmp_path / "a-file" / "desk.sqlite3"  # reopening fails: the store cannot answer
+    down = call(app, "GET", "/v2/glossaries", headers=KEY)
+    assert down.status_code == 503 and down.headers["retry-after"] == "5"
+    assert call(app, "GET", f"/v2/glossaries/{gid}", headers=KEY).status_code == 200  # held copy

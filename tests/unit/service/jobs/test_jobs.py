@@ -121,6 +121,10 @@ def test_a_job_runs_to_a_whole_translated_file(tiny_engine: Engine, tmp_path: Pa
             await asyncio.sleep(0.005)
         assert view.status == DONE and view.segments_done == view.segments_total > 0
         assert view.seconds_remaining == 0.0
+        review = [item["confidence"] for item in view.least_confident]  # what to check first
+        assert 0 < len(review) <= 10 and review == sorted(review)
+        assert all(0 <= c <= 1 for c in review)
+        assert all(i["source"] and i["target"] for i in view.least_confident)
         result = await jobs.result(created.id, OWNER)
         assert result.filename == "report_en.docx"
         texts = [p.text for p in docx.Document(io.BytesIO(result.data)).paragraphs]
