@@ -159,6 +159,10 @@ def test_the_node_client(deepl_server: Server) -> None:
     assert "99" in answer["many"][1]["text"]
     assert answer["usage"] == {"count": 2 * len(texts[0]) + len(texts[1]), "limit": 40000}
     assert answer["refused"] == "AuthorizationError"
+    glossary = answer["glossary"]  # the desk's store, through deepl-node
+    assert glossary["listed"] and glossary["deleted"]
+    assert glossary["entries"] == {"อาลีบาบา": "Alibaba Group"}
+    assert glossary["text"].count("Alibaba Group") == 2  # every occurrence
 
 
 def _paragraphs(data: bytes) -> list[str]:
