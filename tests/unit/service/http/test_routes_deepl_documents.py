@@ -28,6 +28,7 @@ VIEW = JobView(
     finished=None,
     expires=60.0,
     error=None,
+    least_confident=[],
 )
 
 
