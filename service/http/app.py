@@ -27,6 +27,7 @@ from service.desk.factory import desk_from_settings
 from service.engine import Engine, load_engine
 from service.http import (
     routes_deepl,
+    routes_deepl_documents,
     routes_deepl_glossaries,
     routes_documents,
     routes_files,
@@ -151,6 +152,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         routes_memory.router,
         routes_deepl.router,  # DeepL's /v2
         routes_deepl_glossaries.router,  # DeepL's /v2 and /v3 glossaries (the desk's store)
+        routes_deepl_documents.router,  # DeepL's /v2/document (on the document jobs)
         routes_web.router,  # the page at GET /
     )
     for router in routers:

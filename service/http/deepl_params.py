@@ -11,11 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import PurePosixPath
 from typing import Any
 
 from service.formats.base import TagOptions
+from service.formats.registry import output_suffix
 from service.http.errors import ApiError
 from service.http.schemas import find_lone_surrogate
+from service.http.uploads import choose_format
 
 SOURCE_LANGS = ("TH",)
 TARGET_LANGS = ("EN", "EN-US", "EN-GB")
@@ -60,13 +63,10 @@ def translate_request(params: Mapping[str, Any]) -> DeepLTranslate:
     """The request's fields, or a 400 naming the first bad one."""
     source = language(params, "source_lang", SOURCE_LANGS, required=False)
     model_type = choice(params, "model_type", MODEL_TYPES)
-    check_formality(params)
+    check_common(params)
     choice(params, "split_sentences", SPLIT_SENTENCES)  # accepted: see docs/deepl.md
     choice(params, "tag_handling_version", TAG_HANDLING_VERSIONS)
     flag(params, "preserve_formatting")
-    flag(params, "enable_beta_languages")
-    if params.get("style_id") not in (None, ""):
-        raise ApiError(400, "Value for 'style_id' not supported: this server has no style rules")
     return DeepLTranslate(
         texts=texts_param(params),
         target_lang=language(params, "target_lang", TARGET_LANGS, required=True) or "EN",
@@ -79,6 +79,40 @@ def translate_request(params: Mapping[str, Any]) -> DeepLTranslate:
         glossary_ids=glossary_ids(params),
         context=string(params, "context"),
     )
+
+
+@dataclass(frozen=True)
+class DeepLDocument:
+    """A ``/v2/document`` upload as this server runs it (a document job)."""
+
+    filename: str  # ``filename``, else the file part's own name
+    format_name: str  # from the name's extension, as /v1/documents reads it
+    glossary_ids: tuple[str, ...] = ()
+
+
+def document_request(params: Mapping[str, Any], part_name: str | None) -> DeepLDocument:
+    """The upload's fields (its file is read by the route), or a 400 naming the first bad
+    one. ``output_format`` may only name the format the document comes back in."""
+    language(params, "source_lang", SOURCE_LANGS, required=False)
+    language(params, "target_lang", TARGET_LANGS, required=True)
+    check_common(params)
+    filename = string(params, "filename") or part_name or ""
+    format_name = choose_format(filename, None)
+    wanted = string(params, "output_format")
+    if wanted is not None:
+        own = {PurePosixPath(filename).suffix.lower(), output_suffix(format_name)} - {""}
+        if f".{wanted.lower().lstrip('.')}" not in own:
+            names = ", ".join(sorted(suffix.lstrip(".") for suffix in own))
+            raise bad_value("output_format", f"{names} (a document comes back in its format)")
+    return DeepLDocument(filename, format_name, glossary_ids(params))
+
+
+def check_common(params: Mapping[str, Any]) -> None:
+    """The fields ``/v2/translate`` and ``/v2/document`` both take."""
+    check_formality(params)
+    flag(params, "enable_beta_languages")
+    if params.get("style_id") not in (None, ""):
+        raise ApiError(400, "Value for 'style_id' not supported: this server has no style rules")
 
 
 def texts_param(params: Mapping[str, Any]) -> list[str]:

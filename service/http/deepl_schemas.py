@@ -20,7 +20,8 @@ DEEPL_STATUSES: dict[int, str] = {
     **ERROR_STATUSES,
     400: "Bad parameters (DeepL answers every bad field with 400)",
     403: "No API key, or a wrong one (Authorization: DeepL-Auth-Key KEY, or auth_key)",
-    404: "No such glossary or document (or not this key's)",
+    404: "No such glossary (or not this key's), or no such document (or a wrong document_key, "
+    "or already downloaded)",
     415: "Glossary entries asked for in a format other than TSV (Accept)",
     429: "Too many requests: the queue is full; retry after Retry-After seconds",
     456: "Quota exceeded: the key's character budget (THAIMT_KEY_CHAR_LIMIT) is spent for now",
@@ -126,16 +127,56 @@ class DeepLKeyOnly(BaseModel):
     auth_key: str | None = None
 
 
+class DeepLDocumentUpload(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"description": "A multipart form"})
+
+    file: bytes = Field(description="The document; its name (or 'filename') names its format")
+    filename: str | None = Field(None, description="The document's name, if the part has none")
+    target_lang: Literal["EN", "EN-US", "EN-GB"] = Field(description="Case-insensitive")
+    source_lang: Literal["TH"] | None = Field(None, description="Absent: detected")
+    output_format: str | None = Field(
+        None, description="Only the format the document comes back in (docx for docx)"
+    )
+    formality: Literal["default", "prefer_more", "prefer_less"] | None = None
+    glossary_id: str | None = None
+    glossary_ids: str | None = Field(None, description="Comma-separated, at most 5")
+    auth_key: str | None = Field(None, description="Legacy; prefer the Authorization header")
+
+
+class DeepLDocumentKey(BaseModel):
+    document_key: str = Field(description="The key the upload answered with")
+    auth_key: str | None = None
+
+
+class DeepLDocumentHandle(BaseModel):
+    document_id: str
+    document_key: str = Field(description="Send it with every request about this document")
+
+
+class DeepLDocumentStatus(BaseModel):
+    document_id: str
+    status: Literal["queued", "translating", "done", "error"]
+    seconds_remaining: int | None = Field(None, description="While translating: an estimate")
+    billed_characters: int | None = Field(
+        None, description="When done: the characters charged (at upload) for the document"
+    )
+    error_message: str | None = Field(None, description="When the status is error: why")
+
+
 DEEPL_MODELS: tuple[type[BaseModel], ...] = (
     DeepLTranslateRequest,
     DeepLLanguagesRequest,
     DeepLKeyOnly,
+    DeepLDocumentUpload,
+    DeepLDocumentKey,
 )
 FORM_TYPES = ("application/json", "application/x-www-form-urlencoded")
 
 
-def deepl_body(model: type[BaseModel]) -> dict[str, Any]:
+def deepl_body(
+    model: type[BaseModel], types: tuple[str, ...] = FORM_TYPES, required: bool = False
+) -> dict[str, Any]:
     """``openapi_extra`` for a route that reads ``model``'s fields by hand (JSON or a form;
     ``openapi.py`` adds the schema to the components)."""
     ref = {"$ref": f"#/components/schemas/{model.__name__}"}
-    return {"requestBody": {"required": False, "content": {t: {"schema": ref} for t in FORM_TYPES}}}
+    return {"requestBody": {"required": required, "content": {t: {"schema": ref} for t in types}}}

@@ -20,10 +20,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from starlette.requests import Request
+
 from service.http import lifecycle
 from service.http.auth import Caller
 from service.http.errors import ApiError
 from service.http.lifecycle import Receipt, refund, run_job, serving
+from service.http.state import get_state
 from service.jobs import (
     Access,
     Created,
@@ -121,6 +124,17 @@ class ServerJobs:
         if receipt is not None and view.status != DONE:
             await refund(receipt)
         return view
+
+
+def server_jobs(request: Request) -> ServerJobs:
+    """The server's document jobs, for a route of any API style (403 with file translation
+    turned off, 503 before the jobs have started)."""
+    state = get_state(request)
+    if not state.settings.files_translation:
+        raise ApiError(403, "file translation is turned off (THAIMT_FILES_TRANSLATION=false)")
+    if not isinstance(state.documents, ServerJobs):
+        raise ApiError(503, "document jobs are not available on this server yet")
+    return state.documents
 
 
 def access_of(caller: Caller, secret: str | None) -> Access:

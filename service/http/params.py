@@ -29,6 +29,20 @@ async def read_params(request: Request) -> dict[str, Any]:
     return params
 
 
+async def read_form(request: Request) -> tuple[dict[str, Any], FormData]:
+    """A multipart form's fields (plus the query string), and the form itself for its files
+    (close it when done). Any other body is a 400 saying to send the form."""
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type != "multipart/form-data":
+        raise ApiError(
+            400, "Invalid request: send a multipart/form-data body with the document as 'file'"
+        )
+    params = urlencoded_params(request.scope.get("query_string", b""), "query string")
+    form = await _multipart(request)
+    params.update(_form_params(form))
+    return params, form
+
+
 def _json_params(body: bytes) -> dict[str, Any]:
     try:
         parsed = loads(body)

@@ -22,12 +22,11 @@ from fastapi.responses import Response
 from starlette.datastructures import FormData
 
 from service.http.auth import Caller
-from service.http.documents import ServerJobs, access_of
+from service.http.documents import access_of, server_jobs
 from service.http.downloads import attachment_headers
-from service.http.errors import ApiError, error_responses
+from service.http.errors import error_responses
 from service.http.parsing import form_flag, form_list, form_text, form_upload, v1_form_options
 from service.http.schemas import CreatedDocumentJob, DocumentJob, ReviewSegment, SegmentProgress
-from service.http.state import get_state
 from service.http.styles import V1, route_class
 from service.http.uploads import choose_format
 from service.jobs import JobRequest, JobView
@@ -35,15 +34,6 @@ from service.jobs import JobRequest, JobView
 router = APIRouter(tags=["documents"], route_class=route_class(V1))
 V1_CALLER = Depends(V1.caller)  # runs before the body is read
 SECRET_HEADER = "X-Document-Secret"
-
-
-def server_jobs(request: Request) -> ServerJobs:
-    state = get_state(request)
-    if not state.settings.files_translation:
-        raise ApiError(403, "file translation is turned off (THAIMT_FILES_TRANSLATION=false)")
-    if not isinstance(state.documents, ServerJobs):
-        raise ApiError(503, "document jobs are not available on this server yet")
-    return state.documents
 
 
 @router.post(

@@ -1,7 +1,8 @@
 // The official DeepL Node client (deepl-node), unmodified, against a thaimt server:
 //   node check.js SERVER_URL AUTH_KEY TEXT...
-// prints one JSON object: each text's translation, a list translation, the usage, and the
-// class of the error a wrong key raises.
+// prints one JSON object: each text's translation, a list translation, the usage, the class of
+// the error a wrong key raises, and a glossary's round trip (create, list, entries, translate
+// with it, delete).
 const deepl = require('deepl-node');
 
 async function main() {
@@ -17,11 +18,25 @@ async function main() {
   } catch (error) {
     refused = error.constructor.name;
   }
+  const entries = new deepl.GlossaryEntries({ entries: { อาลีบาบา: 'Alibaba Group' } });
+  const made = await translator.createGlossary('node', 'th', 'en', entries);
+  const listed = (await translator.listGlossaries()).map((g) => g.glossaryId);
+  const stored = (await translator.getGlossaryEntries(made)).entries();
+  const text = 'อาลีบาบา ลงทุน และ อาลีบาบา เปิดสำนักงาน';
+  const glossed = await translator.translateText(text, 'th', 'en-US', { glossary: made });
+  await translator.deleteGlossary(made);
+  const after = (await translator.listGlossaries()).map((g) => g.glossaryId);
   console.log(JSON.stringify({
     one: { text: one.text, detected: one.detectedSourceLang, billed: one.billedCharacters },
     many: many.map((r) => ({ text: r.text, detected: r.detectedSourceLang })),
     usage: { count: usage.character.count, limit: usage.character.limit },
     refused,
+    glossary: {
+      listed: listed.includes(made.glossaryId),
+      entries: stored,
+      text: glossed.text,
+      deleted: !after.includes(made.glossaryId),
+    },
   }));
 }
 

@@ -79,7 +79,7 @@ SERVER_CONFIGS: dict[str, dict[str, str]] = {
     # The DeepL-compatible API through the official clients: keys, a budget the quota test
     # spends (one window for the whole run).
     "deepl": {
-        "THAIMT_API_KEYS": '["dk-main", "dk-quota", "dk-node", "dk-other"]',
+        "THAIMT_API_KEYS": '["dk-main", "dk-quota", "dk-node", "dk-other", "dk-docs"]',
         "THAIMT_KEY_CHAR_LIMIT": "40000",
         "THAIMT_KEY_CHAR_WINDOW_S": "3600",
     },

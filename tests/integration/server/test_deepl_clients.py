@@ -4,12 +4,17 @@ keys and a character budget): the Python ``deepl`` package through ``server_url`
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
 import subprocess
+import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import deepl
+import docx
 import httpx
 import pytest
 from lxml import etree
@@ -154,11 +159,88 @@ def test_the_node_client(deepl_server: Server) -> None:
     assert "99" in answer["many"][1]["text"]
     assert answer["usage"] == {"count": 2 * len(texts[0]) + len(texts[1]), "limit": 40000}
     assert answer["refused"] == "AuthorizationError"
+    glossary = answer["glossary"]  # the desk's store, through deepl-node
+    assert glossary["listed"] and glossary["deleted"]
+    assert glossary["entries"] == {"อาลีบาบา": "Alibaba Group"}
+    assert glossary["text"].count("Alibaba Group") == 2  # every occurrence
+
+
+def _paragraphs(data: bytes) -> list[str]:
+    return [p.text for p in docx.Document(io.BytesIO(data)).paragraphs]
+
+
+def test_translate_document_on_a_docx_and_a_txt(deepl_server: Server, tmp_path: Path) -> None:
+    """``translate_document`` (file objects) and ``translate_document_from_filepath``: upload,
+    poll, download, side by side (the client polls every 5 s); the key is charged what each
+    status billed."""
+    lines = [ln for ln in EXAMPLE_PAGE.read_text(encoding="utf-8").splitlines() if ln.strip()]
+    word = docx.Document()
+    for line in lines[:6]:
+        word.add_paragraph(line)
+    word.save(tmp_path / "ข่าว.docx")
+    text = "\n".join(lines[6:12]) + "\n"
+    (tmp_path / "note.txt").write_text(text, encoding="utf-8")
+
+    def as_files() -> deepl.DocumentStatus:
+        with open(tmp_path / "ข่าว.docx", "rb") as src, open(tmp_path / "out.docx", "wb") as out:
+            client = translator(deepl_server, "dk-docs")
+            return client.translate_document(src, out, source_lang="TH", target_lang="EN-US")
+
+    def by_path() -> deepl.DocumentStatus:
+        client = translator(deepl_server, "dk-docs")
+        paths = (tmp_path / "note.txt", tmp_path / "note_en.txt")
+        return client.translate_document_from_filepath(*paths, target_lang="EN-GB")
+
+    with ThreadPoolExecutor(2) as pool:
+        statuses = [job.result() for job in [pool.submit(as_files), pool.submit(by_path)]]
+    assert all(s.done and s.ok and s.billed_characters for s in statuses)
+    usage = translator(deepl_server, "dk-docs").get_usage().character.count
+    assert usage == sum(s.billed_characters or 0 for s in statuses)
+    translated = _paragraphs((tmp_path / "out.docx").read_bytes())
+    assert len(translated) == 6 and all(p.strip() for p in translated)
+    assert "Startup Digital Hub CLMVT" in "\n".join(translated)
+    english = (tmp_path / "note_en.txt").read_text(encoding="utf-8")
+    assert english.count("\n") == text.count("\n") and english != text
+    for term in PAGE_TERMS:
+        assert english.count(term) >= text.count(term), term
+
+
+def test_a_document_key_opens_its_document_once(deepl_server: Server) -> None:
+    """A wrong ``document_key`` is DeepL's 404 (the client's DeepLException) for status and
+    download; the right one downloads the result once, then the document is gone."""
+    client = translator(deepl_server)
+    handle = client.translate_document_upload(
+        "ราคา 250 บาท ที่ EEC\n".encode(), filename="price.txt", target_lang="EN-US"
+    )
+    wrong = deepl.DocumentHandle(handle.document_id, "not-" + handle.document_key)
+    for ask in (client.translate_document_get_status, client.translate_document_download):
+        with pytest.raises(deepl.DeepLException, match="Not found") as refused:
+            ask(wrong)
+        assert refused.value.http_status_code == 404
+    with pytest.raises(deepl.DeepLException, match="document_key"):
+        client.translate_document_get_status(deepl.DocumentHandle(handle.document_id, ""))
+    deadline = time.monotonic() + 120  # ends a hang only
+    while not (status := client.translate_document_get_status(handle)).done:
+        assert status.ok and time.monotonic() < deadline, status
+        time.sleep(0.1)
+    out = io.BytesIO()
+    client.translate_document_download(handle, out)
+    assert "250" in out.getvalue().decode() and "EEC" in out.getvalue().decode()
+    with pytest.raises(deepl.DeepLException, match="Not found"):
+        client.translate_document_get_status(handle)
 
 
 def test_openapi_lists_the_deepl_routes(deepl_server: Server) -> None:
     paths = httpx.get(f"{deepl_server.url}/openapi.json").json()["paths"]
-    for path in ("/v2/translate", "/v2/languages", "/v2/usage", "/v2/glossary-language-pairs"):
+    for path in (
+        "/v2/translate",
+        "/v2/languages",
+        "/v2/usage",
+        "/v2/glossary-language-pairs",
+        "/v2/document",
+        "/v2/document/{document_id}",
+        "/v2/document/{document_id}/result",
+    ):
         assert path in paths, path
     assert "456" in paths["/v2/translate"]["post"]["responses"]
 

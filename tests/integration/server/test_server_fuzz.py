@@ -71,6 +71,10 @@ ROUTES = [
     ("POST", "/v2/usage"),
     ("GET", "/v2/glossary-language-pairs"),
     *GLOSSARY_ROUTES,
+    ("POST", "/v2/document"),
+    ("GET", "/v2/document/{document_id}"),
+    ("POST", "/v2/document/{document_id}"),
+    ("POST", "/v2/document/{document_id}/result"),
     ("GET", "/health"),
     ("GET", "/ready"),
     ("GET", "/metrics"),
@@ -101,7 +105,8 @@ WITH_INPUT = {
     ("POST", "/v1/translate"), ("POST", "/v1/translate/stream"), ("POST", "/translate"),
     ("POST", "/detect"), ("POST", "/v2/translate"), ("POST", "/v1/glossaries"),
     ("PUT", "/v1/glossaries/{glossary_id}"), ("POST", "/v1/memory"), ("POST", "/v1/memory/lookup"),
-    ("POST", "/v1/export"),
+    ("POST", "/v1/export"), ("POST", "/v2/document"), ("POST", "/v2/document/{document_id}"),
+    ("POST", "/v2/document/{document_id}/result"),
 }  # fmt: skip
 
 

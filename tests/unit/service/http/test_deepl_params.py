@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from service.formats.base import TagOptions
-from service.http.deepl_params import GREEDY, translate_request
+from service.http.deepl_params import GREEDY, document_request, translate_request
 from service.http.errors import ApiError
 
 BASE = {"text": "สวัสดี", "target_lang": "EN-US"}
@@ -79,5 +79,38 @@ def test_bad_values_are_400_in_deepls_words(change: dict[str, Any], words: str) 
     params = {**BASE, **change}
     with pytest.raises(ApiError) as refused:
         translate_request({k: v for k, v in params.items() if v is not None})
+    assert refused.value.status == 400
+    assert words in refused.value.message
+
+
+def test_a_document_upload_takes_its_format_from_its_name() -> None:
+    fields = {"target_lang": "en-us", "source_lang": "TH", "glossary_ids": "g1,g2"}
+    asked = document_request(fields, "รายงาน.docx")
+    assert (asked.filename, asked.format_name, asked.glossary_ids) == (
+        "รายงาน.docx",
+        "docx",
+        ("g1", "g2"),
+    )
+    named = document_request({**fields, "filename": "notes.txt", "output_format": "TXT"}, "file")
+    assert (named.filename, named.format_name) == ("notes.txt", "txt")
+    pdf = document_request({**fields, "output_format": "docx"}, "scan.pdf")  # a PDF: a .docx
+    assert pdf.format_name == "pdf"
+
+
+@pytest.mark.parametrize(
+    ("change", "part", "words"),
+    [
+        ({"target_lang": None}, "a.txt", "Parameter 'target_lang' not specified"),
+        ({"source_lang": "DE"}, "a.txt", "Value for 'source_lang' not supported"),
+        ({"formality": "less"}, "a.txt", "'formality' is not supported"),
+        ({"style_id": "s1"}, "a.txt", "no style rules"),
+        ({}, "file", "unsupported file type (none)"),
+        ({"output_format": "pdf"}, "a.docx", "Value for 'output_format' not supported"),
+    ],
+)
+def test_bad_document_fields_are_400(change: dict[str, Any], part: str, words: str) -> None:
+    params = {"target_lang": "EN-GB", **change}
+    with pytest.raises(ApiError) as refused:
+        document_request({k: v for k, v in params.items() if v is not None}, part)
     assert refused.value.status == 400
     assert words in refused.value.message
