@@ -106,7 +106,7 @@ def test_a_full_disk_keeps_translations_going(
         assert errors(server, "full") >= 1
         ready = server.client.get("/ready")
         assert ready.status_code == 200 and ready.json() == {
-            "status": "ready", "model": ready.json()["model"], "cache": "degraded"
+            "status": "ready", "model": ready.json()["model"], "cache": "degraded", "desk": "ok"
         }  # fmt: skip
         assert server.log().count("translation cache error (full)") == 1
     finally:

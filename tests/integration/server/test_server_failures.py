@@ -22,6 +22,7 @@ from serverkit import ndjson
 
 from models.loading import ModelSpec, load_backend
 from service.engine import Engine
+from service.formats.markers import MAX_MARKERS
 from service.http.app import create_app
 from service.settings import Settings
 
@@ -49,7 +50,7 @@ def server_url(tiny_model_dir: Path) -> Iterator[str]:
         )
     )
     assert len(backend.encode([LONG])[0]) > BACKEND_BUDGET
-    settings = Settings(model=str(tiny_model_dir), cache=False, max_wait_ms=50)
+    settings = Settings(model=str(tiny_model_dir), cache=False, max_wait_ms=50, scheduler="static")
     app = create_app(settings, Engine(OverpromisingBackend(backend)))
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -91,7 +92,9 @@ def test_a_model_error_fails_only_its_request_and_the_server_goes_on(server_url:
 
 
 def test_html_with_more_inline_tags_than_markers_is_400(server_url: str) -> None:
-    html = "<p>" + "<b>ก</b>" * 3300 + "</p>"  # 6,600 inline markers in one block; 6,400 exist
+    # One marker per Private Use character, two per inline element: one past the bound in a block
+    # (137,468 characters, within the request limits).
+    html = "<p>ไทย" + "\ue000" * MAX_MARKERS + "<b>x</b></p>"
     r = httpx.post(f"{server_url}/v1/translate", json={"text": html, "format": "html"}, timeout=120)
     assert r.status_code == 400, r.text
     assert "cannot translate this HTML: too many inline markers" in r.json()["error"]

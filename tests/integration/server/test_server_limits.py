@@ -165,7 +165,12 @@ def test_ready_and_answers_name_the_model_without_its_path(
     main_server: Server, tiny_model_dir: Path
 ) -> None:
     ready = main_server.client.get("/ready")
-    assert ready.json() == {"status": "ready", "model": tiny_model_dir.name, "cache": "off"}
+    assert ready.json() == {
+        "status": "ready",
+        "model": tiny_model_dir.name,
+        "cache": "off",
+        "desk": "ok",
+    }
     assert str(tiny_model_dir.parent) not in ready.text
     r = main_server.client.post("/v1/translate", json={"text": "แมว"})
     assert r.json()["model"] == tiny_model_dir.name

@@ -52,6 +52,7 @@ def gated(tiny_model_dir: Path) -> Iterator[tuple[str, GatedEngine]]:
         request_timeout_s=TIMEOUT_S,
         api_keys=["key-a"],
         key_char_limit=100,
+        scheduler="static",  # the gate is on the static path's model call
     )
     server = uvicorn.Server(
         uvicorn.Config(create_app(settings, engine), host="127.0.0.1", port=0, log_level="warning")
