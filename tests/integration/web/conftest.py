@@ -73,6 +73,7 @@ def gated_server(tiny_model_dir: Path) -> Iterator[GatedServer]:
         download_dir=Path(tempfile.mkdtemp(prefix="thaimt-gated-downloads-")),
         jobs_dir=Path(tempfile.mkdtemp(prefix="thaimt-gated-jobs-")),
         page_job_bytes=PAGE_JOB_BYTES,  # a .docx goes as a document job, an .html page not
+        scheduler="static",  # the gate is on the static path's model call
     )
     app = create_app(settings, Engine(backend, max_batch_size=1))  # type: ignore[arg-type]
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
