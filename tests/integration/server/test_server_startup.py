@@ -114,11 +114,10 @@ def test_serve_on_an_outside_address_without_keys_warns(
     assert lines[-1].startswith("thaimt: error: cannot listen on 192.0.2.1:0")
 
 
-def test_plain_uvicorn_logs_ready_too(server_pool: dict[str, Server]) -> None:
+def test_plain_uvicorn_logs_ready_too(factory_server: Server) -> None:
     """Under ``uvicorn --factory`` thaimt's log lines go through uvicorn's handlers; the port is
     uvicorn's to name (its "running on" line), so the ready line names what runs."""
-    factory = server_pool["factory"]
-    factory.wait_ready()
+    factory = factory_server
     log = factory.log()
     assert "loaded: ct2 int8" in log
     assert "thaimt ready (ct2 int8_float32, cpu, 1 thread, static batching)" in log
